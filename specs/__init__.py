@@ -1,0 +1,1 @@
+"""The spec model: P21-style workbooks read into frozen, typed tables and checked."""

@@ -1,0 +1,5 @@
+import sys
+
+from trialforge.cli import main
+
+sys.exit(main())

@@ -1,0 +1,209 @@
+"""The `trialforge` command line. Heavy libraries are imported inside the commands, never at start-up."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from specs.errors import ExportError, TrialforgeError
+
+log = logging.getLogger("trialforge")
+
+# Exit codes (documented in the README).
+EXIT_OK = 0
+EXIT_GATE_FAILED = 1  # the build ran, but findings at or above --fail-on were reported
+EXIT_USAGE = 2  # the command line itself is wrong (argparse)
+EXIT_INPUT = 3  # an input cannot be used: spec workbook, raw extracts, parameters
+EXIT_OUTPUT = 4  # an output cannot be written without losing information (e.g. XPT v5 limits)
+EXIT_INTERNAL = 70  # a bug in trialforge: the traceback is printed; please report it
+
+DESCRIPTION = """\
+trialforge builds a clinical-trial submission package: raw EDC extracts (one CSV per CRF form) and
+P21-style spec workbooks in; SDTM and ADaM datasets as SAS XPORT v5, define.xml and conformance
+reports out.
+
+Start here:
+  trialforge build --example --out pkg      generate the example CAR-T study and build it
+  trialforge example --out raw              only generate the example raw EDC extracts
+  trialforge build --study raw --out pkg    build a folder of raw extracts with the bundled specs
+  trialforge spec check my_sdtm_spec.xlsx   check a spec workbook and list every problem in it
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose, args.quiet)
+    try:
+        return args.handler(args)
+    except ExportError as exc:
+        log.error("%s", exc)
+        return EXIT_OUTPUT
+    except TrialforgeError as exc:
+        log.error("%s", exc)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        log.error("interrupted; the previous output folder, if any, is unchanged")
+        return 130
+    except Exception:  # a bug: say so plainly and show where
+        traceback.print_exc()
+        log.error("internal error in trialforge %s; please report it with the traceback above", _version())
+        return EXIT_INTERNAL
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trialforge", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"trialforge {_version()}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show debug messages")
+    parser.add_argument("-q", "--quiet", action="store_true", help="show only warnings and errors")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    example = commands.add_parser("example", help="generate the example study's raw EDC extracts",
+                                  description="Write the example CAR-T study's raw EDC extracts (one CSV per CRF "
+                                              "form) into a folder. The same seed gives byte-identical files.")
+    example.add_argument("--out", required=True, type=Path, help="folder to write the CSV files into")
+    _add_example_size(example)
+    example.set_defaults(handler=cmd_example)
+
+    build = commands.add_parser("build", help="build the submission package from raw extracts",
+                                description="Run every build stage into a staging folder; the output folder is "
+                                            "replaced only when all stages succeed.")
+    source = build.add_mutually_exclusive_group(required=True)
+    source.add_argument("--study", type=Path, help="folder of raw EDC extracts (one CSV per form)")
+    source.add_argument("--example", action="store_true", help="generate the example study first, then build it")
+    build.add_argument("--out", required=True, type=Path, help="output folder for the package (replaced on success)")
+    build.add_argument("--sdtm-spec", type=Path, help="SDTM spec workbook (default: the bundled example spec)")
+    build.add_argument("--adam-spec", type=Path, help="ADaM spec workbook (default: the bundled example spec)")
+    _add_example_size(build)
+    build.set_defaults(handler=cmd_build)
+
+    spec = commands.add_parser("spec", help="check or export a spec workbook")
+    spec_commands = spec.add_subparsers(title="spec commands", metavar="SPEC_COMMAND", required=True)
+    check = spec_commands.add_parser("check", help="list every problem in a spec workbook",
+                                     description="Read a P21-style spec workbook and report every problem at once, "
+                                                 "with sheet, row and column. Exit 0 when there is no error.")
+    _add_workbook(check)
+    check.set_defaults(handler=cmd_spec_check)
+    export = spec_commands.add_parser("export", help="write a spec workbook as text for review",
+                                      description="Write each sheet as CSV (or all as one Markdown file) so a "
+                                                  "spec can be reviewed and diffed in version control.")
+    _add_workbook(export)
+    export.add_argument("--out", required=True, type=Path, help="folder to write the text files into")
+    export.add_argument("--format", choices=["csv", "markdown"], default="csv")
+    export.set_defaults(handler=cmd_spec_export)
+    return parser
+
+
+def _add_example_size(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--subjects", type=int, default=50, help="enrolled subjects in the example (default 50)")
+    parser.add_argument("--seed", type=int, default=20240101, help="random seed of the example (default 20240101)")
+
+
+def _add_workbook(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("workbook", nargs="?", type=Path, help="the .xlsx workbook")
+    parser.add_argument("--bundled", choices=["sdtm", "adam"], help="use the example study's bundled workbook")
+
+
+def cmd_example(args: argparse.Namespace) -> int:
+    from trialforge.example_study.generator import generate_study
+
+    _check_subjects(args.subjects)
+    log.info("generating %d subjects (seed %d) into %s", args.subjects, args.seed, args.out)
+    manifest = generate_study(args.out, subjects=args.subjects, seed=args.seed)
+    rows = sum(form["rows"] for form in manifest["forms"].values())
+    log.info("wrote %d forms, %d records", len(manifest["forms"]), rows)
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from trialforge.pipeline import run_pipeline
+    from trialforge.stages import default_stages
+
+    options = {"sdtm_spec": _str_or_none(args.sdtm_spec), "adam_spec": _str_or_none(args.adam_spec)}
+    with tempfile.TemporaryDirectory(prefix="trialforge-example-") as scratch:
+        study = args.study
+        if args.example:
+            from trialforge.example_study.generator import generate_study
+
+            _check_subjects(args.subjects)
+            study = Path(scratch) / "raw"
+            log.info("generating the example study: %d subjects, seed %d", args.subjects, args.seed)
+            generate_study(study, subjects=args.subjects, seed=args.seed)
+            options.update(example_subjects=args.subjects, example_seed=args.seed)
+        ctx = run_pipeline(default_stages(), study, args.out, options, progress=_progress)
+    log.info("package written to %s", ctx.staging)
+    return EXIT_OK
+
+
+def cmd_spec_check(args: argparse.Namespace) -> int:
+    from specs.reader import check_spec
+
+    path = _workbook(args)
+    spec, problems = check_spec(path)
+    errors = [p for p in problems if getattr(p, "severity", "error") == "error"]
+    for problem in problems:
+        print(f"{getattr(problem, 'severity', 'error').upper():7} {problem}")
+    if spec is not None and not errors:
+        from specs.export import spec_summary
+
+        print(spec_summary(spec))
+    print(f"{path}: {len(errors)} error(s), {len(problems) - len(errors)} warning(s)")
+    return EXIT_INPUT if errors or spec is None else EXIT_OK
+
+
+def cmd_spec_export(args: argparse.Namespace) -> int:
+    from specs.export import export_spec
+    from specs.reader import read_spec
+
+    spec = read_spec(_workbook(args))
+    written = export_spec(spec, args.out, fmt=args.format)
+    log.info("wrote %s", ", ".join(str(p) for p in written) if written else args.out)
+    return EXIT_OK
+
+
+def _workbook(args: argparse.Namespace) -> Path:
+    if args.bundled and args.workbook:
+        raise SystemExit("trialforge: give either a WORKBOOK or --bundled, not both")
+    if args.bundled:
+        from trialforge.stages import bundled_spec
+
+        return bundled_spec(args.bundled)
+    if not args.workbook:
+        raise SystemExit("trialforge: give a WORKBOOK path or --bundled sdtm|adam")
+    return args.workbook
+
+
+def _check_subjects(subjects: int) -> None:
+    if subjects < 1:
+        raise SystemExit(f"trialforge: --subjects must be at least 1, got {subjects}")
+
+
+def _progress(number: int, total: int, stage, seconds: float | None) -> None:
+    if seconds is None:
+        log.info("[%d/%d] %s: %s ...", number, total, stage.name, stage.description)
+    else:
+        log.info("[%d/%d] %s done in %.1f s", number, total, stage.name, seconds)
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(message)s", stream=sys.stderr, force=True)
+
+
+def _str_or_none(path: Path | None) -> str | None:
+    return str(path) if path else None
+
+
+def _version() -> str:
+    from trialforge import __version__
+
+    return __version__
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""trialforge/example_study"""

@@ -1,0 +1,157 @@
+"""The build as a pipeline of named stages that writes into a staging folder.
+
+The output folder is replaced only when every stage succeeded: a failed build leaves the previous
+output untouched. Stages share a `BuildContext`; each records what it read, wrote and excluded in
+the build log, which ends up in `audit/build-log.json` of the package.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trialforge import clock
+
+log = logging.getLogger(__name__)
+
+AUDIT_DIR = "audit"
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    description: str
+    run: Callable[["BuildContext"], None]
+
+
+@dataclass
+class BuildContext:
+    """What stages share. `staging` is where they write; `artifacts` passes in-memory results on."""
+
+    study_dir: Path
+    staging: Path
+    options: dict[str, Any] = field(default_factory=dict)
+    artifacts: dict[str, Any] = field(default_factory=dict)
+    stage_logs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    current_stage: str = ""
+
+    def record(self, key: str, value: Any) -> None:
+        """Add a machine-readable fact to the current stage's entry of the build log."""
+        self.stage_logs.setdefault(self.current_stage, {})[key] = value
+
+    def path(self, *parts: str) -> Path:
+        """A path inside the staging folder, with its parent created."""
+        target = self.staging.joinpath(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+
+ProgressFn = Callable[[int, int, Stage, float | None], None]
+
+
+def run_pipeline(
+    stages: Sequence[Stage],
+    study_dir: Path,
+    out_dir: Path,
+    options: dict[str, Any] | None = None,
+    progress: ProgressFn | None = None,
+) -> BuildContext:
+    """Run the stages in order into a staging folder beside `out_dir`, then move it into place.
+
+    Any exception leaves `out_dir` exactly as it was and removes the staging folder.
+    """
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    ctx = BuildContext(study_dir=Path(study_dir), staging=staging, options=dict(options or {}))
+    timings: dict[str, float] = {}
+    try:
+        for number, stage in enumerate(stages, start=1):
+            ctx.current_stage = stage.name
+            if progress:
+                progress(number, len(stages), stage, None)
+            started = time.perf_counter()
+            stage.run(ctx)
+            timings[stage.name] = time.perf_counter() - started
+            if progress:
+                progress(number, len(stages), stage, timings[stage.name])
+        _write_build_log(ctx, stages, timings)
+        _write_manifest(ctx)
+        _swap_into_place(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    ctx.staging = out_dir
+    ctx.artifacts["timings"] = timings
+    return ctx
+
+
+def _write_build_log(ctx: BuildContext, stages: Sequence[Stage], timings: dict[str, float]) -> None:
+    from trialforge import __version__
+
+    entries = []
+    for stage in stages:
+        entry: dict[str, Any] = {"stage": stage.name, "description": stage.description}
+        if not clock.reproducible():  # durations would make two identical builds differ
+            entry["seconds"] = round(timings.get(stage.name, 0.0), 3)
+        entry.update(ctx.stage_logs.get(stage.name, {}))
+        entries.append(entry)
+    document = {
+        "tool": "trialforge",
+        "version": __version__,
+        "built_at": clock.build_timestamp().isoformat(),
+        "study_dir": ctx.study_dir.name,
+        "options": {k: v for k, v in sorted(ctx.options.items()) if _json_safe(v)},
+        "stages": entries,
+    }
+    write_json(ctx.path(AUDIT_DIR, "build-log.json"), document)
+
+
+def _write_manifest(ctx: BuildContext) -> None:
+    """SHA-256 and size of every file of the package, so an auditor can verify nothing changed."""
+    import hashlib
+
+    files = []
+    for path in sorted(p for p in ctx.staging.rglob("*") if p.is_file()):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        files.append({"path": path.relative_to(ctx.staging).as_posix(), "bytes": path.stat().st_size,
+                      "sha256": digest})
+    write_json(ctx.path(AUDIT_DIR, "manifest.json"), {"files": files})
+
+
+def _swap_into_place(staging: Path, out_dir: Path) -> None:
+    """Replace out_dir by staging with renames only, so a crash never leaves a half-written package."""
+    previous = out_dir.parent / f".{out_dir.name}.previous-{os.getpid()}"
+    if out_dir.exists():
+        out_dir.rename(previous)
+    try:
+        staging.rename(out_dir)
+    except BaseException:
+        if previous.exists():
+            previous.rename(out_dir)
+        raise
+    if previous.exists():
+        shutil.rmtree(previous)
+
+
+def write_json(path: Path, document: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _json_safe(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except TypeError:
+        return False
+    return True
