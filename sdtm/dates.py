@@ -1,0 +1,137 @@
+"""Raw EDC date and time strings -> ISO 8601, right-truncated, nothing imputed (SDTMIG 3.4 section 4.4).
+
+Sites type dates in many shapes: "12 JAN 2024", "12-JAN-2024", "UN JAN 2024", "UNK-UNK-1961", "JAN 2024",
+"2024-03", "2024-03-12". Each distinct string is parsed once and the result mapped back, so a column of a
+million records costs as much as its few thousand distinct values.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+
+MONTHS = {m: i for i, m in enumerate(
+    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1)}
+_UNKNOWN = r"(?:UN|UNK|UK|NK|XX|--|-|\?\?)"
+_SEP = r"[\s\-/.]*"
+# day month-name year, any part unknown: "12 JAN 2024", "UN-JAN-2024", "UNK UNK 1961", "JAN 2024", "12JAN2024"
+_DMY = re.compile(rf"^(?:(?P<d>\d{{1,2}}|{_UNKNOWN}){_SEP})?(?P<m>[A-Z]{{3}}|{_UNKNOWN}){_SEP}(?P<y>\d{{4}})$")
+# ISO-like: "2024", "2024-03", "2024-03-12", "2024/03/12", "2024-UN-UN"
+_ISO = re.compile(rf"^(?P<y>\d{{4}})(?:[\-/](?P<m>\d{{1,2}}|{_UNKNOWN})(?:[\-/](?P<d>\d{{1,2}}|{_UNKNOWN}))?)?$")
+_TIME = re.compile(r"^(?P<h>\d{1,2}|UN|UNK):(?P<mi>\d{2}|UN|UNK)(?::(?P<s>\d{2}))?$")
+
+
+class DateProblem(ValueError):
+    """A raw date or time that is not a date at all (as opposed to a partial one)."""
+
+
+def iso_date(raw: str) -> str | None:
+    """One raw date string -> ISO 8601 date, right-truncated; None when blank; DateProblem when invalid."""
+    text = raw.strip().upper()
+    if not text or re.fullmatch(rf"{_UNKNOWN}?({_SEP}{_UNKNOWN})*", text):
+        return None
+    match = _DMY.match(text) or _ISO.match(text)
+    if not match:
+        raise DateProblem(f"{raw!r} is not a date (expected e.g. '12 JAN 2024', 'UN JAN 2024', '2024-03-12')")
+    year = int(match["y"])
+    month = _month(match["m"], raw)
+    day = _number(match["d"], 1, 31, "day", raw)
+    if month and day:
+        try:
+            date(year, month, day)
+        except ValueError:
+            raise DateProblem(f"{raw!r} is not a calendar date") from None
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    if month:
+        return f"{year:04d}-{month:02d}"
+    if day:  # known day, unknown month: a hyphen holds the month's place (SDTMIG 4.4.2)
+        return f"{year:04d}---{day:02d}"
+    return f"{year:04d}"
+
+
+def iso_time(raw: str) -> str | None:
+    """'14:30' -> '14:30'; '9:05:00' -> '09:05:00'; blank or fully unknown -> None."""
+    text = raw.strip().upper()
+    if not text or text in {"UN:UN", "UNK:UNK", "UNK", "UN"}:
+        return None
+    match = _TIME.match(text)
+    if not match:
+        raise DateProblem(f"{raw!r} is not a time (expected HH:MM or HH:MM:SS)")
+    hour = _number(match["h"], 0, 23, "hour", raw)
+    minute = _number(match["mi"], 0, 59, "minute", raw)
+    second = _number(match["s"], 0, 59, "second", raw)
+    hh = "-" if hour is None else f"{hour:02d}"
+    if minute is None:
+        return None if hour is None else hh
+    text = f"{hh}:{minute:02d}"
+    return text if second is None else f"{text}:{second:02d}"
+
+
+def iso_datetime(raw_date: str, raw_time: str = "") -> str | None:
+    """Combine a raw date and time; a time is kept only with a complete date (no 'T' after a partial date)."""
+    day = iso_date(raw_date)
+    clock = iso_time(raw_time) if raw_time else None
+    if day and clock and len(day) == 10:
+        return f"{day}T{clock}"
+    return day
+
+
+def to_iso8601(dates: pd.Series, times: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+    """Vectorised over distinct values: returns (ISO 8601 strings or None, problem text or None) per record."""
+    frame = pd.DataFrame({"d": dates.fillna("").astype(str)})
+    frame["t"] = "" if times is None else times.fillna("").astype(str).to_numpy()
+    distinct = frame.drop_duplicates()
+    results, problems = [], []
+    for raw_date, raw_time in zip(distinct["d"], distinct["t"]):
+        try:
+            results.append(iso_datetime(raw_date, raw_time))
+            problems.append(None)
+        except DateProblem as exc:
+            results.append(None)
+            problems.append(str(exc))
+    lookup = pd.DataFrame({"d": distinct["d"].to_numpy(), "t": distinct["t"].to_numpy(),
+                           "iso": pd.Series(results, dtype=object), "problem": pd.Series(problems, dtype=object)})
+    merged = frame.merge(lookup, on=["d", "t"], how="left")
+    iso = pd.Series(merged["iso"].to_numpy(), index=dates.index, dtype=object)
+    problem = pd.Series(merged["problem"].to_numpy(), index=dates.index, dtype=object)
+    return iso.where(iso.notna(), None), problem.where(problem.notna(), None)
+
+
+def complete_date(dtc: pd.Series) -> pd.Series:
+    """datetime64 of the date part where the ISO value is complete to the day, else NaT."""
+    text = dtc.astype("string").str.slice(0, 10)
+    full = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+    return pd.to_datetime(text.where(full), format="%Y-%m-%d", errors="coerce")
+
+
+def study_day(dtc: pd.Series, reference: pd.Series) -> pd.Series:
+    """SDTM --DY: date - reference + 1 on/after the reference, date - reference before; no day 0.
+
+    Null when either date is partial (CG0007). Both series are ISO 8601 text aligned on the same index.
+    """
+    when = complete_date(dtc)
+    ref = complete_date(reference)
+    days = (when - ref).dt.days
+    result = days.where(days < 0, days + 1)
+    return result.astype("Int64")
+
+
+def _month(text: str | None, raw: str) -> int | None:
+    if text is None or re.fullmatch(_UNKNOWN, text):
+        return None
+    if text.isdigit():
+        return _number(text, 1, 12, "month", raw)
+    if text not in MONTHS:
+        raise DateProblem(f"{raw!r}: {text!r} is not a month")
+    return MONTHS[text]
+
+
+def _number(text: str | None, low: int, high: int, what: str, raw: str) -> int | None:
+    if text is None or not text.isdigit():
+        return None
+    value = int(text)
+    if not low <= value <= high:
+        raise DateProblem(f"{raw!r}: {what} {value} is out of range {low}-{high}")
+    return value

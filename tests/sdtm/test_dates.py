@@ -1,0 +1,65 @@
+import pandas as pd
+import pytest
+
+from sdtm.dates import DateProblem, iso_date, iso_datetime, iso_time, study_day, to_iso8601
+
+
+@pytest.mark.parametrize("raw, iso", [
+    ("12 JAN 2024", "2024-01-12"),
+    ("12-jan-2024", "2024-01-12"),
+    ("12JAN2024", "2024-01-12"),
+    ("1 Feb 2024", "2024-02-01"),
+    ("UN JAN 2024", "2024-01"),
+    ("UN-JAN-2024", "2024-01"),
+    ("UNK-JAN-2024", "2024-01"),
+    ("JAN 2024", "2024-01"),
+    ("UNK-UNK-1961", "1961"),
+    ("UN UNK 1961", "1961"),
+    ("1961", "1961"),
+    ("2024-03", "2024-03"),
+    ("2024-03-09", "2024-03-09"),
+    ("2024/3/9", "2024-03-09"),
+    ("2024-UN-UN", "2024"),
+    ("15 UNK 2003", "2003---15"),  # day known, month unknown: hyphen placeholder
+    ("29 FEB 2024", "2024-02-29"),
+    ("", None),
+    ("  ", None),
+    ("UNK", None),
+    ("UN-UN-UN", None),
+])
+def test_iso_date(raw, iso):
+    assert iso_date(raw) == iso
+
+
+@pytest.mark.parametrize("raw", ["31 FEB 2024", "29 FEB 2023", "12 JANX 2024", "yesterday", "2024-13", "32 JAN 2024"])
+def test_invalid_dates_raise(raw):
+    with pytest.raises(DateProblem):
+        iso_date(raw)
+
+
+def test_times_and_datetimes():
+    assert iso_time("9:05") == "09:05"
+    assert iso_time("14:30:15") == "14:30:15"
+    assert iso_time("UN:30") == "-:30"  # unknown hour keeps its place
+    assert iso_time("") is None
+    assert iso_datetime("12 JAN 2024", "14:30") == "2024-01-12T14:30"
+    assert iso_datetime("UN JAN 2024", "14:30") == "2024-01"  # never a time after a partial date
+    assert iso_datetime("12 JAN 2024", "") == "2024-01-12"
+    with pytest.raises(DateProblem):
+        iso_time("25:00")
+
+
+def test_vectorised_conversion_reports_problems_per_record():
+    dates = pd.Series(["12 JAN 2024", "31 FEB 2024", "", "12 JAN 2024"], index=[10, 11, 12, 13])
+    times = pd.Series(["08:00", "", "", "09:00"], index=[10, 11, 12, 13])
+    iso, problems = to_iso8601(dates, times)
+    assert iso.tolist() == ["2024-01-12T08:00", None, None, "2024-01-12T09:00"]
+    assert list(iso.index) == [10, 11, 12, 13]
+    assert problems[11].startswith("'31 FEB 2024'") and problems[10] is None and problems[12] is None
+
+
+def test_study_day_has_no_day_zero_and_is_null_for_partial_dates():
+    ref = pd.Series(["2024-01-10"] * 6)
+    dtc = pd.Series(["2024-01-10", "2024-01-11", "2024-01-09", "2024-01-01T08:00", "2024-01", None])
+    assert study_day(dtc, ref).tolist() == [1, 2, -1, -9, pd.NA, pd.NA]
+    assert study_day(pd.Series(["2024-01-12"]), pd.Series(["2024-01"])).tolist() == [pd.NA]
