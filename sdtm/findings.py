@@ -14,14 +14,10 @@ import pandas as pd
 
 from sdtm.controlled_terms import normalise
 from sdtm.dates import complete_date
+from sdtm.frames import nulls
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _RESULT = rf"^\s*(?P<qual><=|>=|<|>)?\s*(?P<num>{_NUMBER})\s*$"
-
-
-def _nulls(index: pd.Index) -> pd.Series:
-    """An object Series of None (pandas 3 turns Series(None, dtype=object) into NaN)."""
-    return pd.Series([None] * len(index), index=index, dtype=object)
 
 
 def format_number(values: np.ndarray | pd.Series, significant: int | None = None) -> list[str | None]:
@@ -59,7 +55,7 @@ def standardize_results(
     unit = orresu.fillna("").astype(str).str.strip()
     target = testcd.map(standard_units)
     factor = pd.Series(1.0, index=orres.index)
-    problem = _nulls(orres.index)
+    problem = nulls(orres.index)
     needs = number.notna() & target.notna() & (unit.map(normalise) != target.fillna("").map(normalise))
     if needs.any():
         lookup = {(t, normalise(a), normalise(b)): f for (t, a, b), f in factors.items()}
@@ -90,7 +86,7 @@ def standardize_results(
 def reference_range_indicator(value: pd.Series, low: pd.Series, high: pd.Series) -> pd.Series:
     """--NRIND: LOW / HIGH / NORMAL against the standard range; null when value or both limits are missing."""
     value, low, high = (pd.to_numeric(s, errors="coerce") for s in (value, low, high))
-    result = _nulls(value.index)
+    result = nulls(value.index)
     has = value.notna() & (low.notna() | high.notna())
     result[has] = "NORMAL"
     result[has & low.notna() & (value < low)] = "LOW"
@@ -115,7 +111,7 @@ def last_observation_before_exposure(frame: pd.DataFrame, by: list[str], dtc: st
     before = np.where(has_time, when_full < ref_full, when_date <= ref_date)
     filled = frame[result].astype("string").str.strip().fillna("").ne("")
     eligible = pd.Series(before, index=frame.index) & filled & when_date.notna() & ref_date.notna()
-    flag = _nulls(frame.index)
+    flag = nulls(frame.index)
     if eligible.any():
         candidates = frame.loc[eligible, by].assign(_when=frame.loc[eligible, dtc].astype(str))
         last = candidates.sort_values([*by, "_when"], kind="mergesort").groupby(by, sort=False, dropna=False).tail(1)
