@@ -46,3 +46,11 @@ def test_lobxfl_last_non_missing_before_first_exposure():
     flag = last_observation_before_exposure(frame, ["USUBJID", "LBTESTCD"], "LBDTC", "LBORRES", ref)
     # A/ALT: 01-09 has no result, so 01-08 is the baseline; A/AST partial date; B: strictly before 09:00
     assert flag.tolist() == [None, "Y", None, None, None, "Y", None]
+
+
+def test_bundled_conversion_table_converts_creatinine():
+    from sdtm.units import conversion_factors
+
+    out = standardize_results(pd.Series(["88.4"]), pd.Series(["umol/L"]), pd.Series(["CREAT"]),
+                              {"CREAT": "mg/dL"}, conversion_factors())
+    assert out["STRESC"][0] == "1" and abs(out["STRESN"][0] - 1.0) < 1e-4

@@ -1,0 +1,41 @@
+"""The spelling -> submission value lookup of a variable's codelist, as the spec defines it.
+
+Spellings come from three places, in this order of trust: the term itself, the `Collected Values` the
+spec lists for it, and the CDISC synonyms of its NCI code in the bundled CT. A term the spec does not
+list is never reached, so an extensible codelist grows only where the spec extends it.
+"""
+
+from __future__ import annotations
+
+from sdtm.controlled_terms import build_lookup
+from specs.errors import MappingError
+
+
+def lookup_for_variable(spec, dataset: str, variable: str) -> dict[str, str]:
+    if not spec.has_variable(dataset, variable):
+        raise MappingError(f"{dataset}.{variable} is mapped but not described in the spec's Variables sheet")
+    codelist_id = spec.variable(dataset, variable).codelist
+    if not codelist_id:
+        raise MappingError(f"{dataset}.{variable} is mapped with controlled terminology but has no Codelist")
+    try:
+        codelist = spec.codelist(codelist_id)
+    except KeyError:
+        raise MappingError(f"{dataset}.{variable}: codelist {codelist_id} is not in the spec's Codelists") from None
+    synonyms = _ct_synonyms()
+    terms = [(item.term, [*item.collected_values, *synonyms.get(item.nci_code or "", ())]) for item in codelist.items]
+    try:
+        return build_lookup(terms)
+    except ValueError as exc:
+        raise MappingError(f"codelist {codelist_id} (sheet Codelists, row {codelist.row}): {exc}") from exc
+
+
+def _ct_synonyms() -> dict[str, tuple[str, ...]]:
+    from specs.terminology import load_ct, synonym_list
+
+    cached = getattr(_ct_synonyms, "_cache", None)
+    if cached is None:
+        ct = load_ct("sdtm")
+        terms = ct[ct["codelist_code"] != ""]
+        cached = {code: tuple(synonym_list(s)) for code, s in zip(terms["code"], terms["synonyms"]) if s}
+        _ct_synonyms._cache = cached
+    return cached

@@ -1,0 +1,102 @@
+import pandas as pd
+import pytest
+
+from sdtm.engine import DomainContext, map_domain
+from sdtm.steps import STEPS
+from specs.errors import MappingError
+from tests.sdtm.spec_builder import codelist, dataset, mapping, spec, variable
+
+
+def raw(rows, columns):
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["__file"] = "form.csv"
+    frame["__row"] = range(2, len(frame) + 2)
+    return frame
+
+
+AE_RAW = raw([
+    ["01-001", "LOG", "", "Fever", "Yes", "UN JAN 2024", "Related"],
+    ["01-001", "LOG", "", "Fever", "Yes", "UN JAN 2024", "Related"],      # exact duplicate entry
+    ["01-002", "LOG", "", "Rash", "No", "31 FEB 2024", "maybe"],         # bad date, unmapped term
+    ["01-002", "LOG", "", "", "", "", ""],                               # blank row: excluded by select
+], ["Subject", "Folder", "InstanceName", "AETERM", "AESER", "AESTDAT", "AEREL"])
+
+AE_SPEC = spec(
+    datasets=[dataset("AE", ["STUDYID", "USUBJID", "AETERM", "AESTDTC"])],
+    variables=[variable("AE", v, i, codelist={"AESER": "NY", "AEREL": "REL"}.get(v)) for i, v in
+               enumerate(["STUDYID", "DOMAIN", "USUBJID", "AESEQ", "AETERM", "AESER", "AEREL", "AESTDTC"], 1)],
+    codelists=[codelist("NY", ("Y", "C49488", ["Yes"]), ("N", "C49487", [])),
+               codelist("REL", ("RELATED", None, ["Related"]), ("NOT RELATED", None, []))],
+    mappings=[
+        mapping("AE", "AETERM", "AE", None, "select", "reason=blank log line", condition="AETERM NE ''"),
+        mapping("AE", "STUDYID", "AE", None, "hardcode_no_ct", "value=STUDY1"),
+        mapping("AE", "DOMAIN", "AE", None, "hardcode_no_ct", "value=AE"),
+        mapping("AE", "AETERM", "AE", "AETERM", "assign_no_ct"),
+        mapping("AE", "AESER", "AE", "AESER", "assign_ct"),
+        mapping("AE", "AEREL", "AE", "AEREL", "assign_ct"),
+        mapping("AE", "AESTDTC", "AE", "AESTDAT", "assign_datetime"),
+        mapping("AE", "USUBJID", None, None, "derive", "function=usubjid"),
+        mapping("AE", "AESEQ", None, None, "derive", "function=seq"),
+    ])
+
+
+def test_domain_from_spec_with_exclusions_duplicates_and_findings():
+    ctx = DomainContext(spec=AE_SPEC, raw={"AE": AE_RAW})
+    result = map_domain("AE", ctx, STEPS)
+    frame = result.frame
+    assert frame["USUBJID"].tolist() == ["STUDY1-01-001", "STUDY1-01-002"]
+    assert frame["AESER"].tolist() == ["Y", "N"]
+    assert frame["AESTDTC"].tolist() == ["2024-01", None]
+    assert frame["AEREL"].tolist() == ["RELATED", None]
+    assert frame["AESEQ"].tolist() == [1, 1]
+    assert frame["__row"].tolist() == [2, 4]
+    reasons = dict(zip(result.exclusions["__row"], result.exclusions["reason"]))
+    assert reasons == {5: "blank log line", 3: "exact duplicate of form.csv row 2"}
+    messages = {(f.variable, f.row): f.message for f in ctx.findings}
+    assert "'maybe' is not a term of codelist REL" in messages[("AEREL", 4)]
+    assert "not a calendar date" in messages[("AESTDTC", 4)]
+
+
+def test_vertical_records_from_a_horizontal_form():
+    rs_raw = raw([["01-001", "W6", "Week 6", "PR", "SD"]], ["Subject", "Folder", "InstanceName", "TRGRESP", "OVRLRESP"])
+    rs_spec = spec(
+        datasets=[dataset("RS")],
+        variables=[variable("RS", v, i) for i, v in enumerate(["RSTESTCD", "RSORRES"], 1)],
+        mappings=[
+            mapping("RS", "RSTESTCD", "RS", None, "hardcode_no_ct", "value=TRGRESP", where="RSTESTCD EQ TRGRESP"),
+            mapping("RS", "RSORRES", "RS", "TRGRESP", "assign_no_ct", where="RSTESTCD EQ TRGRESP"),
+            mapping("RS", "RSTESTCD", "RS", None, "hardcode_no_ct", "value=OVRLRESP", where="RSTESTCD EQ OVRLRESP"),
+            mapping("RS", "RSORRES", "RS", "OVRLRESP", "assign_no_ct", where="RSTESTCD EQ OVRLRESP"),
+        ])
+    result = map_domain("RS", DomainContext(spec=rs_spec, raw={"RS": rs_raw}), STEPS)
+    assert result.frame[["RSTESTCD", "RSORRES"]].values.tolist() == [["TRGRESP", "PR"], ["OVRLRESP", "SD"]]
+    assert result.frame["__row"].tolist() == [2, 2]
+
+
+def test_join_by_subject_and_conditional_values():
+    dm_raw = raw([["01-001", "M"], ["01-002", "F"]], ["Subject", "SEX"])
+    enr_raw = raw([["01-001", "12 JAN 2024"]], ["Subject", "ICDAT"])
+    dm_spec = spec(
+        datasets=[dataset("DM")],
+        variables=[variable("DM", v, i) for i, v in enumerate(["SEX", "RFICDTC", "SEXNOTE"], 1)],
+        mappings=[
+            mapping("DM", "SEX", "DM", "SEX", "assign_no_ct"),
+            mapping("DM", "SEXNOTE", "DM", None, "hardcode_no_ct", "value=female", condition="SEX EQ F"),
+            mapping("DM", "RFICDTC", "ENR", "ICDAT", "assign_datetime", "join=subject"),
+        ])
+    result = map_domain("DM", DomainContext(spec=dm_spec, raw={"DM": dm_raw, "ENR": enr_raw}), STEPS)
+    assert result.frame["RFICDTC"].tolist() == ["2024-01-12", None]
+    assert result.frame["SEXNOTE"].tolist() == [None, "female"]
+    assert result.joined_rows["__row"].tolist() == [2]
+
+
+def test_unknown_step_and_missing_field_are_mapping_errors():
+    bad = spec(datasets=[dataset("AE")], variables=[variable("AE", "AETERM", 1)],
+               mappings=[mapping("AE", "AETERM", "AE", "NOPE", "assign_no_ct")])
+    with pytest.raises(MappingError, match="reads field 'NOPE'"):
+        map_domain("AE", DomainContext(spec=bad, raw={"AE": AE_RAW}), STEPS)
+    bad = spec(datasets=[dataset("AE")], variables=[variable("AE", "AETERM", 1)],
+               mappings=[mapping("AE", "AETERM", "AE", "AETERM", "assign_no_ct"),
+                         mapping("AE", "AESEQ", None, None, "derive", "function=magic")])
+    with pytest.raises(MappingError, match="unknown function 'magic'"):
+        map_domain("AE", DomainContext(spec=bad, raw={"AE": AE_RAW}), STEPS)
