@@ -98,8 +98,13 @@ class DomainResult:
 Step = Callable[..., "pd.Series | pd.DataFrame | None"]
 
 
-def map_domain(dataset: str, ctx: DomainContext, steps: Mapping[str, Step]) -> DomainResult:
-    """Build one domain from its Mapping rows. Raises MappingError for a spec the engine cannot run."""
+def map_domain(dataset: str, ctx: DomainContext, steps: Mapping[str, Step],
+               defer: frozenset[str] = frozenset()) -> DomainResult:
+    """Build one domain from its Mapping rows. Raises MappingError for a spec the engine cannot run.
+
+    Derive rows whose function is in `defer` are skipped; run them later with `run_derive_rows`
+    (steps that need DM or SE, for the domains DM and SE are built from).
+    """
     rows = ctx.spec.mappings_of(dataset)
     if not rows:
         raise MappingError(f"the spec has no Mapping rows for {dataset}")
@@ -123,9 +128,7 @@ def map_domain(dataset: str, ctx: DomainContext, steps: Mapping[str, Step]) -> D
             joined.append(used)
     frame, duplicates = _drop_duplicates(dataset, frame)
     exclusions.append(duplicates)
-    for row in rows:
-        if row.algorithm == "derive":
-            frame = _derive(dataset, frame, row, ctx, steps)
+    frame = run_derive_rows(dataset, frame, ctx, steps, lambda name: name not in defer)
     excluded = pd.concat([e for e in exclusions if len(e)], ignore_index=True) if any(
         len(e) for e in exclusions) else pd.DataFrame(columns=[*PROVENANCE, "dataset", "reason"])
     used = pd.concat(joined, ignore_index=True) if joined else pd.DataFrame(columns=[*PROVENANCE])
@@ -286,6 +289,15 @@ def _drop_duplicates(dataset: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, p
                                  zip(frame.loc[duplicated, "__file"], first_row[duplicated])])
     log.info("%s: %d exact duplicate records excluded", dataset, int(duplicated.sum()))
     return frame.loc[~duplicated].reset_index(drop=True), dropped
+
+
+def run_derive_rows(dataset: str, frame: pd.DataFrame, ctx: DomainContext, steps: Mapping[str, Step],
+                    wanted: Callable[[str | None], bool] = lambda name: True) -> pd.DataFrame:
+    """Run the dataset's derive rows whose function name `wanted` accepts, in spec order."""
+    for row in ctx.spec.mappings_of(dataset):
+        if row.algorithm == "derive" and wanted(row.argument("function")):
+            frame = _derive(dataset, frame, row, ctx, steps)
+    return frame
 
 
 def _derive(dataset: str, frame: pd.DataFrame, row, ctx: DomainContext, steps: Mapping[str, Step]) -> pd.DataFrame:

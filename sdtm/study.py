@@ -1,0 +1,188 @@
+"""All SDTM domains of a study from its spec and raw forms, in dependency order, with reconciliation.
+
+Order: trial design (from the spec's sheets), then the domains DM's reference dates need (EX, PR, DS),
+DM, SV (which numbers the visits), SE (which EPOCH needs), every other domain, and last SUPP-- and
+RELREC. RFPENDTC and the end of each subject's last element are settled once every domain exists.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from sdtm.engine import PROVENANCE, DomainContext, MappingFinding, map_domain, run_derive_rows
+from sdtm.frames import as_text
+from sdtm.relationships import build_relrec, build_supp
+from sdtm.subject_elements import derive_subject_elements, shift_days
+from sdtm.dates import complete_date, study_day
+from sdtm.steps import STEPS, last_known_dates
+from specs.errors import MappingError
+
+log = logging.getLogger(__name__)
+
+FIRST = ("EX", "PR", "DS", "DM", "SV")
+TRIAL_DESIGN = ("TS", "TA", "TE", "TV", "TI")
+DERIVED_LAST = ("SE", "RELREC")
+# Steps that read DM's reference dates or SE: deferred for the domains built before them.
+NEEDS_DM_AND_SE = frozenset({"study_day", "epoch", "lobxfl"})
+
+
+@dataclass
+class SdtmBuild:
+    domains: dict[str, pd.DataFrame]  # SDTM variables + __file/__row provenance (where raw-derived)
+    findings: list[MappingFinding]
+    reconciliation: pd.DataFrame  # per raw form: rows_read, rows_mapped, rows_excluded
+    exclusions: pd.DataFrame  # __file, __row, dataset, reason (one row per raw record not in SDTM)
+    order: list[str] = field(default_factory=list)
+
+
+def build_sdtm(spec, raw: Mapping[str, pd.DataFrame]) -> SdtmBuild:
+    ctx = DomainContext(spec=spec, raw=raw)
+    names = [d.name for d in spec.datasets]
+    for name in TRIAL_DESIGN:
+        if name in names:
+            ctx.domains[name] = trial_design_domain(spec, name)
+    mapped = [n for n in names if spec.mappings_of(n) and n not in TRIAL_DESIGN and n not in DERIVED_LAST
+              and not n.startswith("SUPP")]
+    ordered = [n for n in FIRST if n in mapped] + [n for n in mapped if n not in FIRST]
+    exclusions, joined = [], []
+    first = [n for n in ordered if n in FIRST]
+    for name in ordered:
+        if name not in FIRST and "SE" in names and "SE" not in ctx.domains:
+            _finish_first_domains(ctx, first)
+        result = map_domain(name, ctx, STEPS, defer=NEEDS_DM_AND_SE if name in FIRST else frozenset())
+        ctx.domains[name] = result.frame
+        exclusions.append(result.exclusions)
+        joined.append(result.joined_rows)
+        log.info("%s: %d records", name, len(result.frame))
+    if "SE" in names and "SE" not in ctx.domains:
+        _finish_first_domains(ctx, first)
+    _settle_participation_end(ctx)
+    for name in names:
+        if name.startswith("SUPP") and name[4:] in ctx.domains:
+            ctx.domains[name] = build_supp(spec, name[4:], ctx.domains[name[4:]])
+    if "RELREC" in names:
+        ctx.domains["RELREC"] = build_relrec(spec, ctx.domains)
+    exclusions_frame, reconciliation = reconcile(raw, ctx.domains, exclusions, joined)
+    order = [n for n in names if n in ctx.domains]
+    return SdtmBuild({n: ctx.domains[n] for n in order}, ctx.findings, reconciliation, exclusions_frame, order)
+
+
+def _finish_first_domains(ctx: DomainContext, first: list[str]) -> None:
+    """Build SE, then run the steps the first domains had to defer until DM and SE existed."""
+    ctx.domains["SE"] = build_se(ctx)
+    for name in first:
+        ctx.domains[name] = run_derive_rows(name, ctx.domains[name], ctx, STEPS, lambda f: f in NEEDS_DM_AND_SE)
+
+
+def trial_design_domain(spec, name: str) -> pd.DataFrame:
+    """A trial-design dataset from its spec sheet, with STUDYID and DOMAIN added."""
+    table = spec.trial_design_table(name)
+    frame = pd.DataFrame(list(table.records()), columns=list(table.columns))
+    frame.insert(0, "STUDYID", spec.study.name)
+    frame.insert(1, "DOMAIN", name)
+    if name == "TV":
+        frame = frame.drop(columns=["FOLDER"], errors="ignore")
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = as_text(frame[column])
+    return frame
+
+
+def build_se(ctx: DomainContext) -> pd.DataFrame:
+    """SE from the spec's `element_start` rows: each names an element, the domain and date it starts with."""
+    rows = [r for r in ctx.spec.mappings_of("SE") if r.argument("function") == "element_start"]
+    if not rows:
+        raise MappingError("SE: the spec has no derive rows with function=element_start")
+    starts = []
+    for row in rows:
+        etcd, domain_name, dtc = row.argument("etcd"), row.argument("domain"), row.argument("dtc")
+        if not (etcd and domain_name and dtc):
+            raise MappingError(f"SE: Mapping row {row.row} needs etcd=, domain= and dtc= arguments")
+        source = ctx.domain(domain_name)
+        if row.condition is not None:
+            source = source[row.condition.mask(source)]
+        values = source[["USUBJID", dtc]].dropna()
+        values = values[values[dtc].astype(str).str.len() > 0]
+        pick = values.groupby("USUBJID")[dtc].max() if row.argument("pick") == "last" else \
+            values.groupby("USUBJID")[dtc].min()
+        start = pd.DataFrame({"USUBJID": pick.index, "ETCD": etcd, "SESTDTC": pick.to_numpy()})
+        offset = row.argument("offset_days")
+        if offset:
+            start["SESTDTC"] = shift_days(start["SESTDTC"], int(offset)).to_numpy()
+        starts.append(start)
+    starts_frame = pd.concat(starts, ignore_index=True)
+    ta, te = ctx.domain("TA"), ctx.domain("TE")
+    dm = ctx.domain("DM")
+    end = pd.Series(dm["RFPENDTC"].to_numpy(), index=dm["USUBJID"].to_numpy())
+    se = derive_subject_elements(starts_frame, ta, te, end)
+    # an element that would start after the subject left the study did not happen
+    left = complete_date(se["USUBJID"].map(end))
+    se = se[~(complete_date(se["SESTDTC"]) > left)].reset_index(drop=True)
+    return _finish_se(ctx, se)
+
+
+def _finish_se(ctx: DomainContext, se: pd.DataFrame) -> pd.DataFrame:
+    se = se.copy()
+    se.insert(0, "STUDYID", ctx.studyid)
+    se.insert(1, "DOMAIN", "SE")
+    reference = se["USUBJID"].map(_by_usubjid(ctx.domain("DM"), "RFSTDTC"))
+    se["SESTDY"] = study_day(se["SESTDTC"], reference).astype("Float64")
+    se["SEENDY"] = study_day(se["SEENDTC"], reference).astype("Float64")
+    from sdtm.identifiers import derive_seq
+
+    se["SESEQ"] = derive_seq(se, "SE", ["USUBJID", "SESTDTC", "ETCD"])
+    return se
+
+
+def _by_usubjid(frame: pd.DataFrame, column: str) -> pd.Series:
+    return pd.Series(frame[column].to_numpy(), index=frame["USUBJID"].to_numpy())
+
+
+def _settle_participation_end(ctx: DomainContext) -> None:
+    """RFPENDTC = the latest date the subject is known in any domain; the last SE element ends there."""
+    dm = ctx.domains.get("DM")
+    if dm is None or "RFPENDTC" not in dm.columns:
+        return
+    latest = last_known_dates(ctx, dm)
+    dm = dm.copy()
+    dm["RFPENDTC"] = as_text(dm["USUBJID"].map(latest))
+    ctx.domains["DM"] = dm
+    se = ctx.domains.get("SE")
+    if se is not None and len(se):
+        se = se.copy()
+        last = ~se["USUBJID"].duplicated(keep="last") if se["USUBJID"].is_monotonic_increasing else \
+            se.groupby("USUBJID")["SESTDTC"].transform("max").eq(se["SESTDTC"])
+        se.loc[last, "SEENDTC"] = se.loc[last, "USUBJID"].map(_by_usubjid(dm, "RFPENDTC")).to_numpy()
+        reference = se["USUBJID"].map(_by_usubjid(dm, "RFSTDTC"))
+        se["SEENDY"] = study_day(se["SEENDTC"], reference).astype("Float64")
+        ctx.domains["SE"] = se
+
+
+def reconcile(raw: Mapping[str, pd.DataFrame], domains: Mapping[str, pd.DataFrame], exclusions: list[pd.DataFrame],
+              joined: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows in = rows mapped + rows excluded, per raw form; every excluded row carries its reason(s)."""
+    used = pd.concat([d[list(PROVENANCE)] for d in domains.values() if "__file" in d.columns] +
+                     [j[list(PROVENANCE)] for j in joined if len(j)], ignore_index=True)
+    used_keys = set(zip(used["__file"], used["__row"].astype(int)))
+    excluded = pd.concat([e for e in exclusions if len(e)], ignore_index=True) if any(len(e) for e in exclusions) \
+        else pd.DataFrame(columns=[*PROVENANCE, "dataset", "reason"])
+    rows = []
+    final_exclusions = []
+    for form, frame in sorted(raw.items()):
+        keys = list(zip(frame["__file"], frame["__row"].astype(int)))
+        mapped = sum(1 for k in keys if k in used_keys)
+        not_used = frame[[k not in used_keys for k in keys]][list(PROVENANCE)]
+        reasons = excluded.groupby(["__file", "__row"])["reason"].agg(lambda r: "; ".join(dict.fromkeys(r)))
+        reason = [reasons.get((f, int(r))) for f, r in zip(not_used["__file"], not_used["__row"])]
+        reason = [r or f"no Mapping row turns form {form} records into SDTM records" for r in reason]
+        final_exclusions.append(not_used.assign(form=form, reason=reason))
+        rows.append({"form": form, "file": frame["__file"].iloc[0] if len(frame) else f"{form.lower()}.csv",
+                     "rows_read": len(frame), "rows_mapped": mapped, "rows_excluded": len(not_used)})
+    table = pd.DataFrame(rows, columns=["form", "file", "rows_read", "rows_mapped", "rows_excluded"])
+    exclusions_frame = pd.concat(final_exclusions, ignore_index=True) if final_exclusions else pd.DataFrame(
+        columns=[*PROVENANCE, "form", "reason"])
+    return exclusions_frame, table
