@@ -18,6 +18,7 @@ class Problem:
     sheet: str | None = None
     row: int | None = None  # 1-based row as a spreadsheet or text editor shows it
     column: str | None = None
+    severity: str = "error"  # "error" stops a build; "warning" is reported and the build goes on
 
     def __str__(self) -> str:
         where = [self.file]
