@@ -59,6 +59,68 @@ def read_raw(ctx: BuildContext) -> None:
     ctx.record("files_not_read", unread)
 
 
+def map_sdtm(ctx: BuildContext) -> None:
+    """Raw forms -> SDTM domains by the spec; reconciliation and mapping findings go to the audit folder."""
+    from sdtm.study import build_sdtm
+
+    spec = ctx.artifacts["sdtm_spec"]
+    raw = {oid: form.frame for oid, form in ctx.artifacts["raw"].items()}
+    build = build_sdtm(spec, raw)
+    ctx.artifacts["sdtm"] = build
+    _write_csv(build.reconciliation, ctx.path(AUDIT_DIR, "sdtm", "reconciliation.csv"))
+    _write_csv(build.exclusions.rename(columns={"__file": "file", "__row": "row"}),
+               ctx.path(AUDIT_DIR, "sdtm", "excluded-records.csv"))
+    findings = [f.as_dict() for f in build.findings]
+    _write_csv(_frame(findings, ["dataset", "variable", "file", "row", "value", "message", "severity"]),
+               ctx.path(AUDIT_DIR, "sdtm", "mapping-findings.csv"))
+    for finding in build.findings[:20]:
+        log.warning("%s row %s: %s.%s: %s", finding.file, finding.row, finding.dataset, finding.variable,
+                    finding.message)
+    if len(build.findings) > 20:
+        log.warning("... %d mapping findings in all: see audit/sdtm/mapping-findings.csv", len(build.findings))
+    ctx.record("records", {name: len(frame) for name, frame in build.domains.items()})
+    ctx.record("reconciliation", build.reconciliation.to_dict("records"))
+    ctx.record("mapping_findings", len(findings))
+
+
+def write_sdtm(ctx: BuildContext) -> None:
+    """Each SDTM domain with records as XPT v5 in the eCTD folder, and its record-level provenance."""
+    from trialforge.package import conform_to_spec, sdtm_dir, write_dataset
+
+    spec = ctx.artifacts["sdtm_spec"]
+    folder = sdtm_dir(spec.study.name)
+    written, empty, problems = {}, [], []
+    for name, frame in ctx.artifacts["sdtm"].domains.items():
+        if frame.empty:
+            empty.append(name)  # FDA: do not submit empty datasets
+            continue
+        conformed = conform_to_spec(frame, spec, name)
+        problems += [str(p) for p in conformed.problems]
+        write_dataset(conformed, ctx.path(str(folder), f"{name.lower()}.xpt"), name)
+        written[name] = len(conformed.frame)
+        if "__file" in frame.columns:
+            keys = [c for c in ("USUBJID", f"{name}SEQ", f"{name[4:]}SEQ" if name.startswith("SUPP") else "")
+                    if c and c in frame.columns]
+            provenance = frame[keys + ["__file", "__row"]].rename(columns={"__file": "raw_file", "__row": "raw_row"})
+            _write_csv(provenance, ctx.path(AUDIT_DIR, "provenance", "sdtm", f"{name.lower()}.csv"))
+    for problem in problems:
+        log.warning("%s", problem)
+    ctx.artifacts["sdtm_folder"] = ctx.staging / folder
+    ctx.record("written", written)
+    ctx.record("not_written_no_records", empty)
+    ctx.record("metadata_problems", problems)
+
+
+def _frame(records: list[dict], columns: list[str]):
+    import pandas as pd
+
+    return pd.DataFrame(records, columns=columns)
+
+
+def _write_csv(frame, path: Path) -> None:
+    frame.to_csv(path, index=False, lineterminator="\n")
+
+
 def _is_trial_design(source_form: str) -> bool:
     """Trial design rows name a spec sheet (TS, TA, ...) as their source, not a raw form."""
     return source_form.upper() in {"TS", "TA", "TE", "TV", "TI"}
@@ -68,4 +130,6 @@ def default_stages() -> list[Stage]:
     return [
         Stage("load-specs", "read and cross-check the SDTM and ADaM spec workbooks", load_specs),
         Stage("read-raw", "read the raw EDC extracts the SDTM spec maps from", read_raw),
+        Stage("sdtm", "map the raw forms to SDTM domains as the spec says", map_sdtm),
+        Stage("write-sdtm", "write SDTM as XPT v5 with the spec's metadata", write_sdtm),
     ]

@@ -1,0 +1,53 @@
+"""The command line as a user meets it: help, exit codes, clear errors."""
+
+from pathlib import Path
+
+import pytest
+
+from trialforge.cli import EXIT_INPUT, EXIT_OK, main
+
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
+P21_SDTM = SHARED / "examples" / "p21-spec-workbooks" / "SDTM_spec_CDISC_pilot.xlsx"
+
+
+def test_help_explains_the_commands(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for word in ("build --example", "example", "spec check"):
+        assert word in text
+
+
+def test_usage_error_exits_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["build", "--out", "x"])  # neither --study nor --example
+    assert exit_info.value.code == 2
+
+
+def test_spec_check_of_a_missing_file_is_an_input_error(tmp_path, capsys):
+    assert main(["spec", "check", str(tmp_path / "nope.xlsx")]) == EXIT_INPUT
+    assert "nope.xlsx" in capsys.readouterr().out
+
+
+def test_spec_check_of_a_broken_file_names_it(tmp_path, capsys):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    assert main(["spec", "check", str(broken)]) == EXIT_INPUT
+    assert "broken.xlsx" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not P21_SDTM.exists(), reason="../shared/examples (real P21 workbooks) not present")
+def test_spec_check_and_export_of_a_real_p21_workbook(tmp_path, capsys):
+    assert main(["spec", "check", str(P21_SDTM)]) == EXIT_OK
+    assert "0 error(s)" in capsys.readouterr().out
+    assert main(["spec", "export", str(P21_SDTM), "--out", str(tmp_path / "text")]) == EXIT_OK
+    assert (tmp_path / "text" / "Variables.csv").exists()
+
+
+def test_bad_build_input_exits_3_and_leaves_no_output(tmp_path):
+    study = tmp_path / "empty-study"
+    study.mkdir()
+    out = tmp_path / "pkg"
+    assert main(["build", "--study", str(study), "--out", str(out)]) == EXIT_INPUT
+    assert not out.exists()

@@ -1,0 +1,107 @@
+"""The submission package: eCTD folder layout, spec metadata applied once, datasets written as XPT v5.
+
+Derivations never set metadata. Here, just before writing, the spec's Variables sheet decides each
+dataset's variable order, types, labels and display formats (xportr's lesson): the same metadata then
+reaches the XPT headers and define.xml. Character lengths are the longest value in bytes (FDA wants
+lengths trimmed to the data); a variable the data has but the spec does not describe is not written
+and is reported.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from specs.errors import Problem
+
+log = logging.getLogger(__name__)
+
+NUMERIC_TYPES = frozenset({"integer", "float"})
+DATE_TYPES = {"date": "DATE9.", "datetime": "DATETIME20.", "time": "TIME8."}
+
+
+def sdtm_dir(studyid: str) -> Path:
+    return Path("m5") / "datasets" / studyid / "tabulations" / "sdtm"
+
+
+def adam_dir(studyid: str) -> Path:
+    return Path("m5") / "datasets" / studyid / "analysis" / "adam" / "datasets"
+
+
+@dataclass(frozen=True)
+class Conformed:
+    frame: pd.DataFrame
+    columns: tuple  # trialforge.xpt.XptColumn per variable, in spec order
+    label: str
+    problems: tuple[Problem, ...]
+
+
+def conform_to_spec(frame: pd.DataFrame, spec, dataset: str, numeric_dates: bool = False) -> Conformed:
+    """Order, type and label `frame` as the spec describes `dataset`.
+
+    `numeric_dates`: date/datetime/time variables are SAS numbers with a display format (ADaM); in SDTM
+    they are ISO 8601 text (--DTC). Hidden columns (`__file`, `__row`, ...) are dropped.
+    """
+    from trialforge.xpt import XptColumn, sas_date, sas_datetime
+
+    problems: list[Problem] = []
+    variables = spec.variables_of(dataset)
+    described = {v.name for v in variables}
+    extra = [c for c in frame.columns if not c.startswith("__") and c not in described]
+    for name in extra:
+        problems.append(Problem(spec.source, f"{dataset}.{name} is in the data but not in the spec; not written",
+                                sheet="Variables", column=name))
+    out = pd.DataFrame(index=frame.index)
+    columns = []
+    for variable in variables:
+        values = frame[variable.name] if variable.name in frame.columns else pd.Series(
+            [None] * len(frame), index=frame.index, dtype=object)
+        fmt = variable.display_format or ""
+        if variable.data_type in NUMERIC_TYPES:
+            values = _numeric(values, dataset, variable.name, spec, problems)
+            kind = "num"
+        elif numeric_dates and variable.data_type in DATE_TYPES:
+            values = sas_datetime(values) if variable.data_type == "datetime" else (
+                sas_date(values) if variable.data_type == "date" else _numeric(values, dataset, variable.name, spec,
+                                                                               problems))
+            fmt = fmt or DATE_TYPES[variable.data_type]
+            kind = "num"
+        else:
+            values = _text(values)
+            kind = "char"
+        out[variable.name] = values
+        columns.append(XptColumn(name=variable.name, label=variable.label or "", type=kind, format=fmt))
+    label = spec.dataset(dataset).label or "" if spec.has_dataset(dataset) else ""
+    return Conformed(out.reset_index(drop=True), tuple(columns), label, tuple(problems))
+
+
+def _numeric(values: pd.Series, dataset: str, name: str, spec, problems: list[Problem]) -> pd.Series:
+    number = pd.to_numeric(values, errors="coerce").astype(float)
+    lost = values.notna() & number.isna() & values.astype(str).str.strip().ne("")
+    if lost.any():
+        sample = values[lost].astype(str).unique()[:3]
+        problems.append(Problem(spec.source, f"{dataset}.{name} is numeric in the spec but holds text "
+                                             f"{list(sample)} in {int(lost.sum())} record(s); written as missing",
+                                sheet="Variables", column=name))
+    return number
+
+
+def _text(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(values):
+        text = values.map(lambda v: None if pd.isna(v) else np.format_float_positional(v, trim="-"))
+    else:
+        text = values.astype(object).map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
+                                          else str(v))
+    return text.astype(object)
+
+
+def write_dataset(conformed: Conformed, path: Path, name: str) -> None:
+    from trialforge.xpt import write_xpt
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_xpt(conformed.frame, path, name=name, label=conformed.label,
+              columns=conformed.columns)
