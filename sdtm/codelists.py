@@ -11,16 +11,12 @@ from sdtm.controlled_terms import build_lookup
 from specs.errors import MappingError
 
 
-def lookup_for_variable(spec, dataset: str, variable: str) -> dict[str, str]:
-    if not spec.has_variable(dataset, variable):
-        raise MappingError(f"{dataset}.{variable} is mapped but not described in the spec's Variables sheet")
-    codelist_id = spec.variable(dataset, variable).codelist
-    if not codelist_id:
-        raise MappingError(f"{dataset}.{variable} is mapped with controlled terminology but has no Codelist")
+def lookup_for_codelist(spec, codelist_id: str, where: str) -> dict[str, str]:
+    """Spelling -> term for one spec codelist; `where` names the variable for error messages."""
     try:
         codelist = spec.codelist(codelist_id)
     except KeyError:
-        raise MappingError(f"{dataset}.{variable}: codelist {codelist_id} is not in the spec's Codelists") from None
+        raise MappingError(f"{where}: codelist {codelist_id} is not in the spec's Codelists") from None
     synonyms = _ct_synonyms()
     terms = [(item.term, [*item.collected_values, *synonyms.get(item.nci_code or "", ())]) for item in codelist.items]
     try:

@@ -1,14 +1,18 @@
 """The mapping engine: a domain is its spec's Mapping rows applied to the raw forms they name.
 
-How rows turn into records:
-- Every raw form named by a row of the dataset is a record source. When some of that form's rows
-  carry a Where Clause (e.g. `RSTESTCD EQ OVRLRESP`), each distinct clause yields one record per
-  source row (a horizontal form becomes a vertical domain); rows without a Where Clause apply to all.
-- A `select` row's Condition keeps only the source rows that should become records; the others are
-  excluded with the reason the row's Arguments give (`reason=...`), so nothing is dropped silently.
-- Other rows fill their variable; a Condition restricts the records a value is set on. Rows with the
-  argument `join=subject` do not make records: they look the value up in their form by subject.
-- `derive` rows run named domain steps (sdtm.steps) after the records exist, in spec order.
+The rules (also in the README of the bundled study workbooks):
+- For a dataset and a raw form, the rows that set the dataset's topic variable (Role "Topic" in the
+  Variables sheet) define the records: each makes one record per source row that passes its Condition,
+  and its Where Clause names that record set (a horizontal form becomes a vertical domain: one set per
+  RSTESTCD). A form with no topic row makes one record per source row. Source rows a topic row's
+  Condition keeps out are excluded with that reason, so nothing is dropped silently.
+- Every other row of that dataset and form fills the records of the set its Where Clause names, or,
+  when its Where Clause names no set, the records the clause matches (blank = all). A Condition on
+  such a row restricts which records get the value. Constants are set first, then rows in spec order.
+- Subject-level datasets (Structure "One record per subject") take their records from their first form;
+  every other form is joined on Subject, as is any row with the argument `join=subject`.
+- Rows without a Source Form (and `derive` rows) run after the records exist, over the records their
+  Where Clause matches; `derive` rows call named domain steps (sdtm.steps).
 Every record keeps `__file` and `__row`, the raw record it came from.
 """
 
@@ -109,23 +113,27 @@ def map_domain(dataset: str, ctx: DomainContext, steps: Mapping[str, Step],
     if not rows:
         raise MappingError(f"the spec has no Mapping rows for {dataset}")
     record_rows = [r for r in rows if _makes_records(r)]
+    forms = list(dict.fromkeys(r.source_form for r in record_rows))
+    if _subject_level(ctx.spec, dataset) and forms:
+        forms, joins = forms[:1], [r for r in record_rows if r.source_form != forms[0]]
+        record_rows = [r for r in record_rows if r.source_form == forms[0]]
+    else:
+        joins = []
+    joins += [r for r in rows if r.argument("join") and r.algorithm != "derive"]
+    topics = _topic_variables(ctx.spec, dataset)
     pieces: list[pd.DataFrame] = []
     exclusions: list[pd.DataFrame] = []
-    for form in dict.fromkeys(r.source_form for r in record_rows):
-        source = _raw(ctx, dataset, form)
+    for form in forms:
         form_rows = [r for r in record_rows if r.source_form == form]
-        groups = list(dict.fromkeys(str(r.where) for r in form_rows if r.where is not None)) or [None]
-        for group in groups:
-            applicable = [r for r in form_rows if r.where is None or str(r.where) == group]
-            records, excluded = _records_from_form(dataset, source, applicable, ctx, group)
-            pieces.append(records)
-            exclusions.append(excluded)
+        records, excluded = _records_from_form(dataset, _raw(ctx, dataset, form), form_rows, topics, ctx)
+        pieces += records
+        exclusions += excluded
     frame = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=[*PROVENANCE])
     joined: list[pd.DataFrame] = []
-    for row in rows:
-        if row.argument("join"):
-            frame, used = _join(dataset, frame, row, ctx)
-            joined.append(used)
+    for row in joins:
+        frame, used = _join(dataset, frame, row, ctx)
+        joined.append(used)
+    frame = _fill_formless(dataset, frame, [r for r in rows if not r.source_form and r.algorithm != "derive"], ctx)
     frame, duplicates = _drop_duplicates(dataset, frame)
     exclusions.append(duplicates)
     frame = run_derive_rows(dataset, frame, ctx, steps, lambda name: name not in defer)
@@ -140,43 +148,94 @@ def _makes_records(row) -> bool:
             and row.algorithm in RECORD_ALGORITHMS and not row.argument("join"))
 
 
+def _subject_level(spec, dataset: str) -> bool:
+    structure = (spec.dataset(dataset).structure or "") if spec.has_dataset(dataset) else ""
+    return structure.strip().casefold() == "one record per subject"
+
+
+def _topic_variables(spec, dataset: str) -> set[str]:
+    topics = {v.name for v in spec.variables_of(dataset) if (v.role or "").casefold() == "topic"}
+    return topics or {f"{dataset}TESTCD", f"{dataset}TERM", f"{dataset}TRT"}
+
+
 def _raw(ctx: DomainContext, dataset: str, form: str) -> pd.DataFrame:
     if form not in ctx.raw:
         raise MappingError(f"{dataset}: the spec maps from raw form {form}, which was not read")
     return ctx.raw[form]
 
 
-def _records_from_form(dataset: str, source: pd.DataFrame, rows: list, ctx: DomainContext,
-                       group: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    keep = pd.Series(True, index=source.index)
-    reasons = pd.Series([None] * len(source), index=source.index, dtype=object)
+def _records_from_form(dataset: str, source: pd.DataFrame, rows: list, topics: set[str],
+                       ctx: DomainContext) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """The record sets one raw form makes for a dataset, and the source rows each set leaves out."""
+    topic_rows = [r for r in rows if r.variable in topics and r.algorithm != "supp"] + \
+        [r for r in rows if r.algorithm == "select"]
+    set_names = list(dict.fromkeys(str(r.where) if r.where is not None else None for r in topic_rows)) or [None]
+    named_sets = {name for name in set_names if name is not None}
+    pieces, exclusions = [], []
+    for set_name in set_names:
+        keep = pd.Series(True, index=source.index)
+        reasons = pd.Series([None] * len(source), index=source.index, dtype=object)
+        for row in (r for r in topic_rows if (str(r.where) if r.where is not None else None) == set_name):
+            if row.condition is None:
+                continue
+            meets = row.condition.mask(source)
+            reasons[keep & ~meets] = row.argument("reason") or (
+                f"{dataset}{' [' + set_name + ']' if set_name else ''}: does not meet {row.condition} "
+                f"(Mapping row {row.row})")
+            keep &= meets
+        exclusions.append(source.loc[~keep, list(PROVENANCE)].assign(dataset=dataset, reason=reasons[~keep]))
+        chosen = source.loc[keep].reset_index(drop=True)
+        records = pd.DataFrame({name: chosen[name].to_numpy() for name in PROVENANCE})
+        for raw_name, hidden in CONTEXT.items():
+            if raw_name in chosen.columns:
+                records[hidden] = chosen[raw_name].to_numpy()
+        value_rows = [r for r in rows if r.algorithm not in ("select", "not_submitted")]
+        constants = [r for r in value_rows if r.algorithm in ("hardcode_no_ct", "hardcode_ct")]
+        for row in constants + [r for r in value_rows if r not in constants]:
+            where = str(row.where) if row.where is not None else None
+            if where is not None and where != set_name and where in named_sets:
+                continue  # the row fills another record set of this form
+            applies = pd.Series(True, index=records.index)
+            if where is not None and where != set_name:
+                applies = _mask(row.where, records)
+            if row.condition is not None:
+                applies &= pd.Series(row.condition.mask(chosen).to_numpy(), index=records.index)
+            _assign(dataset, row, records, chosen, applies, ctx)
+        pieces.append(records)
+    return pieces, exclusions
+
+
+def _mask(where, records: pd.DataFrame) -> pd.Series:
+    """A where clause over the records built so far; a variable not filled yet matches nothing."""
+    if any(c.variable not in records.columns for c in where.conditions):
+        return pd.Series(False, index=records.index)
+    return pd.Series(where.mask(records).to_numpy(), index=records.index)
+
+
+def _assign(dataset: str, row, records: pd.DataFrame, source: pd.DataFrame, applies: pd.Series,
+            ctx: DomainContext) -> None:
+    """Set one row's value on the records it applies to (earlier values elsewhere are kept)."""
+    if not applies.any():
+        return
+    target = f"__supp__{row.variable}" if row.algorithm == "supp" else row.variable
+    value = _value(dataset, row, source, records, ctx, applies)
+    if target in records.columns:
+        value = value.where(applies.to_numpy(), records[target])
+    else:
+        value = value.where(applies.to_numpy(), None) if not pd.api.types.is_numeric_dtype(value) else \
+            value.where(applies.to_numpy())
+    records[target] = _stored(value)
+
+
+def _fill_formless(dataset: str, frame: pd.DataFrame, rows: list, ctx: DomainContext) -> pd.DataFrame:
+    """Rows without a Source Form (constants) over the records their Where Clause matches."""
+    if not rows:
+        return frame
+    frame = frame.copy()
     for row in rows:
-        if row.algorithm != "select":
-            continue
-        meets = row.condition.mask(source) if row.condition is not None else pd.Series(True, index=source.index)
-        newly_out = keep & ~meets
-        reasons[newly_out] = row.argument("reason") or f"does not meet {row.condition} (Mapping row {row.row})"
-        keep &= meets
-    excluded = source.loc[~keep, list(PROVENANCE)].assign(dataset=dataset, reason=reasons[~keep])
-    if group:
-        excluded["reason"] = excluded["reason"] + f" [{group}]"
-    chosen = source.loc[keep]
-    records = pd.DataFrame({name: chosen[name].to_numpy() for name in PROVENANCE})
-    for raw_name, hidden in CONTEXT.items():
-        if raw_name in chosen.columns:
-            records[hidden] = chosen[raw_name].to_numpy()
-    chosen = chosen.reset_index(drop=True)
-    for row in rows:
-        if row.algorithm in ("select", "not_submitted"):
-            continue
-        target = f"__supp__{row.variable}" if row.algorithm == "supp" else row.variable
-        value = _value(dataset, row, chosen, records, ctx)
-        if row.condition is not None:
-            value = value.where(row.condition.mask(chosen).to_numpy(), None)
-        if target in records.columns:  # several rows fill one variable under different conditions
-            value = records[target].where(records[target].notna(), value)
-        records[target] = _stored(value)
-    return records, excluded
+        applies = _mask(row.where, frame) if row.where is not None else pd.Series(True, index=frame.index)
+        _assign(dataset, row, frame, frame, applies, ctx)
+    return frame
 
 
 def _stored(values: pd.Series) -> pd.Series:
@@ -184,8 +243,11 @@ def _stored(values: pd.Series) -> pd.Series:
     return values if pd.api.types.is_numeric_dtype(values) else as_text(values)
 
 
-def _value(dataset: str, row, source: pd.DataFrame, records: pd.DataFrame, ctx: DomainContext) -> pd.Series:
+def _value(dataset: str, row, source: pd.DataFrame, records: pd.DataFrame, ctx: DomainContext,
+           applies: pd.Series | None = None) -> pd.Series:
+    """The row's value for every source row; problems are reported only where the value applies."""
     algorithm = row.algorithm
+    applies = pd.Series(True, index=records.index) if applies is None else applies
     if algorithm in ("hardcode_no_ct", "hardcode_ct"):
         value = row.argument("value")
         if value is None:
@@ -197,26 +259,21 @@ def _value(dataset: str, row, source: pd.DataFrame, records: pd.DataFrame, ctx: 
     if algorithm in ("assign_no_ct", "supp"):
         return blank_to_none(field_values)
     if algorithm == "assign_ct":
-        mapped, unmapped = map_values(field_values, _lookup(dataset, row.variable, ctx))
-        ctx.report(dataset, row.variable, records, pd.Series(unmapped.to_numpy(), index=records.index),
-                   lambda v: f"{v!r} is not a term of codelist {_codelist_id(dataset, row.variable, ctx)} "
-                             f"(nor one of its synonyms or collected spellings)",
-                   pd.Series(field_values.to_numpy(), index=records.index))
-        return mapped
+        return _map_ct(dataset, row, field_values, records, ctx, applies)
     if algorithm == "assign_datetime":
         time_field = row.argument("time")
         times = source[time_field] if time_field else None
         if time_field and time_field not in source.columns:
             raise MappingError(f"{dataset}.{row.variable}: time field {time_field} is not in form {row.source_form}")
         iso, problems = to_iso8601(field_values, times)
-        ctx.report(dataset, row.variable, records, pd.Series(problems.notna().to_numpy(), index=records.index),
+        ctx.report(dataset, row.variable, records, pd.Series(problems.notna().to_numpy(), index=records.index) & applies,
                    lambda v: v, pd.Series(problems.to_numpy(), index=records.index))
         return iso
     if algorithm == "assign_numeric":
         text = blank_to_none(field_values)
         number = pd.to_numeric(text, errors="coerce")
         bad = text.notna() & number.isna()
-        ctx.report(dataset, row.variable, records, pd.Series(bad.to_numpy(), index=records.index),
+        ctx.report(dataset, row.variable, records, pd.Series(bad.to_numpy(), index=records.index) & applies,
                    lambda v: f"{v!r} is not a number", pd.Series(text.to_numpy(), index=records.index))
         return number.astype(float)
     raise MappingError(f"{dataset}.{row.variable}: Mapping row {row.row} names unknown algorithm {algorithm!r}")
@@ -229,24 +286,64 @@ def _field(dataset: str, row, source: pd.DataFrame) -> pd.Series:
     return source[row.source_field]
 
 
-def _lookup(dataset: str, variable: str, ctx: DomainContext) -> dict[str, str]:
-    key = f"ct:{dataset}.{variable}"
-    if key not in ctx.lookups:
-        from sdtm.codelists import lookup_for_variable
+def _map_ct(dataset: str, row, values: pd.Series, records: pd.DataFrame, ctx: DomainContext,
+            applies: pd.Series) -> pd.Series:
+    """Map collected text through the codelist that governs each record (value-level first)."""
+    values = pd.Series(values.to_numpy(), index=records.index)
+    mapped = pd.Series([None] * len(records), index=records.index, dtype=object)
+    for codelist_id, subset in _codelists_for(dataset, row, records, ctx):
+        part, unmapped = map_values(values[subset], _lookup(codelist_id, dataset, row, ctx))
+        mapped[subset] = part.to_numpy()
+        bad = pd.Series(False, index=records.index)
+        bad[subset] = unmapped.to_numpy()
+        ctx.report(dataset, row.variable, records, bad & applies,
+                   lambda v, c=codelist_id: f"{v!r} is not a term of codelist {c} (nor one of its synonyms or "
+                                            f"collected spellings)", values)
+    return mapped
 
-        ctx.lookups[key] = lookup_for_variable(ctx.spec, dataset, variable)
+
+def _codelists_for(dataset: str, row, records: pd.DataFrame, ctx: DomainContext):
+    """(codelist id, record mask) pairs: an argument codelist=, value-level rows, then the variable's."""
+    explicit = row.argument("codelist")
+    if explicit:
+        return [(explicit, pd.Series(True, index=records.index))]
+    remaining = pd.Series(True, index=records.index)
+    pairs = []
+    for vlm in ctx.spec.value_level_of(dataset, row.variable):
+        if not vlm.codelist or vlm.where is None:
+            continue
+        same = row.where is not None and str(row.where) == str(vlm.where)
+        subset = remaining if same else remaining & _mask(vlm.where, records)
+        if subset.any():
+            pairs.append((vlm.codelist, subset))
+            remaining &= ~subset
+    if remaining.any():
+        variable = ctx.spec.variable(dataset, row.variable) if ctx.spec.has_variable(dataset, row.variable) else None
+        if variable is None or not variable.codelist:
+            if not pairs:
+                raise MappingError(f"{dataset}.{row.variable}: Mapping row {row.row} maps with controlled "
+                                   f"terminology but the variable has no codelist in the spec")
+        else:
+            pairs.append((variable.codelist, remaining))
+    return pairs
+
+
+def _lookup(codelist_id: str, dataset: str, row, ctx: DomainContext) -> dict[str, str]:
+    key = f"ct:{codelist_id}"
+    if key not in ctx.lookups:
+        from sdtm.codelists import lookup_for_codelist
+
+        ctx.lookups[key] = lookup_for_codelist(ctx.spec, codelist_id, f"{dataset}.{row.variable}")
     return ctx.lookups[key]
 
 
-def _codelist_id(dataset: str, variable: str, ctx: DomainContext) -> str:
-    return ctx.spec.variable(dataset, variable).codelist if ctx.spec.has_variable(dataset, variable) else "?"
-
-
 def _check_term(dataset: str, row, value: str, ctx: DomainContext) -> None:
-    lookup = _lookup(dataset, row.variable, ctx)
-    if value not in lookup.values():
-        raise MappingError(f"{dataset}.{row.variable}: Mapping row {row.row} hard-codes {value!r}, which is not a "
-                           f"term of codelist {_codelist_id(dataset, row.variable, ctx)}")
+    empty = pd.DataFrame(index=pd.RangeIndex(1))
+    for codelist_id, _ in _codelists_for(dataset, row, empty, ctx):
+        if value in _lookup(codelist_id, dataset, row, ctx).values():
+            return
+    raise MappingError(f"{dataset}.{row.variable}: Mapping row {row.row} hard-codes {value!r}, which is not a "
+                       f"term of the variable's codelist")
 
 
 def _join(dataset: str, frame: pd.DataFrame, row, ctx: DomainContext) -> tuple[pd.DataFrame, pd.DataFrame]:
