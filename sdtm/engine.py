@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sdtm.controlled_terms import map_values
@@ -125,7 +126,16 @@ def map_domain(dataset: str, ctx: DomainContext, steps: Mapping[str, Step],
     exclusions: list[pd.DataFrame] = []
     for form in forms:
         form_rows = [r for r in record_rows if r.source_form == form]
+        carried = [r for r in rows if r.algorithm == "derive" and r.source_form == form and r.source_field]
         records, excluded = _records_from_form(dataset, _raw(ctx, dataset, form), form_rows, topics, ctx)
+        for piece in records:  # a derive row naming a raw field starts from the value as collected
+            for row in carried:
+                if row.variable not in piece.columns and row.source_field in CONTEXT:
+                    continue
+                if row.variable not in piece.columns:
+                    source = _raw(ctx, dataset, form)
+                    lookup = source.set_index("__row")[_field(dataset, row, source).name]
+                    piece[row.variable] = as_text(piece["__row"].map(lookup))
         pieces += records
         exclusions += excluded
     frame = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=[*PROVENANCE])
@@ -390,10 +400,19 @@ def _drop_duplicates(dataset: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, p
 
 def run_derive_rows(dataset: str, frame: pd.DataFrame, ctx: DomainContext, steps: Mapping[str, Step],
                     wanted: Callable[[str | None], bool] = lambda name: True) -> pd.DataFrame:
-    """Run the dataset's derive rows whose function name `wanted` accepts, in spec order."""
+    """Run the dataset's derive rows whose function name `wanted` accepts, in spec order.
+
+    A step that fills several variables (visit: VISITNUM, VISIT, VISITDY) runs once for its rows.
+    """
+    done: set[tuple] = set()
     for row in ctx.spec.mappings_of(dataset):
-        if row.algorithm == "derive" and wanted(row.argument("function")):
-            frame = _derive(dataset, frame, row, ctx, steps)
+        if row.algorithm != "derive" or not wanted(row.argument("function")):
+            continue
+        key = (row.arguments, str(row.where))
+        if key in done and row.variable in frame.columns:
+            continue
+        done.add(key)
+        frame = _derive(dataset, frame, row, ctx, steps)
     return frame
 
 
@@ -409,11 +428,18 @@ def _derive(dataset: str, frame: pd.DataFrame, row, ctx: DomainContext, steps: M
     except TypeError as exc:
         raise MappingError(f"{dataset}.{row.variable}: Mapping row {row.row}: {name}({args}) failed: {exc}") from exc
     frame = frame.copy()
-    if isinstance(result, pd.DataFrame):
-        for column in result.columns:
-            frame[column] = result[column].to_numpy()
-    elif isinstance(result, pd.Series):
-        frame[row.variable] = result.to_numpy()
+    applies = _mask(row.where, frame).to_numpy() if row.where is not None else np.ones(len(frame), dtype=bool)
+    produced = result if isinstance(result, pd.DataFrame) else (
+        pd.DataFrame({row.variable: result.to_numpy()}, index=frame.index) if isinstance(result, pd.Series) else None)
+    if produced is None:
+        return frame
+    for column in produced.columns:
+        values = pd.Series(produced[column].to_numpy(), index=frame.index)
+        if column in frame.columns and not applies.all():
+            values = values.where(applies, frame[column])
+        elif not applies.all():
+            values = values.where(applies)
+        frame[column] = _stored(values)
     return frame
 
 

@@ -34,53 +34,56 @@ def format_number(values: np.ndarray | pd.Series, significant: int | None = None
     return out
 
 
-def standardize_results(
-    orres: pd.Series,
-    orresu: pd.Series,
-    testcd: pd.Series,
-    standard_units: Mapping[str, str],
-    factors: Mapping[tuple[str, str, str], float],
-    significant: int = 4,
-) -> pd.DataFrame:
-    """STRESC, STRESN, STRESU and a PROBLEM column per record.
+def parse_conversions(text: str | None) -> dict[str, float]:
+    """`"umol/L:0.0113, g/L:0.1"` -> {"umol/l": 0.0113, "g/l": 0.1} (unit spellings case-folded)."""
+    out: dict[str, float] = {}
+    for part in (text or "").split(","):
+        if part.strip():
+            unit, _, factor = part.rpartition(":")
+            out[normalise(unit)] = float(factor)
+    return out
 
-    `standard_units`: TESTCD -> standard unit. `factors`: (TESTCD or "*", from unit, to unit) -> multiplier,
-    unit spellings compared case-insensitively. A numeric result in a unit with no known factor to the
-    standard unit gets null standard values and a problem naming test, unit and value: never a silent copy.
+
+def standardize_results(orres: pd.Series, orresu: pd.Series, stresu: pd.Series, conversions: pd.Series,
+                        too_small: str | None = None, significant: int = 4) -> pd.DataFrame:
+    """STRESC, STRESN and a PROBLEM column per record, in each record's standard unit.
+
+    `stresu`: the standard unit per record (null: the result stays as collected, no conversion).
+    `conversions`: per record, the `unit:factor` text of the units that convert to it. A numeric result
+    in a unit with no factor gets null standard values and a problem naming unit and value, never a
+    silent copy. `too_small`: the value a "TOO SMALL TO MEASURE" result stands for (RECIST: 5 mm).
     """
-    text = orres.fillna("").astype(str)
+    text = orres.fillna("").astype(str).str.strip()
+    if too_small is not None:
+        text = text.where(text.str.upper() != "TOO SMALL TO MEASURE", too_small)
     parts = text.str.extract(_RESULT)
     number = pd.to_numeric(parts["num"], errors="coerce")
     qualifier = parts["qual"].fillna("")
-    unit = orresu.fillna("").astype(str).str.strip()
-    target = testcd.map(standard_units)
+    unit = orresu.fillna("").astype(str).map(normalise)
+    target = stresu.fillna("").astype(str).map(normalise)
+    needs = number.notna() & target.ne("") & unit.ne(target)
     factor = pd.Series(1.0, index=orres.index)
     problem = nulls(orres.index)
-    needs = number.notna() & target.notna() & (unit.map(normalise) != target.fillna("").map(normalise))
     if needs.any():
-        lookup = {(t, normalise(a), normalise(b)): f for (t, a, b), f in factors.items()}
-        pairs = pd.DataFrame({"t": testcd[needs], "a": unit[needs].map(normalise), "b": target[needs].map(normalise)})
-        found = [lookup.get((t, a, b), lookup.get(("*", a, b))) for t, a, b in pairs.itertuples(index=False)]
-        found = pd.Series(found, index=pairs.index, dtype=float)
+        tables = {t: parse_conversions(t) for t in conversions[needs].fillna("").astype(str).unique()}
+        found = pd.Series([tables[t].get(u) for t, u in zip(conversions[needs].fillna("").astype(str), unit[needs])],
+                          index=unit[needs].index, dtype=float)
         factor[needs] = found
-        missing = found.isna()
-        problem[missing[missing].index] = [
-            f"no conversion from {u!r} to standard unit {s!r} for test {t}" for t, u, s in
-            zip(testcd[missing[missing].index], unit[missing[missing].index], target[missing[missing].index])]
+        missing = found[found.isna()].index
+        problem[missing] = [f"no conversion from {u!r} to standard unit {s!r}" for u, s in
+                            zip(orresu[missing].fillna(""), stresu[missing])]
     converted = number * factor
-    was_converted = needs & converted.notna()
-    numeric_text = pd.Series(format_number(converted), index=orres.index, dtype=object)
-    if was_converted.any():
-        numeric_text[was_converted] = format_number(converted[was_converted], significant)
-    stresc = pd.Series(np.where(number.notna(), qualifier + numeric_text.fillna(""), text.str.strip()),
-                       index=orres.index, dtype=object)
+    plain = pd.Series(format_number(converted), index=orres.index, dtype=object)
+    rounded = needs & converted.notna()
+    if rounded.any():
+        plain[rounded] = format_number(converted[rounded], significant)
+    stresc = pd.Series(np.where(number.notna(), qualifier + plain.fillna(""), text), index=orres.index,
+                       dtype=object)
     stresc[number.notna() & converted.isna()] = None
     stresc[stresc == ""] = None
-    stresn = converted.where(qualifier.eq("") & number.notna())
-    stresu = pd.Series(np.where(number.notna() & converted.notna(), target.fillna(unit), None), index=orres.index,
-                       dtype=object)
-    stresu[stresu.isin(["", None])] = None
-    return pd.DataFrame({"STRESC": stresc, "STRESN": stresn.astype(float), "STRESU": stresu, "PROBLEM": problem})
+    # STRESN is the number STRESC shows (FDA business rule FDAB031), not the unrounded product
+    stresn = pd.to_numeric(plain, errors="coerce").where(qualifier.eq("") & number.notna())
+    return pd.DataFrame({"STRESC": stresc, "STRESN": stresn.astype(float), "PROBLEM": problem})
 
 
 def reference_range_indicator(value: pd.Series, low: pd.Series, high: pd.Series) -> pd.Series:

@@ -64,11 +64,11 @@ def _natural(column: pd.Series) -> pd.Series:
     return column
 
 
-def build_relrec(spec, domains: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def build_relrec(spec, domains: dict[str, pd.DataFrame], links=None) -> pd.DataFrame:
     """Dataset-level links between the link variables present in the built domains."""
     records = []
     studyid = spec.study.name
-    for relid, *ends in DATASET_LINKS:
+    for relid, *ends in links or DATASET_LINKS:
         if all(domain in domains and variable in domains[domain].columns for domain, variable, _ in ends):
             for domain, variable, reltype in ends:
                 records.append({"STUDYID": studyid, "RDOMAIN": domain, "USUBJID": None, "IDVAR": variable,

@@ -15,7 +15,6 @@ from sdtm import findings, identifiers
 from sdtm.dates import complete_date, study_day as compute_study_day
 from sdtm.engine import DomainContext
 from sdtm.frames import as_text, nulls
-from sdtm.units import conversion_factors
 from specs.errors import MappingError
 
 STEPS: dict[str, Callable] = {}
@@ -71,9 +70,10 @@ def epoch(frame, ctx, dataset, variable, dtc, **_):
 
 
 @step("visit")
-def visit(frame, ctx, dataset, variable, date=None, **_):
+def visit(frame, ctx, dataset, variable, date=None, dtc=None, **_):
     """VISITNUM, VISIT, VISITDY of the record's EDC folder; SV defines the subject's visits, others look up."""
     _need(frame, dataset, "visit", "__subject", "__folder", "__instance")
+    date = date or dtc
     if "visits" not in ctx.lookups:
         if not date:
             raise MappingError(f"{dataset}: the visit step that defines the visits needs date=<variable>")
@@ -103,41 +103,12 @@ def planned_visits(spec) -> pd.DataFrame:
 
 
 @step("lobxfl")
-def lobxfl(frame, ctx, dataset, variable, by, dtc, result, **_):
+def lobxfl(frame, ctx, dataset, variable, by, dtc, result=None, **_):
+    result = result or f"{dataset}ORRES"
     group = ["USUBJID", *_columns(by)]
     _need(frame, dataset, "lobxfl", *group, dtc, result)
     return findings.last_observation_before_exposure(frame, group, dtc, result,
                                                      _by_subject(ctx, frame, "DM", "RFXSTDTC"))
-
-
-@step("standard_results")
-def standard_results(frame, ctx, dataset, variable, testcd=None, **_):
-    """--STRESC/--STRESN/--STRESU (and converted --STNRLO/--STNRHI) in the spec's standard units."""
-    d = dataset
-    testcd = testcd or f"{d}TESTCD"
-    _need(frame, dataset, "standard_results", f"{d}ORRES", testcd)
-    units = standard_units(ctx.spec, d)
-    orresu = frame.get(f"{d}ORRESU", pd.Series([None] * len(frame), index=frame.index))
-    out = findings.standardize_results(frame[f"{d}ORRES"], orresu, frame[testcd], units, conversion_factors())
-    ctx.report(d, f"{d}STRESC", frame, out["PROBLEM"].notna(), lambda v: v, out["PROBLEM"])
-    result = pd.DataFrame({f"{d}STRESC": out["STRESC"], f"{d}STRESN": out["STRESN"], f"{d}STRESU": out["STRESU"]})
-    for limit in ("NRLO", "NRHI"):
-        if f"{d}OR{limit}" in frame.columns:
-            converted = findings.standardize_results(frame[f"{d}OR{limit}"], orresu, frame[testcd], units,
-                                                     conversion_factors())
-            result[f"{d}ST{limit}"] = converted["STRESN"]
-    return result
-
-
-def standard_units(spec, dataset: str) -> dict[str, str]:
-    """TESTCD -> standard unit from the value-level Assigned Value of --STRESU (`--TESTCD EQ X`)."""
-    units: dict[str, str] = {}
-    for vlm in spec.value_level_of(dataset, f"{dataset}STRESU"):
-        if vlm.assigned_value and vlm.where is not None:
-            for condition in vlm.where.conditions:
-                if condition.variable == f"{dataset}TESTCD" and condition.comparator in ("EQ", "IN"):
-                    units.update({value: vlm.assigned_value for value in condition.values})
-    return units
 
 
 @step("nrind")
@@ -147,14 +118,6 @@ def nrind(frame, ctx, dataset, variable, **_):
     low = frame.get(f"{d}STNRLO", pd.Series(np.nan, index=frame.index))
     high = frame.get(f"{d}STNRHI", pd.Series(np.nan, index=frame.index))
     return findings.reference_range_indicator(frame[f"{d}STRESN"], low, high)
-
-
-@step("stat_not_done")
-def stat_not_done(frame, ctx, dataset, variable, **_):
-    """--STAT = NOT DONE where the record has no result (SDTMIG: ORRES null then)."""
-    result = frame.get(f"{dataset}ORRES", pd.Series([None] * len(frame), index=frame.index))
-    values = pd.Series(np.where(result.isna(), "NOT DONE", None), index=frame.index, dtype=object)
-    return values.where(values.notna(), None)
 
 
 @step("copy")
@@ -208,46 +171,136 @@ def last_known_dates(ctx: DomainContext, dm: pd.DataFrame) -> pd.Series:
     return latest.dt.strftime("%Y-%m-%d")
 
 
-@step("arm")
-def arm(frame, ctx, dataset, variable, armcd, arm, not_treated="ASSIGNED, NOT TREATED", **_):
-    """Single-arm study: every enrolled subject is assigned ARMCD; ACTARMCD only for the treated (RFSTDTC),
-    the never-infused get ARMNRS (SDTMIG 3.4 DM assumption; CT C142179)."""
-    _need(frame, dataset, "arm", "RFSTDTC")
+@step("stresu")
+def stresu(frame, ctx, dataset, variable, unit, **arguments):
+    """--STRESU = `unit`; `from` = "unit:factor, ..." converts other units to it (kept for stresc/stnr)."""
+    return pd.DataFrame({variable: unit, "__conversions": arguments.get("from", "")}, index=frame.index)
+
+
+def _standardized(frame, dataset, orres_column, too_small=None):
+    d = dataset
+    orresu = frame.get(f"{d}ORRESU", pd.Series([None] * len(frame), index=frame.index))
+    stresu = frame.get(f"{d}STRESU", pd.Series([None] * len(frame), index=frame.index))
+    conversions = frame.get("__conversions", pd.Series([""] * len(frame), index=frame.index))
+    return findings.standardize_results(frame[orres_column], orresu, stresu, conversions, too_small=too_small)
+
+
+@step("stresc")
+def stresc(frame, ctx, dataset, variable, too_small=None, **_):
+    """--STRESC from --ORRES in the standard unit: numbers converted, qualifiers such as "<" kept."""
+    _need(frame, dataset, "stresc", f"{dataset}ORRES")
+    out = _standardized(frame, dataset, f"{dataset}ORRES", too_small)
+    ctx.report(dataset, variable, frame, out["PROBLEM"].notna(), lambda v: v, out["PROBLEM"])
+    return out["STRESC"]
+
+
+@step("stresn")
+def stresn(frame, ctx, dataset, variable, **_):
+    """--STRESN = --STRESC as a number when it holds one without a qualifier (FDAB031)."""
+    _need(frame, dataset, "stresn", f"{dataset}STRESC")
+    text = frame[f"{dataset}STRESC"].astype("string").str.strip()
+    plain = text.str.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?").fillna(False).astype(bool)
+    return pd.to_numeric(text.where(plain), errors="coerce").astype(float)
+
+
+@step("stnr")
+def stnr(frame, ctx, dataset, variable, orres, **_):
+    """--STNRLO/--STNRHI: the collected range limit in `orres`, converted like the result."""
+    _need(frame, dataset, "stnr", orres)
+    return _standardized(frame, dataset, orres)["STRESN"]
+
+
+@step("toxgr")
+def toxgr(frame, ctx, dataset, variable, **_):
+    """AETOXGR: the grade number 1-5 of a raw grade ("Grade 3", "3", "G3"); anything else is reported."""
+    _need(frame, dataset, "toxgr", variable)
+    raw = frame[variable].astype("string").str.strip()
+    number = raw.str.extract(r"^(?:GRADE|GR|G)?\s*([1-5])$", flags=2)[0]  # re.IGNORECASE
+    bad = raw.notna() & raw.ne("") & number.isna()
+    ctx.report(dataset, variable, frame, bad.fillna(False).astype(bool),
+               lambda v: f"{v!r} is not a CTCAE grade 1-5", raw)
+    return as_text(number)
+
+
+_COUNTRIES = {"CHINA": "CHN", "CHN": "CHN", "CN": "CHN", "PEOPLE'S REPUBLIC OF CHINA": "CHN", "PRC": "CHN",
+              "UNITED STATES": "USA", "USA": "USA", "US": "USA", "UNITED STATES OF AMERICA": "USA",
+              "JAPAN": "JPN", "JPN": "JPN", "GERMANY": "DEU", "DEU": "DEU", "UNITED KINGDOM": "GBR", "GBR": "GBR",
+              "FRANCE": "FRA", "FRA": "FRA", "CANADA": "CAN", "CAN": "CAN", "KOREA, REPUBLIC OF": "KOR",
+              "SOUTH KOREA": "KOR", "KOR": "KOR", "TAIWAN": "TWN", "TWN": "TWN", "AUSTRALIA": "AUS", "AUS": "AUS"}
+
+
+@step("iso3166_alpha3")
+def iso3166_alpha3(frame, ctx, dataset, variable, **_):
+    """COUNTRY as ISO 3166-1 alpha-3 from a country name or code as collected; unknown names reported."""
+    _need(frame, dataset, "iso3166_alpha3", variable)
+    raw = frame[variable].astype("string").str.strip().str.upper()
+    code = raw.map(_COUNTRIES)
+    bad = raw.notna() & raw.ne("") & code.isna()
+    ctx.report(dataset, variable, frame, bad.fillna(False).astype(bool),
+               lambda v: f"{v!r} is not a country name or ISO 3166 code trialforge knows", raw)
+    return as_text(code)
+
+
+@step("ietest")
+def ietest(frame, ctx, dataset, variable, **_):
+    """IETEST: the criterion text of the record's IETESTCD from the TI sheet."""
+    _need(frame, dataset, "ietest", "IETESTCD")
+    ti = pd.DataFrame(list(ctx.spec.trial_design_table("TI").records()))
+    return as_text(frame["IETESTCD"].map(pd.Series(ti["IETEST"].to_numpy(), index=ti["IETESTCD"].to_numpy())))
+
+
+@step("tu_lnkid")
+def tu_lnkid(frame, ctx, dataset, variable, **_):
+    """--LNKID: the lesion identifier as collected, upper case, number zero-padded ("t1" -> "T01")."""
+    _need(frame, dataset, "tu_lnkid", variable)
+    raw = frame[variable].astype("string").str.strip().str.upper()
+    parts = raw.str.extract(r"^([A-Z]+)\s*0*(\d+)$")
+    padded = parts[0] + parts[1].str.zfill(2)
+    return as_text(padded.where(parts[1].notna(), raw))
+
+
+@step("lnkgrp")
+def lnkgrp(frame, ctx, dataset, variable, **_):
+    """--LNKGRP: the assessment a record belongs to, named by its visit ("V12"); same in TR and RS."""
+    _need(frame, dataset, "lnkgrp", "VISITNUM")
+    return as_text(frame["VISITNUM"].map(lambda v: None if pd.isna(v) else f"V{v:g}"))
+
+
+@step("armcd")
+def armcd(frame, ctx, dataset, variable, **_):
+    """ARMCD/ARM for every subject who reached leukapheresis (the only arm, from TA); ACTARMCD/ACTARM for
+    those infused (RFSTDTC). Otherwise ARMNRS: "ASSIGNED, NOT TREATED" (or "NOT ASSIGNED" before
+    leukapheresis), ACTARMUD left null (CT C142179; SDTMIG 3.4 DM assumption 4)."""
+    _need(frame, dataset, "armcd", "RFSTDTC", "USUBJID")
+    ta = pd.DataFrame(list(ctx.spec.trial_design_table("TA").records()))
+    arms = ta[["ARMCD", "ARM"]].drop_duplicates()
+    if len(arms) != 1:
+        raise MappingError("armcd assigns the single arm of a single-arm study; TA has "
+                           f"{len(arms)} arms, so ARMCD needs to be collected and mapped instead")
+    code, name = arms.iloc[0]["ARMCD"], arms.iloc[0]["ARM"]
+    assigned = frame["USUBJID"].isin(ctx.domain("PR")["USUBJID"]) if "PR" in ctx.domains else \
+        pd.Series(True, index=frame.index)
     treated = frame["RFSTDTC"].notna()
     out = pd.DataFrame(index=frame.index)
-    out["ARMCD"] = armcd
-    out["ARM"] = arm
-    out["ACTARMCD"] = pd.Series(np.where(treated, armcd, None), index=frame.index, dtype=object)
-    out["ACTARM"] = pd.Series(np.where(treated, arm, None), index=frame.index, dtype=object)
-    out["ARMNRS"] = pd.Series(np.where(treated, None, not_treated), index=frame.index, dtype=object)
+    out["ARMCD"] = np.where(assigned, code, None)
+    out["ARM"] = np.where(assigned, name, None)
+    out["ACTARMCD"] = np.where(treated, code, None)
+    out["ACTARM"] = np.where(treated, name, None)
+    out["ARMNRS"] = np.where(treated, None, np.where(assigned, "ASSIGNED, NOT TREATED", "NOT ASSIGNED"))
+    out["ACTARMUD"] = None
     return out.astype(object).where(out.notna(), None)
 
 
 @step("dthfl")
 def dthfl(frame, ctx, dataset, variable, dtc="DTHDTC", **_):
-    _need(frame, dataset, "dthfl", dtc)
-    return pd.Series(np.where(frame[dtc].notna(), "Y", None), index=frame.index, dtype=object)
-
-
-@step("subject_elements")
-def subject_elements(frame, ctx, dataset, variable, **_):
-    raise MappingError("subject_elements builds SE as a whole; call sdtm.study.build_se instead")
-
-
-@step("link_id")
-def link_id(frame, ctx, dataset, variable, source, **_):
-    """A link id (--LNKID) from a raw lesion number, upper-cased and trimmed ("t01" -> "T01")."""
-    _need(frame, dataset, "link_id", source)
-    return as_text(frame[source].astype("string").str.strip().str.upper())
-
-
-@step("link_group")
-def link_group(frame, ctx, dataset, variable, **_):
-    """--LNKGRP: the assessment a record belongs to, named by its visit (same in TR and RS)."""
-    _need(frame, dataset, "link_group", "VISITNUM")
-    number = frame["VISITNUM"]
-    text = number.map(lambda v: None if pd.isna(v) else f"V{v:g}")
-    return as_text(text)
-
-
-__all__ = ["STEPS", "planned_visits", "standard_units", "nulls"]
+    """DTHFL = Y when DTHDTC is present, DS has a DEATH record, or an AE was fatal (SD1254/SD1255)."""
+    dead = frame[dtc].notna() if dtc in frame.columns else pd.Series(False, index=frame.index)
+    if "DS" in ctx.domains and "DSDECOD" in ctx.domains["DS"].columns:
+        ds = ctx.domains["DS"]
+        dead |= frame["USUBJID"].isin(ds.loc[ds["DSDECOD"] == "DEATH", "USUBJID"])
+    if "AE" in ctx.domains:
+        ae = ctx.domains["AE"]
+        fatal = ae.get("AESDTH", pd.Series(dtype=object)).eq("Y") | ae.get("AEOUT", pd.Series(dtype=object)).eq(
+            "FATAL")
+        dead |= frame["USUBJID"].isin(ae.loc[fatal.reindex(ae.index, fill_value=False), "USUBJID"])
+    return pd.Series(np.where(dead, "Y", None), index=frame.index, dtype=object)

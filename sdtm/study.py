@@ -8,6 +8,7 @@ RELREC. RFPENDTC and the end of each subject's last element are settled once eve
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -17,7 +18,7 @@ from sdtm.engine import PROVENANCE, DomainContext, MappingFinding, map_domain, r
 from sdtm.frames import as_text
 from sdtm.relationships import build_relrec, build_supp
 from sdtm.subject_elements import derive_subject_elements, shift_days
-from sdtm.dates import complete_date, study_day
+from sdtm.dates import complete_date, study_day, to_iso8601
 from sdtm.steps import STEPS, last_known_dates
 from specs.errors import MappingError
 
@@ -48,6 +49,8 @@ def build_sdtm(spec, raw: Mapping[str, pd.DataFrame]) -> SdtmBuild:
     mapped = [n for n in names if spec.mappings_of(n) and n not in TRIAL_DESIGN and n not in DERIVED_LAST
               and not n.startswith("SUPP")]
     ordered = [n for n in FIRST if n in mapped] + [n for n in mapped if n not in FIRST]
+    if "SV" in mapped:
+        ctx.lookups["visits"] = visits_from_raw(spec, raw)
     exclusions, joined = [], []
     first = [n for n in ordered if n in FIRST]
     for name in ordered:
@@ -65,7 +68,9 @@ def build_sdtm(spec, raw: Mapping[str, pd.DataFrame]) -> SdtmBuild:
         if name.startswith("SUPP") and name[4:] in ctx.domains:
             ctx.domains[name] = build_supp(spec, name[4:], ctx.domains[name[4:]])
     if "RELREC" in names:
-        ctx.domains["RELREC"] = build_relrec(spec, ctx.domains)
+        ctx.domains["RELREC"] = build_relrec(spec, ctx.domains, _relrec_links(spec))
+    if "TS" in ctx.domains:
+        ctx.domains["TS"] = fill_ts_from_data(ctx.domains["TS"], ctx.domains)
     exclusions_frame, reconciliation = reconcile(raw, ctx.domains, exclusions, joined)
     order = [n for n in names if n in ctx.domains]
     return SdtmBuild({n: ctx.domains[n] for n in order}, ctx.findings, reconciliation, exclusions_frame, order)
@@ -76,6 +81,66 @@ def _finish_first_domains(ctx: DomainContext, first: list[str]) -> None:
     ctx.domains["SE"] = build_se(ctx)
     for name in first:
         ctx.domains[name] = run_derive_rows(name, ctx.domains[name], ctx, STEPS, lambda f: f in NEEDS_DM_AND_SE)
+
+
+def visits_from_raw(spec, raw: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every subject's visits (EDC folder and instance) numbered from the raw visit-date form SV maps from.
+
+    Built before any domain so that every domain, EX included, numbers a visit the same way.
+    """
+    from sdtm.identifiers import number_unscheduled_visits
+    from sdtm.steps import planned_visits
+
+    row = next((r for r in spec.mappings_of("SV") if r.variable == "SVSTDTC" and r.source_form), None)
+    if row is None or row.source_form not in raw:
+        raise MappingError("SV: the spec needs an SVSTDTC row naming the raw visit-date form and field")
+    form = raw[row.source_form]
+    dates, _ = to_iso8601(form[row.source_field])
+    visits = pd.DataFrame({"USUBJID": form["Subject"], "FOLDER": form["Folder"], "INSTANCE": form["InstanceName"],
+                           "DATE": dates})
+    return number_unscheduled_visits(visits, planned_visits(spec))
+
+
+def _relrec_links(spec):
+    """The `links` argument of RELREC's relrec_links row: `TU.TULNKID:ONE-TR.TRLNKID:MANY, ...`."""
+    row = next((r for r in spec.mappings_of("RELREC") if r.argument("links")), None)
+    if row is None:
+        return None
+    links = []
+    for item in row.argument("links").split(","):
+        ends = []
+        for end in item.strip().split("-"):
+            target, _, reltype = end.partition(":")
+            domain, _, variable = target.partition(".")
+            if not (domain and variable and reltype):
+                raise MappingError(f"RELREC: Mapping row {row.row}: cannot read link {item.strip()!r}; expected "
+                                   f"DOMAIN.VARIABLE:RELTYPE-DOMAIN.VARIABLE:RELTYPE")
+            ends.append((domain, variable, reltype))
+        links.append(("".join(d for d, _, _ in ends), *ends))
+    return tuple(links)
+
+
+def fill_ts_from_data(ts: pd.DataFrame, domains: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """TSVAL "@data": SSTDTC = first consent, SENDTC = last date of participation, DCUTDTC = the latest date
+    in the data, ACTSUB = subjects who entered the treatment arm (ACTARMCD)."""
+    dm = domains.get("DM")
+    if dm is None or "TSVAL" not in ts.columns:
+        return ts
+    consent = complete_date(dm["RFICDTC"]) if "RFICDTC" in dm else pd.Series(dtype="datetime64[ns]")
+    ends = complete_date(dm["RFPENDTC"]) if "RFPENDTC" in dm else pd.Series(dtype="datetime64[ns]")
+    values = {
+        "SSTDTC": consent.min().strftime("%Y-%m-%d") if consent.notna().any() else None,
+        "SENDTC": ends.max().strftime("%Y-%m-%d") if ends.notna().any() else None,
+        "DCUTDTC": ends.max().strftime("%Y-%m-%d") if ends.notna().any() else None,
+        "ACTSUB": str(int(dm["ACTARMCD"].notna().sum())) if "ACTARMCD" in dm else None,
+    }
+    ts = ts.copy()
+    marked = ts["TSVAL"].eq("@data")
+    ts.loc[marked, "TSVAL"] = ts.loc[marked, "TSPARMCD"].map(values)
+    unknown = marked & ts["TSVAL"].isna()
+    if unknown.any():
+        raise MappingError(f"TS: no rule derives {sorted(ts.loc[unknown, 'TSPARMCD'])} from the data")
+    return ts
 
 
 def trial_design_domain(spec, name: str) -> pd.DataFrame:
@@ -93,36 +158,46 @@ def trial_design_domain(spec, name: str) -> pd.DataFrame:
 
 
 def build_se(ctx: DomainContext) -> pd.DataFrame:
-    """SE from the spec's `element_start` rows: each names an element, the domain and date it starts with."""
-    rows = [r for r in ctx.spec.mappings_of("SE") if r.argument("function") == "element_start"]
-    if not rows:
-        raise MappingError("SE: the spec has no derive rows with function=element_start")
-    starts = []
-    for row in rows:
-        etcd, domain_name, dtc = row.argument("etcd"), row.argument("domain"), row.argument("dtc")
-        if not (etcd and domain_name and dtc):
-            raise MappingError(f"SE: Mapping row {row.row} needs etcd=, domain= and dtc= arguments")
-        source = ctx.domain(domain_name)
-        if row.condition is not None:
-            source = source[row.condition.mask(source)]
-        values = source[["USUBJID", dtc]].dropna()
-        values = values[values[dtc].astype(str).str.len() > 0]
-        pick = values.groupby("USUBJID")[dtc].max() if row.argument("pick") == "last" else \
-            values.groupby("USUBJID")[dtc].min()
-        start = pd.DataFrame({"USUBJID": pick.index, "ETCD": etcd, "SESTDTC": pick.to_numpy()})
-        offset = row.argument("offset_days")
-        if offset:
-            start["SESTDTC"] = shift_days(start["SESTDTC"], int(offset)).to_numpy()
-        starts.append(start)
+    """SE from the `subject_elements` row's `starts` argument: where each element starts, per subject.
+
+    `starts` = comma-separated `ETCD:DOMAIN.VARIABLE[FILTER]+DAYS` items, e.g.
+    `SCRN:DM.RFICDTC, LD:EX.EXSTDTC[EXCAT=LYMPHODEPLETION], FU:EX.EXSTDTC[EXCAT=CAR-T]+1`: the element
+    starts at the subject's earliest such date (plus DAYS); a subject without one never entered it.
+    """
+    rows = [r for r in ctx.spec.mappings_of("SE") if r.argument("function") == "subject_elements"]
+    spec_text = next((r.argument("starts") for r in rows if r.argument("starts")), None)
+    if not spec_text:
+        raise MappingError("SE: a derive row with function=subject_elements needs a starts=... argument "
+                           "(e.g. starts=SCRN:DM.RFICDTC, LD:EX.EXSTDTC[EXCAT=LYMPHODEPLETION])")
+    starts = [element_starts(ctx, item.strip()) for item in spec_text.split(",") if item.strip()]
     starts_frame = pd.concat(starts, ignore_index=True)
-    ta, te = ctx.domain("TA"), ctx.domain("TE")
     dm = ctx.domain("DM")
     end = pd.Series(dm["RFPENDTC"].to_numpy(), index=dm["USUBJID"].to_numpy())
-    se = derive_subject_elements(starts_frame, ta, te, end)
+    se = derive_subject_elements(starts_frame, ctx.domain("TA"), ctx.domain("TE"), end)
     # an element that would start after the subject left the study did not happen
     left = complete_date(se["USUBJID"].map(end))
     se = se[~(complete_date(se["SESTDTC"]) > left)].reset_index(drop=True)
     return _finish_se(ctx, se)
+
+
+_START = re.compile(r"^(?P<etcd>\w+):(?P<domain>\w+)\.(?P<var>\w+)(?:\[(?P<fvar>\w+)=(?P<fval>[^\]]+)\])?"
+                    r"(?:\+(?P<days>\d+))?$")
+
+
+def element_starts(ctx: DomainContext, item: str) -> pd.DataFrame:
+    match = _START.match(item)
+    if not match:
+        raise MappingError(f"SE: cannot read element start {item!r}; expected ETCD:DOMAIN.VARIABLE[VAR=VALUE]+DAYS")
+    source = ctx.domain(match["domain"])
+    if match["fvar"]:
+        source = source[source[match["fvar"]] == match["fval"]]
+    values = source[["USUBJID", match["var"]]].dropna()
+    values = values[values[match["var"]].astype(str).str.len() > 0]
+    first = values.groupby("USUBJID")[match["var"]].min()
+    start = pd.DataFrame({"USUBJID": first.index, "ETCD": match["etcd"], "SESTDTC": first.to_numpy()})
+    if match["days"]:
+        start["SESTDTC"] = shift_days(start["SESTDTC"], int(match["days"])).to_numpy()
+    return start
 
 
 def _finish_se(ctx: DomainContext, se: pd.DataFrame) -> pd.DataFrame:

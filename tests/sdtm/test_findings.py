@@ -4,28 +4,27 @@ import pandas as pd
 
 from sdtm.findings import last_observation_before_exposure, reference_range_indicator, standardize_results
 
-UNITS = {"CREAT": "mg/dL", "CRP": "mg/L", "HGB": "g/dL"}
-FACTORS = {("CREAT", "umol/L", "mg/dL"): 1 / 88.42, ("*", "g/L", "g/dL"): 0.1}
+CONV = "umol/L:0.0113122"
 
 
 def test_conversion_qualifiers_and_text_results():
     out = standardize_results(
-        orres=pd.Series(["88.42", "1.10", "<0.1", "NOT DETECTED", "130", "5", ""]),
+        orres=pd.Series(["88.4", "1.10", "<0.1", "NOT DETECTED", "130", "5", ""]),
         orresu=pd.Series(["umol/L", "mg/dL", "mg/L", "", "g/L", "mmol/L", ""]),
-        testcd=pd.Series(["CREAT", "CREAT", "CRP", "CRP", "HGB", "CREAT", "HGB"]),
-        standard_units=UNITS, factors=FACTORS)
+        stresu=pd.Series(["mg/dL", "mg/dL", "mg/L", None, "g/dL", "mg/dL", "g/dL"]),
+        conversions=pd.Series([CONV, CONV, "", "", "g/L:0.1", CONV, ""]))
     assert out["STRESC"].tolist() == ["1", "1.1", "<0.1", "NOT DETECTED", "13", None, None]
     assert out["STRESN"].tolist()[:2] == [1.0, 1.1]
     assert math.isnan(out["STRESN"][2]) and math.isnan(out["STRESN"][3])
     assert out["STRESN"][4] == 13.0
-    assert out["STRESU"].tolist() == ["mg/dL", "mg/dL", "mg/L", None, "g/dL", None, None]
-    assert out["PROBLEM"][5] == "no conversion from 'mmol/L' to standard unit 'mg/dL' for test CREAT"
+    assert out["PROBLEM"][5] == "no conversion from 'mmol/L' to standard unit 'mg/dL'"
     assert out["PROBLEM"].notna().sum() == 1
 
 
-def test_converted_values_rounded_to_significant_digits():
-    out = standardize_results(pd.Series(["97"]), pd.Series(["umol/L"]), pd.Series(["CREAT"]), UNITS, FACTORS)
-    assert out["STRESC"][0] == "1.097" and abs(out["STRESN"][0] - 97 / 88.42) < 1e-12
+def test_converted_values_rounded_and_too_small_to_measure():
+    out = standardize_results(pd.Series(["97", "TOO SMALL TO MEASURE"]), pd.Series(["umol/L", "mm"]),
+                              pd.Series(["mg/dL", "mm"]), pd.Series([CONV, ""]), too_small="5")
+    assert out["STRESC"].tolist() == ["1.097", "5"] and out["STRESN"].tolist() == [1.097, 5.0]
 
 
 def test_nrind():
@@ -46,11 +45,3 @@ def test_lobxfl_last_non_missing_before_first_exposure():
     flag = last_observation_before_exposure(frame, ["USUBJID", "LBTESTCD"], "LBDTC", "LBORRES", ref)
     # A/ALT: 01-09 has no result, so 01-08 is the baseline; A/AST partial date; B: strictly before 09:00
     assert flag.tolist() == [None, "Y", None, None, None, "Y", None]
-
-
-def test_bundled_conversion_table_converts_creatinine():
-    from sdtm.units import conversion_factors
-
-    out = standardize_results(pd.Series(["88.4"]), pd.Series(["umol/L"]), pd.Series(["CREAT"]),
-                              {"CREAT": "mg/dL"}, conversion_factors())
-    assert out["STRESC"][0] == "1" and abs(out["STRESN"][0] - 1.0) < 1e-4
