@@ -310,7 +310,9 @@ def check_mappings(spec: Spec) -> list[Problem]:
         elif not spec.has_variable(row.dataset, row.variable):
             report.error(row, "Variable", f"{row.dataset}.{row.variable} is not on the Variables sheet")
         elif row.algorithm in _CT_ALGORITHMS and not (spec.variable(row.dataset, row.variable).codelist
-                                                     or row.argument("codelist")):
+                                                     or row.argument("codelist")
+                                                     or any(v.codelist for v in spec.value_level_of(row.dataset,
+                                                                                                    row.variable))):
             report.error(row, "Algorithm", f"{row.algorithm} needs a codelist, but {row.dataset}.{row.variable} has "
                                            "none and no codelist= argument is given")
         if row.algorithm == "derive" and not row.argument("function"):

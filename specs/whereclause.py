@@ -8,8 +8,9 @@ Inline grammar (case-insensitive keywords, values case-sensitive):
                | "(" value ( "," value )* ")"  for IN NOTIN
     value     := "quoted text" | 'quoted text' | bare-word
 
-A bare word holds no blank, comma, parenthesis or leading quote; quote values with blanks (inside an
-IN list, commas already separate the values, so bare values there may hold blanks). A doubled quote
+A bare value holds no comma, parenthesis or leading quote. After EQ, NE, LT, LE, GT or GE it runs on
+until AND or the end of the text, blanks included, as P21 workbooks write it (`DSCAT EQ DISPOSITION
+EVENT`); inside an IN list, commas separate the values, so bare values there may hold blanks too. A doubled quote
 inside a quoted value stands for one quote. OR is not part of the grammar: Define-XML's where clauses
 are conjunctions, so alternatives are written with IN or as separate value-level rows.
 """
@@ -220,12 +221,19 @@ def _parse_condition(text: str, tokens: list, pos: int) -> tuple[Condition, int]
     else:
         if pos >= len(tokens):
             raise WhereClauseError(text, end_position, f"expected a value after {comparator}")
-        kind, value, start, _ = tokens[pos]
+        kind, value, start, end = tokens[pos]
         if kind == "punct":
             hint = "; use IN for a list of values" if value == "(" else ""
             raise WhereClauseError(text, start + 1, f"expected a value after {comparator}, found {value!r}{hint}")
-        values = (value,)
         pos += 1
+        if kind == "word":
+            # P21 writes single values unquoted even with blanks ("DSCAT EQ DISPOSITION EVENT"): a bare value
+            # runs on until AND or the end of the text
+            while pos < len(tokens) and tokens[pos][0] == "word" and tokens[pos][1].casefold() not in _KEYWORDS:
+                end = tokens[pos][3]
+                pos += 1
+            value = text[start:end]
+        values = (value,)
     return Condition(dataset, variable, comparator, values), pos
 
 
