@@ -25,7 +25,6 @@ _CLASSES = frozenset({
 _SOURCES = frozenset({"Investigator", "Sponsor", "Subject", "Vendor"})
 _CORES = frozenset({"Req", "Exp", "Perm", "Cond"})
 _METHOD_TYPES = frozenset({"Computation", "Imputation"})
-_WITH_LENGTH = frozenset({"text", "integer", "float"})
 _CT_ALGORITHMS = frozenset({"assign_ct", "hardcode_ct"})
 _EXTRA_TRIAL_DESIGN_COLUMNS = {"TV": frozenset({"FOLDER"})}
 _BLANKS = re.compile(r"\s+")
@@ -157,8 +156,8 @@ def _check_item_references(report: _Report, spec: Spec, item: Any) -> None:
         report.warning(item, "Method", "a Derived variable has no method; define.xml should say how it is derived")
     if item.origin == "Predecessor" and not item.predecessor:
         report.warning(item, "Predecessor", "Origin is Predecessor but the Predecessor column is blank")
-    if item.data_type in _WITH_LENGTH and item.length is None:
-        report.warning(item, "Length", f"a {item.data_type} variable has no Length")
+    # A blank Length is not a problem: the writer sizes text to the longest value (FDA wants lengths
+    # trimmed to the data) and numbers are 8 bytes; define.xml takes the length actually written.
     if item.significant_digits is not None and item.data_type != "float":
         report.warning(item, "Significant Digits", f"Significant Digits is given for a {item.data_type} variable; "
                                                    "define.xml allows it for float only")
