@@ -200,7 +200,9 @@ def _records_from_form(dataset: str, source: pd.DataFrame, rows: list, topics: s
             if raw_name in chosen.columns:
                 records[hidden] = chosen[raw_name].to_numpy()
         value_rows = [r for r in rows if r.algorithm not in ("select", "not_submitted")]
-        constants = [r for r in value_rows if r.algorithm in ("hardcode_no_ct", "hardcode_ct")]
+        # constants that apply to every record first (a where clause may test them), then spec order
+        constants = [r for r in value_rows if r.algorithm in ("hardcode_no_ct", "hardcode_ct") and r.where is None
+                     and r.condition is None]
         for row in constants + [r for r in value_rows if r not in constants]:
             where = str(row.where) if row.where is not None else None
             if where is not None and where != set_name and where in named_sets:
@@ -348,17 +350,23 @@ def _lookup(codelist_id: str, dataset: str, row, ctx: DomainContext) -> dict[str
 
 
 def _check_term(dataset: str, row, value: str, ctx: DomainContext) -> None:
-    empty = pd.DataFrame(index=pd.RangeIndex(1))
-    for codelist_id, _ in _codelists_for(dataset, row, empty, ctx):
-        if value in _lookup(codelist_id, dataset, row, ctx).values():
-            return
-    raise MappingError(f"{dataset}.{row.variable}: Mapping row {row.row} hard-codes {value!r}, which is not a "
-                       f"term of the variable's codelist")
+    """A hard-coded term must belong to a codelist that may govern the variable (value-level included)."""
+    candidates = [row.argument("codelist")] if row.argument("codelist") else [
+        v.codelist for v in ctx.spec.value_level_of(dataset, row.variable) if v.codelist]
+    if not row.argument("codelist") and ctx.spec.has_variable(dataset, row.variable):
+        candidates.append(ctx.spec.variable(dataset, row.variable).codelist)
+    candidates = [c for c in candidates if c]
+    if not candidates:
+        raise MappingError(f"{dataset}.{row.variable}: Mapping row {row.row} hard-codes a controlled term but "
+                           f"the variable has no codelist in the spec")
+    if not any(value in _lookup(c, dataset, row, ctx).values() for c in candidates):
+        raise MappingError(f"{dataset}.{row.variable}: Mapping row {row.row} hard-codes {value!r}, which is not a "
+                           f"term of codelist {' or '.join(candidates)}")
 
 
 def _join(dataset: str, frame: pd.DataFrame, row, ctx: DomainContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fill a variable from another form, one value per subject (e.g. DM.RFICDTC from the consent form)."""
-    key = row.argument("join").lower()
+    key = (row.argument("join") or "subject").lower()  # subject-level datasets join implicitly
     if key != "subject":
         raise MappingError(f"{dataset}.{row.variable}: Mapping row {row.row}: join={key!r}; only join=subject")
     source = _raw(ctx, dataset, row.source_form)

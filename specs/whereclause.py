@@ -326,12 +326,15 @@ def _condition_mask(condition: Condition, frame: pd.DataFrame) -> pd.Series:
     import pandas as pd
     from pandas.api import types
 
-    if condition.variable not in frame.columns:
+    name = condition.variable
+    if name not in frame.columns:  # raw EDC columns are mixed case ("Folder"); variable names are upper
+        name = next((c for c in frame.columns if str(c).casefold() == name.casefold()), None)
+    if name is None:
         raise SpecError(
             f"where condition {condition} names {condition.variable}, which is not a column of the data "
             f"(columns: {', '.join(map(str, frame.columns))})"
         )
-    column = frame[condition.variable]
+    column = frame[name]
     op = condition.comparator
     numeric = types.is_numeric_dtype(column) and not types.is_bool_dtype(column)
     if types.is_datetime64_any_dtype(column):
