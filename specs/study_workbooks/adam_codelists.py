@@ -1,0 +1,97 @@
+"""Parameters and codelists of the ADaM spec; CDISC codelists take their codes from SDTM or ADaM CT."""
+
+from __future__ import annotations
+
+from specs.study_workbooks.codelist_model import Codelist, codelist_rows, term, terms
+from specs.study_workbooks.common import ARM, STD_CT_ADAM, STD_CT_SDTM, Row, pipe_table
+from specs.study_workbooks.sdtm_codelists import sdtm_codelists
+from specs.terminology import Terminology
+
+# Dataset | PARAMCD | PARAM | kind of value (RESP: response category, NY: Y/N, DAYS, MM)
+PARAMETERS = pipe_table("""
+ADRS  | OVR     | Overall Response by Investigator                    | RESP
+ADRS  | BOR     | Best Overall Response by Investigator               | RESP
+ADRS  | CBOR    | Best Confirmed Overall Response by Investigator     | RESP
+ADRS  | RSP     | Response (CR or PR) by Investigator                 | NY
+ADRS  | CRSP    | Confirmed Response (CR or PR) by Investigator       | NY
+ADRS  | PD      | Disease Progression by Investigator                 | NY
+ADRS  | DEATH   | Death                                               | NY
+ADRS  | LSTA    | Last Disease Assessment by Investigator             | RESP
+ADRS  | MDIS    | Measurable Disease at Baseline by Investigator      | NY
+ADRS  | ORR     | Objective Response (Confirmed CR or PR)             | NY
+ADTTE | OS      | Overall Survival (days)                             | DAYS
+ADTTE | PFS     | Progression-Free Survival (days)                    | DAYS
+ADTTE | DOR     | Duration of Response (days)                         | DAYS
+ADTTE | TTR     | Time to Response (days)                             | DAYS
+ADTR  | SUMDIAM | Sum of Diameters of Target Lesions (mm)             | MM
+""", ("Dataset", "PARAMCD", "PARAM", "Kind"))
+
+# Response categories in the order of their numeric AVAL (admiralonco's default ordering).
+RESPONSE_ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING")
+
+# Censoring codes of ADTTE: 0 is an event; each censoring reason has its own positive code.
+CNSR_CODES = (
+    ("0", "Event"),
+    ("1", "Censored at last adequate assessment or last known alive"),
+    ("2", "Censored at start: no post-baseline assessment"),
+    ("3", "Censored at last adequate assessment before new anti-cancer therapy"),
+    ("4", "Censored at last adequate assessment before two or more missed assessments"),
+)
+EVENT_DESCRIPTIONS = ("DEATH", "DISEASE PROGRESSION", "CONFIRMED RESPONSE", "LAST KNOWN ALIVE",
+                      "LAST ADEQUATE TUMOR ASSESSMENT", "NO POST-BASELINE TUMOR ASSESSMENT",
+                      "NEW ANTI-CANCER THERAPY", "EVENT AFTER TWO OR MORE MISSED ASSESSMENTS")
+CENSOR_DATE_DESCRIPTIONS = ("LAST KNOWN ALIVE DATE", "LAST ADEQUATE TUMOR ASSESSMENT DATE", "CAR-T INFUSION DATE",
+                            "LAST ADEQUATE TUMOR ASSESSMENT BEFORE NEW ANTI-CANCER THERAPY",
+                            "LAST ADEQUATE TUMOR ASSESSMENT BEFORE MISSED ASSESSMENTS")
+CRS_TERMS = ("Cytokine release syndrome",)
+NEUROTOXICITY_TERMS = ("Immune effector cell-associated neurotoxicity syndrome", "Encephalopathy",
+                       "Confusional state", "Aphasia", "Seizure", "Somnolence", "Tremor", "Cerebral oedema")
+
+_FROM_SDTM = ("AGEU", "SEX", "RACE", "ETHNIC", "NY", "NY_Y", "OUT", "AEREL", "ASTCTGR", "TUMTYPE", "UNIT")
+
+
+def _parameter_codelists(dataset: str) -> list[Codelist]:
+    params = [p for p in PARAMETERS if p["Dataset"] == dataset]
+    return [
+        Codelist(f"PARAMCD_{dataset}", f"Parameter Code ({dataset})", None,
+                 tuple(term(p["PARAMCD"], p["PARAM"]) for p in params)),
+        Codelist(f"PARAM_{dataset}", f"Parameter ({dataset})", None, terms(*(p["PARAM"] for p in params))),
+    ]
+
+
+def adam_codelists(sdtm_ct: Terminology) -> list[Codelist]:
+    sdtm = {cl.id: cl for cl in sdtm_codelists(sdtm_ct, [])}
+    shared = [Codelist(cl.id, cl.name, cl.cdisc, tuple(term(t.value, t.decode) for t in cl.terms), cl.data_type,
+                       standard=STD_CT_SDTM) for cl in (sdtm[i] for i in _FROM_SDTM)]
+    ncomplt = sdtm["NCOMPLT"]
+    return [
+        *shared,
+        Codelist("NCOMPLT", ncomplt.name, "NCOMPLT", tuple(
+            term(t.value, extension=t.extension) for t in ncomplt.terms if t.value != "COMPLETED"),
+            standard=STD_CT_SDTM),
+        Codelist("DATEFL", "Date Imputation Flag", "DATEFL", terms("D", "M", "Y"), package="adam",
+                 standard=STD_CT_ADAM),
+        Codelist("TIMEFL", "Time Imputation Flag", "TIMEFL", terms("H", "M", "S"), package="adam",
+                 standard=STD_CT_ADAM),
+        Codelist("SBJTSTAT", "Subject Trial Status", "SBJTSTAT", terms("COMPLETED", "DISCONTINUED", "ONGOING"),
+                 package="adam", standard=STD_CT_ADAM),
+        Codelist("TRT", "Treatment", None, terms(ARM)),
+        Codelist("AREL", "Analysis Causality", None, terms("RELATED", "NOT RELATED")),
+        Codelist("TOXGRN", "Toxicity Grade (N)", None, tuple(term(str(g), f"Grade {g}") for g in range(1, 6)),
+                 data_type="integer"),
+        Codelist("CQ01NAM", "Customized Query 01 Name", None, terms("CYTOKINE RELEASE SYNDROME")),
+        Codelist("CQ02NAM", "Customized Query 02 Name", None, terms("NEUROTOXICITY")),
+        *_parameter_codelists("ADRS"), *_parameter_codelists("ADTTE"), *_parameter_codelists("ADTR"),
+        Codelist("AVALC_RESP", "Response Category", None, terms(*RESPONSE_ORDER)),
+        Codelist("AVAL_RESP", "Response Category (N)", None, tuple(
+            term(str(n), r) for n, r in enumerate(RESPONSE_ORDER, start=1)), data_type="integer"),
+        Codelist("AVALC_NY", "Yes No Response", None, terms("Y", "N")),
+        Codelist("AVAL_NY", "Yes No Response (N)", None, (term("1", "Y"), term("0", "N")), data_type="integer"),
+        Codelist("CNSR", "Censor", None, tuple(term(c, d) for c, d in CNSR_CODES), data_type="integer"),
+        Codelist("EVNTDESC", "Event or Censoring Description", None, terms(*EVENT_DESCRIPTIONS)),
+        Codelist("CNSDTDSC", "Censor Date Description", None, terms(*CENSOR_DATE_DESCRIPTIONS)),
+    ]
+
+
+def adam_codelist_rows(sdtm_ct: Terminology, adam_ct: Terminology) -> list[Row]:
+    return codelist_rows(adam_codelists(sdtm_ct), {"sdtm": sdtm_ct, "adam": adam_ct})

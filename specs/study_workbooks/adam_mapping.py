@@ -1,0 +1,237 @@
+"""The Mapping sheet of the ADaM spec: each analysis variable's source and the derivation that makes it.
+
+Source Form is the SDTM or ADaM dataset the value comes from, Source Field its variable, Algorithm the
+ADaM derivation function (listed with its arguments in ADAM_FUNCTIONS), Where Clause the records of the
+target the row applies to, Condition the filter on the source records (same grammar).
+"""
+
+from __future__ import annotations
+
+from specs.study_workbooks.adam_codelists import CRS_TERMS, NEUROTOXICITY_TERMS, RESPONSE_ORDER
+from specs.study_workbooks.common import Row, pipe_table
+
+ADAM_FUNCTIONS: dict[str, str] = {
+    "create_from_source": "records are the source dataset's records (ADSL from DM, ADAE from AE); the "
+                          "Source Field is copied",
+    "derive_vars_merged": "copy Source Field from the one source record per subject (by `by`, default "
+                          "USUBJID) that passes Condition; `mode` first/last after sorting by `order`",
+    "derive_vars_supp": "copy QVAL of the SUPP-- record with QNAM = `qnam` of the parent record",
+    "derive_var_merged_exist_flag": "Y when the subject has a source record passing Condition, else N",
+    "derive_var_condition_flag": "Y when `condition` holds on the record, else N (`false` = value otherwise)",
+    "derive_vars_dt": "numeric date from an ISO 8601 Source Field; `imputation` none/first/last up to "
+                      "`highest` (D, M or Y) with the *DTF flag in `flag`; `min_dates`/`max_dates` bound it",
+    "derive_vars_dtm": "numeric datetime from an ISO 8601 Source Field; missing time imputed as `time` "
+                       "with the *TMF flag in `flag`",
+    "derive_var_dy": "relative day of `date` from `reference`: date - reference + 1 on/after, date - "
+                     "reference before (no day 0)",
+    "derive_var_eosstt": "EOSSTT: COMPLETED / DISCONTINUED from the end-of-study disposition, ONGOING when "
+                         "there is none",
+    "derive_var_lstalvdt": "latest complete date among `sources` (DATASET.VARIABLE list)",
+    "derive_var_recode": "value of Source Field through `map` (from:to pairs)",
+    "derive_var_numeric": "numeric value of Source Field",
+    "derive_var_trtemfl": "Y when `start` is on or after `trt_start` (and not after `trt_end` + `window` "
+                          "days when given)",
+    "derive_var_extreme_flag": "Y on the first record per `by` after sorting by `order` (a leading - sorts "
+                               "descending) among records passing `filter`",
+    "derive_var_cq": "`name` when the record passes `condition`, else null",
+    "derive_var_constant": "`value` on every record the row applies to",
+    "derive_var_obs_number": "1..n per subject after sorting by `order`",
+    "derive_vars_param": "PARAM and PARAMN from PARAMCD through codelist `codelist` (decode and order)",
+    "derive_var_anl01fl": "Y on records dated on/after `from`, up to the first record with `until` "
+                          "(inclusive) and before `before`",
+    "derive_param_event": "one record per subject of `population`: AVALC Y when a source record passes "
+                          "Condition (ADT its date; `mode` first/last), else N",
+    "derive_param_extreme_record": "one record per subject copied from the `mode` record among the "
+                                   "source records passing Condition",
+    "derive_param_response": "Y when a source response is in `responses` before the first PD, else N",
+    "derive_param_confirmed_resp": "Y when CR/PR is confirmed by a later assessment at least "
+                                   "`ref_confirm` days later (at most `max_nr_ne` NE between), else N",
+    "derive_param_bor": "best overall response (CR > PR > SD > NON-CR/NON-PD > PD > NE > MISSING); SD "
+                        "needs an assessment at least `ref_start_window` days after the reference date",
+    "derive_param_confirmed_bor": "best confirmed overall response per RECIST 1.1 (confirmation at least "
+                                  "`ref_confirm` days later, at most `max_nr_ne` NE, SD after "
+                                  "`ref_start_window` days, `accept_sd` one SD between PRs)",
+    "derive_param_tte": "time-to-event parameter from the event_source and censor_source rows of the "
+                        "same parameter: first event wins, else the latest censoring date; FDA PFS rules "
+                        "through `nact_censoring`, `missed_assessments`, `no_post_baseline`",
+    "event_source": "a time-to-event event: source records passing Condition, date in Source Field",
+    "censor_source": "a time-to-event censoring: source records passing Condition, date in Source Field",
+    "derive_var_duration": "AVAL = `end` - `start` + 1 (days)",
+    "derive_param_sum": "one record per subject and assessment: sum of `value` over the source records "
+                        "passing Condition; null unless every lesion of the subject's baseline is measured",
+    "derive_var_base": "BASE = AVAL of the ABLFL record of the subject and parameter",
+    "derive_var_chg": "CHG = AVAL - BASE on post-baseline records",
+    "derive_var_pchg": "PCHG = 100 * (AVAL - BASE) / BASE on post-baseline records; null when BASE = 0",
+    "derive_var_nadir": "NADIR = smallest AVAL among the baseline and earlier post-baseline records",
+}
+
+_COLUMNS = ("Dataset", "Variable", "Source Form", "Source Field", "Algorithm", "Arguments", "Where Clause",
+            "Condition", "Comment")
+
+_RESPONSE_MAP = ", ".join(f"{r}:{n}" for n, r in enumerate(RESPONSE_ORDER, start=1))
+_RESP = "OVR, BOR, CBOR, LSTA"
+_NY = "RSP, CRSP, PD, DEATH, MDIS, ORR"
+
+_MAPPING = f"""
+ADSL | STUDYID  | DM    | STUDYID  | create_from_source
+ADSL | USUBJID  | DM    | USUBJID  | create_from_source
+ADSL | SUBJID   | DM    | SUBJID   | create_from_source
+ADSL | SITEID   | DM    | SITEID   | create_from_source
+ADSL | AGE      | DM    | AGE      | create_from_source
+ADSL | AGEU     | DM    | AGEU     | create_from_source
+ADSL | SEX      | DM    | SEX      | create_from_source
+ADSL | RACE     | DM    | RACE     | create_from_source
+ADSL | ETHNIC   | DM    | ETHNIC   | create_from_source
+ADSL | COUNTRY  | DM    | COUNTRY  | create_from_source
+ADSL | ARM      | DM    | ARM      | create_from_source
+ADSL | ACTARM   | DM    | ACTARM   | create_from_source
+ADSL | DTHFL    | DM    | DTHFL    | create_from_source
+ADSL | ENRLFL   | PR    | PRTRT    | derive_var_merged_exist_flag |  |  | PRTRT EQ LEUKAPHERESIS
+ADSL | SAFFL    | EX    | EXCAT    | derive_var_merged_exist_flag |  |  | EXCAT EQ CAR-T
+ADSL | MDISFL   | TU    | TUSTRESC | derive_var_merged_exist_flag |  |  | TUSTRESC EQ TARGET and TULOBXFL EQ Y
+ADSL | EFFFL    | ADSL  |          | derive_var_condition_flag    | condition=SAFFL EQ Y and MDISFL EQ Y
+ADSL | TRT01P   | DM    | ARM      | create_from_source
+ADSL | TRT01A   | DM    | ACTARM   | create_from_source
+ADSL | DOSE01A  | EX    | EXDOSE   | derive_vars_merged | mode=first; order=EXSTDTC | | EXCAT EQ CAR-T
+ADSL | DOSE01U  | EX    | EXDOSU   | derive_vars_merged | mode=first; order=EXSTDTC | | EXCAT EQ CAR-T
+ADSL | APHDT    | PR    | PRSTDTC  | derive_vars_dt     | mode=first; order=PRSTDTC; imputation=none | | PRTRT EQ LEUKAPHERESIS
+ADSL | LDSTDT   | EX    | EXSTDTC  | derive_vars_dt     | mode=first; order=EXSTDTC; imputation=none | | EXCAT EQ LYMPHODEPLETION
+ADSL | TRTSDTM  | EX    | EXSTDTC  | derive_vars_dtm    | mode=first; order=EXSTDTC; time=00:00:00; flag=TRTSTMF | | EXCAT EQ CAR-T
+ADSL | TRTSTMF  | EX    | EXSTDTC  | derive_vars_dtm    | mode=first; order=EXSTDTC; time=00:00:00; flag=TRTSTMF | | EXCAT EQ CAR-T
+ADSL | TRTSDT   | EX    | EXSTDTC  | derive_vars_dt     | mode=first; order=EXSTDTC; imputation=none | | EXCAT EQ CAR-T
+ADSL | TRTEDT   | EX    | EXSTDTC  | derive_vars_dt     | mode=last; order=EXSTDTC; imputation=none | | EXCAT EQ CAR-T
+ADSL | TUMTYPE  | MH    | MHSCAT   | derive_vars_merged | | | MHCAT EQ "PRIMARY DIAGNOSIS"
+ADSL | EOSSTT   | DS    | DSDECOD  | derive_var_eosstt  | | | DSSCAT EQ "STUDY PARTICIPATION"
+ADSL | EOSDT    | DS    | DSSTDTC  | derive_vars_dt     | imputation=none | | DSSCAT EQ "STUDY PARTICIPATION"
+ADSL | DCSREAS  | DS    | DSDECOD  | derive_vars_merged | | | DSSCAT EQ "STUDY PARTICIPATION" and DSDECOD NE COMPLETED
+ADSL | NACTDT   | CM    | CMSTDTC  | derive_vars_dt     | mode=first; order=CMSTDTC; imputation=first; highest=M | | CMCAT EQ "SUBSEQUENT ANTI-CANCER THERAPY"
+ADSL | DTHDT    | DM    | DTHDTC   | derive_vars_dt     | imputation=first; highest=M; flag=DTHDTF
+ADSL | DTHDTF   | DM    | DTHDTC   | derive_vars_dt     | imputation=first; highest=M; flag=DTHDTF
+ADSL | DTHCAUS  | SUPPDM | QVAL    | derive_vars_merged | | | QNAM EQ DTHCAUS
+ADSL | DTHADY   | ADSL  | DTHDT    | derive_var_dy      | reference=TRTSDT; date=DTHDT
+ADSL | LSTALVDT | ADSL  |          | derive_var_lstalvdt | sources=DM.RFICDTC, EX.EXSTDTC, AE.AESTDTC, AE.AEENDTC, LB.LBDTC, CP.CPDTC, PC.PCDTC, RS.RSDTC, TR.TRDTC, SV.SVSTDTC, DS.DSSTDTC, DM.DTHDTC
+ADAE | STUDYID  | AE    | STUDYID  | create_from_source
+ADAE | USUBJID  | AE    | USUBJID  | create_from_source
+ADAE | AESEQ    | AE    | AESEQ    | create_from_source
+ADAE | AETERM   | AE    | AETERM   | create_from_source
+ADAE | AELLT    | AE    | AELLT    | create_from_source
+ADAE | AEDECOD  | AE    | AEDECOD  | create_from_source
+ADAE | AEHLT    | AE    | AEHLT    | create_from_source
+ADAE | AEHLGT   | AE    | AEHLGT   | create_from_source
+ADAE | AEBODSYS | AE    | AEBODSYS | create_from_source
+ADAE | AESOC    | AE    | AESOC    | create_from_source
+ADAE | AESER    | AE    | AESER    | create_from_source
+ADAE | AESDTH   | AE    | AESDTH   | create_from_source
+ADAE | AEREL    | AE    | AEREL    | create_from_source
+ADAE | AEOUT    | AE    | AEOUT    | create_from_source
+ADAE | AETOXGR  | AE    | AETOXGR  | create_from_source
+ADAE | ATOXGR   | AE    | AETOXGR  | create_from_source
+ADAE | AESTDTC  | AE    | AESTDTC  | create_from_source
+ADAE | AEENDTC  | AE    | AEENDTC  | create_from_source
+ADAE | AEASTCGR | SUPPAE | QVAL    | derive_vars_supp   | qnam=AEASTCGR
+ADAE | AERELLD  | SUPPAE | QVAL    | derive_vars_supp   | qnam=AERELLD
+@ADSL ADAE SUBJID SITEID AGE SEX SAFFL TRTSDT LDSTDT
+ADAE | TRTA     | ADSL  | TRT01A   | derive_vars_merged
+ADAE | ASTDT    | AE    | AESTDTC  | derive_vars_dt     | imputation=first; highest=M; flag=ASTDTF; min_dates=LDSTDT
+ADAE | ASTDTF   | AE    | AESTDTC  | derive_vars_dt     | imputation=first; highest=M; flag=ASTDTF; min_dates=LDSTDT
+ADAE | AENDT    | AE    | AEENDTC  | derive_vars_dt     | imputation=last; highest=M; flag=AENDTF; max_dates=ADSL.DTHDT, ADSL.EOSDT
+ADAE | AENDTF   | AE    | AEENDTC  | derive_vars_dt     | imputation=last; highest=M; flag=AENDTF; max_dates=ADSL.DTHDT, ADSL.EOSDT
+ADAE | ASTDY    | ADAE  | ASTDT    | derive_var_dy      | reference=TRTSDT; date=ASTDT
+ADAE | AENDY    | ADAE  | AENDT    | derive_var_dy      | reference=TRTSDT; date=AENDT
+ADAE | TRTEMFL  | ADAE  | ASTDT    | derive_var_trtemfl | start=ASTDT; end=AENDT; trt_start=LDSTDT
+ADAE | AREL     | AE    | AEREL    | derive_var_recode  | map=RELATED:RELATED, PROBABLY RELATED:RELATED, POSSIBLY RELATED:RELATED, UNLIKELY RELATED:NOT RELATED, NOT RELATED:NOT RELATED
+ADAE | ATOXGRN  | ADAE  | ATOXGR   | derive_var_numeric
+ADAE | AOCCFL   | ADAE  |          | derive_var_extreme_flag | by=USUBJID; order=ASTDT, AESEQ; filter=TRTEMFL EQ Y
+ADAE | AOCCSFL  | ADAE  |          | derive_var_extreme_flag | by=USUBJID, AEBODSYS; order=ASTDT, AESEQ; filter=TRTEMFL EQ Y
+ADAE | AOCCPFL  | ADAE  |          | derive_var_extreme_flag | by=USUBJID, AEBODSYS, AEDECOD; order=ASTDT, AESEQ; filter=TRTEMFL EQ Y
+ADAE | AOCCIFL  | ADAE  |          | derive_var_extreme_flag | by=USUBJID; order=-ATOXGRN, ASTDT, AESEQ; filter=TRTEMFL EQ Y
+ADAE | AOCCSIFL | ADAE  |          | derive_var_extreme_flag | by=USUBJID, AEBODSYS; order=-ATOXGRN, ASTDT, AESEQ; filter=TRTEMFL EQ Y
+ADAE | AOCCPIFL | ADAE  |          | derive_var_extreme_flag | by=USUBJID, AEBODSYS, AEDECOD; order=-ATOXGRN, ASTDT, AESEQ; filter=TRTEMFL EQ Y
+ADAE | CQ01NAM  | ADAE  | AEDECOD  | derive_var_cq      | name=CYTOKINE RELEASE SYNDROME; condition=AEDECOD IN ({", ".join(CRS_TERMS)})
+ADAE | CQ02NAM  | ADAE  | AEDECOD  | derive_var_cq      | name=NEUROTOXICITY; condition=AEDECOD IN ({", ".join(NEUROTOXICITY_TERMS)})
+@ADSL ADRS SUBJID SITEID ENRLFL SAFFL EFFFL TRTSDT
+ADRS | TRTA     | ADSL  | TRT01A   | derive_vars_merged
+ADRS | PARAMCD  | RS    | RSTESTCD | derive_var_constant | value=OVR          | PARAMCD EQ OVR | RSTESTCD EQ OVRLRESP and RSEVAL EQ INVESTIGATOR and RSSTAT NE "NOT DONE"
+ADRS | AVALC    | RS    | RSSTRESC | create_from_source  |                    | PARAMCD EQ OVR
+ADRS | ADT      | RS    | RSDTC    | derive_vars_dt      | imputation=none    | PARAMCD EQ OVR
+ADRS | AVISIT   | RS    | VISIT    | create_from_source  |                    | PARAMCD EQ OVR
+ADRS | AVISITN  | RS    | VISITNUM | create_from_source  |                    | PARAMCD EQ OVR
+ADRS | SRCDOM   | RS    |          | derive_var_constant | value=RS           | PARAMCD EQ OVR
+ADRS | SRCVAR   | RS    |          | derive_var_constant | value=RSSTRESC     | PARAMCD EQ OVR
+ADRS | SRCSEQ   | RS    | RSSEQ    | create_from_source  |                    | PARAMCD EQ OVR
+ADRS | ANL01FL  | ADRS  |          | derive_var_anl01fl  | from=TRTSDT; until=AVALC EQ PD; before=NACTDT | PARAMCD EQ OVR
+ADRS | PARAMCD  | ADRS  |          | derive_param_event  | value=PD; mode=first; population=ENRLFL EQ Y | PARAMCD EQ PD | PARAMCD EQ OVR and ANL01FL EQ Y and AVALC EQ PD
+ADRS | PARAMCD  | ADRS  |          | derive_param_response | value=RSP; responses=CR, PR; population=EFFFL EQ Y | PARAMCD EQ RSP | PARAMCD EQ OVR and ANL01FL EQ Y
+ADRS | PARAMCD  | ADRS  |          | derive_param_confirmed_resp | value=CRSP; ref_confirm=28; max_nr_ne=1; population=EFFFL EQ Y | PARAMCD EQ CRSP | PARAMCD EQ OVR and ANL01FL EQ Y
+ADRS | PARAMCD  | ADRS  |          | derive_param_bor    | value=BOR; ref_start_window=42; reference=TRTSDT; population=EFFFL EQ Y | PARAMCD EQ BOR | PARAMCD EQ OVR and ANL01FL EQ Y
+ADRS | PARAMCD  | ADRS  |          | derive_param_confirmed_bor | value=CBOR; ref_confirm=28; ref_start_window=42; max_nr_ne=1; accept_sd=N; reference=TRTSDT; population=EFFFL EQ Y | PARAMCD EQ CBOR | PARAMCD EQ OVR and ANL01FL EQ Y
+ADRS | PARAMCD  | ADSL  | DTHDT    | derive_param_event  | value=DEATH; population=ENRLFL EQ Y | PARAMCD EQ DEATH | DTHFL EQ Y
+ADRS | PARAMCD  | ADRS  |          | derive_param_extreme_record | value=LSTA; mode=last; order=ADT | PARAMCD EQ LSTA | PARAMCD EQ OVR and ANL01FL EQ Y
+ADRS | PARAMCD  | ADSL  | TRTSDT   | derive_param_event  | value=MDIS; population=SAFFL EQ Y | PARAMCD EQ MDIS | MDISFL EQ Y
+ADRS | PARAMCD  | ADRS  |          | derive_param_event  | value=ORR; population=EFFFL EQ Y | PARAMCD EQ ORR | PARAMCD EQ CBOR and AVALC IN (CR, PR)
+ADRS | AVAL     | ADRS  | AVALC    | derive_var_recode   | map={_RESPONSE_MAP} | PARAMCD IN ({_RESP})
+ADRS | AVAL     | ADRS  | AVALC    | derive_var_recode   | map=Y:1, N:0       | PARAMCD IN ({_NY})
+ADRS | PARAM    | ADRS  | PARAMCD  | derive_vars_param   | codelist=PARAMCD_ADRS
+ADRS | PARAMN   | ADRS  | PARAMCD  | derive_vars_param   | codelist=PARAMCD_ADRS
+ADRS | ADY      | ADRS  | ADT      | derive_var_dy       | reference=TRTSDT; date=ADT
+ADRS | ASEQ     | ADRS  |          | derive_var_obs_number | order=PARAMN, ADT, AVISITN
+@ADSL ADTTE SUBJID SITEID SAFFL EFFFL TRTSDT
+ADTTE | TRTA    | ADSL  | TRT01A   | derive_vars_merged
+ADTTE | PARAMCD | ADSL  |          | derive_param_tte    | value=OS; start=TRTSDT; population=SAFFL EQ Y | PARAMCD EQ OS
+ADTTE | PARAMCD | ADSL  |          | derive_param_tte    | value=PFS; start=TRTSDT; nact_censoring=Y; missed_assessments=2; no_post_baseline=censor_at_start; population=SAFFL EQ Y | PARAMCD EQ PFS
+ADTTE | PARAMCD | ADRS  |          | derive_param_tte    | value=DOR; start=ADT; nact_censoring=Y; missed_assessments=2 | PARAMCD EQ DOR | PARAMCD EQ CRSP and AVALC EQ Y
+ADTTE | PARAMCD | ADSL  |          | derive_param_tte    | value=TTR; start=TRTSDT; population=EFFFL EQ Y | PARAMCD EQ TTR
+ADTTE | STARTDT | ADSL  | TRTSDT   | derive_param_tte    |                    | PARAMCD IN (OS, PFS, TTR)
+ADTTE | STARTDT | ADRS  | ADT      | derive_param_tte    |                    | PARAMCD EQ DOR | PARAMCD EQ CRSP and AVALC EQ Y
+ADTTE | ADT     | ADRS  | ADT      | event_source        | name=PD; evntdesc=DISEASE PROGRESSION; srcvar=ADT | PARAMCD IN (PFS, DOR) | PARAMCD EQ PD and AVALC EQ Y
+ADTTE | ADT     | ADSL  | DTHDT    | event_source        | name=DEATH; evntdesc=DEATH; srcvar=DTHDT | PARAMCD IN (OS, PFS, DOR) | DTHFL EQ Y
+ADTTE | ADT     | ADRS  | ADT      | event_source        | name=RESPONSE; evntdesc=CONFIRMED RESPONSE; srcvar=ADT | PARAMCD EQ TTR | PARAMCD EQ CRSP and AVALC EQ Y
+ADTTE | ADT     | ADSL  | LSTALVDT | censor_source       | name=LSTALV; cnsr=1; evntdesc=LAST KNOWN ALIVE; cnsdtdsc=LAST KNOWN ALIVE DATE; srcvar=LSTALVDT | PARAMCD EQ OS
+ADTTE | ADT     | ADRS  | ADT      | censor_source       | name=LASTADEQ; cnsr=1; evntdesc=LAST ADEQUATE TUMOR ASSESSMENT; cnsdtdsc=LAST ADEQUATE TUMOR ASSESSMENT DATE; srcvar=ADT | PARAMCD IN (PFS, DOR, TTR) | PARAMCD EQ LSTA
+ADTTE | ADT     | ADSL  | TRTSDT   | censor_source       | name=NOPOST; cnsr=2; evntdesc=NO POST-BASELINE TUMOR ASSESSMENT; cnsdtdsc=CAR-T INFUSION DATE; srcvar=TRTSDT | PARAMCD IN (PFS, TTR)
+ADTTE | ADT     | ADRS  | ADT      | censor_source       | name=NACT; cnsr=3; evntdesc=NEW ANTI-CANCER THERAPY; cnsdtdsc=LAST ADEQUATE TUMOR ASSESSMENT BEFORE NEW ANTI-CANCER THERAPY; srcvar=ADT | PARAMCD IN (PFS, DOR) | PARAMCD EQ OVR and ANL01FL EQ Y
+ADTTE | ADT     | ADRS  | ADT      | censor_source       | name=MISSED; cnsr=4; evntdesc=EVENT AFTER TWO OR MORE MISSED ASSESSMENTS; cnsdtdsc=LAST ADEQUATE TUMOR ASSESSMENT BEFORE MISSED ASSESSMENTS; srcvar=ADT | PARAMCD IN (PFS, DOR) | PARAMCD EQ OVR and ANL01FL EQ Y
+ADTTE | CNSR    | ADTTE |          | derive_param_tte    |                    |
+ADTTE | EVNTDESC | ADTTE |         | derive_param_tte    |                    |
+ADTTE | CNSDTDSC | ADTTE |         | derive_param_tte    |                    |
+ADTTE | SRCDOM  | ADTTE |          | derive_param_tte    |                    |
+ADTTE | SRCVAR  | ADTTE |          | derive_param_tte    |                    |
+ADTTE | SRCSEQ  | ADTTE |          | derive_param_tte    |                    |
+ADTTE | AVAL    | ADTTE |          | derive_var_duration | start=STARTDT; end=ADT
+ADTTE | PARAM   | ADTTE | PARAMCD  | derive_vars_param   | codelist=PARAMCD_ADTTE
+ADTTE | PARAMN  | ADTTE | PARAMCD  | derive_vars_param   | codelist=PARAMCD_ADTTE
+@ADSL ADTR SUBJID SITEID SAFFL EFFFL TRTSDT
+ADTR | TRTA     | ADSL  | TRT01A   | derive_vars_merged
+ADTR | PARAMCD  | TR    | TRSTRESN | derive_param_sum    | value=SUMDIAM; by=USUBJID, VISITNUM; sum=TRSTRESN; date=earliest TRDTC | PARAMCD EQ SUMDIAM | TRTESTCD IN (LDIAM, LPERP) and TREVAL EQ INVESTIGATOR
+ADTR | AVAL     | TR    | TRSTRESN | derive_param_sum    |                    | PARAMCD EQ SUMDIAM
+ADTR | ADT      | TR    | TRDTC    | derive_param_sum    |                    | PARAMCD EQ SUMDIAM
+ADTR | AVISIT   | TR    | VISIT    | derive_param_sum    |                    | PARAMCD EQ SUMDIAM
+ADTR | AVISITN  | TR    | VISITNUM | derive_param_sum    |                    | PARAMCD EQ SUMDIAM
+ADTR | PARAM    | ADTR  | PARAMCD  | derive_vars_param   | codelist=PARAMCD_ADTR
+ADTR | PARAMN   | ADTR  | PARAMCD  | derive_vars_param   | codelist=PARAMCD_ADTR
+ADTR | ADY      | ADTR  | ADT      | derive_var_dy       | reference=TRTSDT; date=ADT
+ADTR | ABLFL    | ADTR  |          | derive_var_extreme_flag | by=USUBJID, PARAMCD; order=-ADT; filter=ADT LE TRTSDT
+ADTR | BASE     | ADTR  | AVAL     | derive_var_base
+ADTR | CHG      | ADTR  | AVAL     | derive_var_chg
+ADTR | PCHG     | ADTR  | AVAL     | derive_var_pchg
+ADTR | NADIR    | ADTR  | AVAL     | derive_var_nadir
+ADTR | ANL01FL  | ADTR  |          | derive_var_anl01fl  | from=TRTSDT; before=NACTDT
+"""
+
+
+def _from_adsl(line: str) -> list[Row]:
+    """`@ADSL DATASET VAR...`: variables copied from ADSL."""
+    _, dataset, *variables = line.split()
+    return [{"Dataset": dataset, "Variable": v, "Source Form": "ADSL", "Source Field": v,
+             "Algorithm": "derive_vars_merged"} for v in ("STUDYID", "USUBJID", *variables)
+            if not (dataset == "ADAE" and v in ("STUDYID", "USUBJID"))]
+
+
+def mapping_rows() -> list[Row]:
+    rows: list[Row] = []
+    for line in _MAPPING.strip("\n").splitlines():
+        if line.startswith("@ADSL"):
+            rows += _from_adsl(line)
+        else:
+            rows += pipe_table(line, _COLUMNS)
+    return [{"Order": str(i), **{k: v for k, v in r.items() if v}} for i, r in enumerate(rows, start=1)]

@@ -1,0 +1,134 @@
+"""ADaM spec metadata: value-level rows, methods, comments, documents, analysis displays and results."""
+
+from __future__ import annotations
+
+from specs.study_workbooks.adam_codelists import PARAMETERS
+from specs.study_workbooks.common import Row, pipe_table
+
+_RESP = "PARAMCD IN (OVR, BOR, CBOR, LSTA)"
+_NY = "PARAMCD IN (RSP, CRSP, PD, DEATH, MDIS, ORR)"
+
+
+def valuelevel_rows() -> list[Row]:
+    rows: list[Row] = [
+        {"Dataset": "ADRS", "Variable": "AVALC", "Where Clause": _RESP, "Label": "Response Category",
+         "Data Type": "text", "Codelist": "AVALC_RESP", "Method": "MT.ADRS.AVALC"},
+        {"Dataset": "ADRS", "Variable": "AVALC", "Where Clause": _NY, "Label": "Yes/No Result",
+         "Data Type": "text", "Codelist": "AVALC_NY", "Method": "MT.ADRS.AVALC"},
+        {"Dataset": "ADRS", "Variable": "AVAL", "Where Clause": _RESP, "Label": "Response Category (N)",
+         "Data Type": "integer", "Length": "8", "Codelist": "AVAL_RESP", "Method": "MT.ADRS.AVAL"},
+        {"Dataset": "ADRS", "Variable": "AVAL", "Where Clause": _NY, "Label": "Yes/No Result (N)",
+         "Data Type": "integer", "Length": "8", "Codelist": "AVAL_NY", "Method": "MT.ADRS.AVAL"},
+    ]
+    for p in PARAMETERS:
+        if p["Dataset"] == "ADTTE":
+            rows.append({"Dataset": "ADTTE", "Variable": "AVAL", "Where Clause": f"PARAMCD EQ {p['PARAMCD']}",
+                         "Label": p["PARAM"], "Data Type": "integer", "Length": "8", "Method": "MT.ADTTE.AVAL"})
+        elif p["Dataset"] == "ADTR":
+            rows.append({"Dataset": "ADTR", "Variable": "AVAL", "Where Clause": f"PARAMCD EQ {p['PARAMCD']}",
+                         "Label": p["PARAM"], "Data Type": "float", "Length": "8", "Significant Digits": "1",
+                         "Method": "MT.ADTR.AVAL"})
+    order: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (row["Dataset"], row["Variable"])
+        order[key] = order.get(key, 0) + 1
+        row.update({"Order": str(order[key]), "Mandatory": "No", "Origin": "Derived"})
+    return rows
+
+
+METHODS = pipe_table("""
+MT.ADSL.ENRLFL   | ENRLFL | Y if the subject underwent leukapheresis (PR.PRTRT = LEUKAPHERESIS), else N.
+MT.ADSL.SAFFL    | SAFFL  | Y if the subject received the CAR-T infusion (EX.EXCAT = CAR-T), else N.
+MT.ADSL.MDISFL   | MDISFL | Y if the subject had at least one target lesion at baseline (TU.TUSTRESC = TARGET and TU.TULOBXFL = Y), else N.
+MT.ADSL.EFFFL    | EFFFL  | Y if SAFFL = Y and MDISFL = Y, else N.
+MT.ADSL.DOSE01A  | DOSE01A and DOSE01U | EX.EXDOSE and EX.EXDOSU of the CAR-T infusion (EX.EXCAT = CAR-T).
+MT.ADSL.APHDT    | APHDT  | Date part of PR.PRSTDTC of the leukapheresis.
+MT.ADSL.LDSTDT   | LDSTDT | Date part of the earliest EX.EXSTDTC with EXCAT = LYMPHODEPLETION (equals DM.RFXSTDTC).
+MT.ADSL.TRTSDTM  | TRTSDTM and TRTSTMF | EX.EXSTDTC of the CAR-T infusion as a numeric datetime; a missing time is imputed as 00:00:00 with TRTSTMF = H.
+MT.ADSL.TRTSDT   | TRTSDT and TRTEDT | Date part of EX.EXSTDTC of the CAR-T infusion (a single administration, so TRTEDT = TRTSDT). Null for subjects never infused.
+MT.ADSL.TUMTYPE  | TUMTYPE | MH.MHSCAT of the primary diagnosis (MHCAT = PRIMARY DIAGNOSIS).
+MT.ADSL.EOSSTT   | EOSSTT | COMPLETED when the end-of-study disposition (DS, DSSCAT = STUDY PARTICIPATION) is COMPLETED, DISCONTINUED for any other DSDECOD, ONGOING when there is no such record.
+MT.ADSL.EOSDT    | EOSDT  | Date of the end-of-study disposition (DS.DSSTDTC, DSSCAT = STUDY PARTICIPATION).
+MT.ADSL.DCSREAS  | DCSREAS | DS.DSDECOD of the end-of-study disposition when not COMPLETED.
+MT.ADSL.NACTDT   | NACTDT | Earliest start of a subsequent anti-cancer therapy (CM.CMSTDTC, CMCAT = SUBSEQUENT ANTI-CANCER THERAPY); a missing day is imputed as the first of the month.
+MT.ADSL.DTHDT    | DTHDT and DTHDTF | DM.DTHDTC as a numeric date; a missing day is imputed as the first of the month (DTHDTF = D), a missing month as January (DTHDTF = M).
+MT.ADSL.DTHADY   | DTHADY | DTHDT - TRTSDT + 1 when DTHDT >= TRTSDT, DTHDT - TRTSDT otherwise.
+MT.ADSL.LSTALVDT | LSTALVDT | Latest complete date among informed consent, exposure, adverse event start and end, laboratory, cell phenotyping and PK samples, tumor assessments, visits, disposition and death.
+MT.ADY           | Relative day | Relative day to TRTSDT (CAR-T infusion): date - TRTSDT + 1 on or after TRTSDT, date - TRTSDT before; there is no day 0.
+MT.ASEQ          | ASEQ   | 1..n per subject after sorting by PARAMN, ADT and AVISITN.
+MT.PARAM         | PARAM and PARAMN | Decode and order of PARAMCD in the parameter codelist of the dataset.
+MT.SRC           | SRCDOM, SRCVAR, SRCSEQ | The dataset, variable and sequence number of the record that gave the analysis value or date.
+MT.ADAE.ASTDT    | ASTDT and ASTDTF | AE.AESTDTC as a numeric date; a missing day or month is imputed to the first, but not before the first lymphodepletion dose when the event could have started that month (ASTDTF = D or M).
+MT.ADAE.AENDT    | AENDT and AENDTF | AE.AEENDTC as a numeric date; a missing day or month is imputed to the last, but not after death or end of study (AENDTF = D or M).
+MT.ADAE.TRTEMFL  | TRTEMFL | Y when ASTDT is on or after LDSTDT (first lymphodepletion dose); null otherwise.
+MT.ADAE.AREL     | AREL   | RELATED when AEREL is RELATED, PROBABLY RELATED or POSSIBLY RELATED; NOT RELATED otherwise (relationship to the CAR-T product).
+MT.ADAE.ATOXGRN  | ATOXGRN | Numeric value of ATOXGR.
+MT.ADAE.AOCCFL   | AOCCFL | Y on the first treatment-emergent event of the subject (sorted by ASTDT, AESEQ).
+MT.ADAE.AOCCSFL  | AOCCSFL | Y on the first treatment-emergent event of each system organ class of the subject (sorted by ASTDT, AESEQ).
+MT.ADAE.AOCCPFL  | AOCCPFL | Y on the first treatment-emergent event of each preferred term of the subject (sorted by ASTDT, AESEQ).
+MT.ADAE.AOCCIFL  | AOCCIFL | Y on the first treatment-emergent event of the subject with its highest toxicity grade (sorted by descending ATOXGRN, ASTDT, AESEQ).
+MT.ADAE.AOCCSIFL | AOCCSIFL | As AOCCIFL, within each system organ class.
+MT.ADAE.AOCCPIFL | AOCCPIFL | As AOCCIFL, within each preferred term.
+MT.ADAE.CQ01NAM  | CQ01NAM | CYTOKINE RELEASE SYNDROME when AEDECOD is Cytokine release syndrome.
+MT.ADAE.CQ02NAM  | CQ02NAM | NEUROTOXICITY when AEDECOD is one of the immune effector cell-associated neurotoxicity terms (ICANS, encephalopathy, confusional state, aphasia, seizure, somnolence, tremor, cerebral oedema).
+MT.ADRS.PARAMCD  | ADRS parameters | OVR: one record per investigator overall response in RS (RSTESTCD = OVRLRESP). PD: first OVR = PD. RSP / CRSP: any / confirmed CR or PR. BOR / CBOR: best / best confirmed overall response. DEATH: death. LSTA: last OVR assessment. MDIS: measurable disease at baseline. ORR: CBOR is CR or PR, efficacy evaluable subjects. Only OVR records with ANL01FL = Y are used for the derived parameters.
+MT.ADRS.AVALC    | AVALC  | OVR: RS.RSSTRESC. BOR and CBOR per RECIST 1.1 with the reference date TRTSDT: CR and PR need confirmation by an assessment at least 28 days later with at most one NE between (CBOR); SD needs an assessment at least 42 days after TRTSDT, else NE; no assessment gives MISSING. Y/N parameters: Y when the condition holds.
+MT.ADRS.AVAL     | AVAL   | Response categories: CR = 1, PR = 2, SD = 3, NON-CR/NON-PD = 4, PD = 5, NE = 6, MISSING = 7. Y/N parameters: Y = 1, N = 0.
+MT.ADRS.ADT      | ADT    | OVR: date of RS.RSDTC. Derived parameters: date of the assessment that determined the value (for CBOR the first assessment of the best confirmed response); DEATH: DTHDT.
+MT.ADRS.ANL01FL  | ANL01FL | Y on OVR records dated on or after TRTSDT, up to and including the first PD, and before NACTDT (first new anti-cancer therapy).
+MT.ADTTE.PARAMCD | ADTTE parameters | OS and PFS from the CAR-T infusion (safety population); DOR from the first confirmed response (subjects with CRSP = Y); TTR from the infusion to the first confirmed response (efficacy evaluable subjects).
+MT.ADTTE.STARTDT | STARTDT | TRTSDT for OS, PFS and TTR; ADT of the first confirmed response for DOR.
+MT.ADTTE.ADT     | ADT, CNSR, EVNTDESC, CNSDTDSC | The earliest event among the parameter's events (PD, death; response for TTR) is the event (CNSR = 0). PFS and DOR follow FDA censoring: no post-baseline assessment: censored at STARTDT (CNSR = 2); new anti-cancer therapy before the event: censored at the last adequate assessment before it (CNSR = 3); event after two or more missed assessments: censored at the last adequate assessment before them (CNSR = 4); otherwise censored at the last adequate assessment (CNSR = 1). OS without death is censored at LSTALVDT (CNSR = 1).
+MT.ADTTE.AVAL    | AVAL   | ADT - STARTDT + 1 (days).
+MT.ADTR.AVAL     | SUMDIAM | Sum of TR.TRSTRESN of the target lesions (LDIAM for non-nodal, LPERP for nodal) measured by the investigator at one assessment; null when not every baseline target lesion was measured. ADT is the earliest TRDTC of the assessment, AVISIT/AVISITN its visit.
+MT.ADTR.ABLFL    | ABLFL  | Y on the last assessment on or before TRTSDT (CAR-T infusion).
+MT.BASE          | BASE   | AVAL of the ABLFL = Y record of the subject and parameter.
+MT.CHG           | CHG    | AVAL - BASE on post-baseline records.
+MT.PCHG          | PCHG   | 100 * (AVAL - BASE) / BASE on post-baseline records; null when BASE is 0.
+MT.ADTR.NADIR    | NADIR  | Smallest AVAL among the baseline and the earlier post-baseline records of the subject (the RECIST 1.1 reference for progression).
+MT.ADTR.ANL01FL  | ANL01FL | Y on records dated on or after baseline and before NACTDT (first new anti-cancer therapy).
+""", ("ID", "Name", "Description"))
+
+COMMENTS = pipe_table("""
+COM.ADSL.TRTSDT  | TRTSDT is the CAR-T infusion date; the first lymphodepletion dose (SDTM RFXSTDTC) is LDSTDT.
+COM.ADSL.DTHCAUS | Primary cause of death as collected (SUPPDM QNAM DTHCAUS).
+COM.ADTR.ABLFL   | The analysis baseline is the last assessment on or before the CAR-T infusion; SDTM TRLOBXFL uses the first lymphodepletion dose instead.
+COM.ADTTE        | Time origin is the CAR-T infusion (TRTSDT), for DOR the first confirmed response; censoring follows the FDA guidance table described in the ADRG.
+COM.ADRS         | Investigator RECIST 1.1 responses. Confirmation needs an assessment at least 28 days later; SD needs an assessment at least 42 days after the infusion.
+""", ("ID", "Description"))
+
+DOCUMENTS: list[Row] = [
+    {"ID": "ADRG", "Title": "Analysis Data Reviewer's Guide", "Href": "adrg.pdf"},
+    {"ID": "SAP", "Title": "Statistical Analysis Plan", "Href": "sap.pdf"},
+]
+
+DISPLAYS = pipe_table("""
+T-14.2.1 | Best Confirmed Overall Response and Objective Response Rate by Investigator (RECIST 1.1), Efficacy Evaluable Population | SAP | 21
+T-14.2.2 | Progression-Free Survival, Kaplan-Meier Estimates, Safety Population | SAP | 22
+T-14.2.3 | Overall Survival, Kaplan-Meier Estimates, Safety Population | SAP | 23
+T-14.3.1 | Treatment-Emergent Adverse Events by System Organ Class, Preferred Term and Maximum CTCAE Grade, Safety Population | SAP | 24
+""", ("ID", "Title", "Document", "Pages"))
+
+RESULTS = pipe_table("""
+T-14.2.1 | AR.CBOR | Best confirmed overall response, number and percentage of subjects | ADRS.AVALC | SPECIFIED IN SAP | SECONDARY OUTCOME MEASURE | ADRS.PARAMCD EQ CBOR and ADRS.EFFFL EQ Y | | Percentages use the efficacy evaluable subjects as denominator. | SAP
+T-14.2.1 | AR.ORR | Objective response rate (confirmed CR or PR) with exact Clopper-Pearson 95% confidence interval | ADRS.AVALC | SPECIFIED IN PROTOCOL | SECONDARY OUTCOME MEASURE | ADRS.PARAMCD EQ ORR and ADRS.EFFFL EQ Y | | ORR = number of subjects with AVALC = Y divided by the number of efficacy evaluable subjects. | SAP
+T-14.2.2 | AR.PFS | Kaplan-Meier estimate of median progression-free survival with 95% confidence interval (Brookmeyer-Crowley) | ADTTE.AVAL, ADTTE.CNSR | SPECIFIED IN PROTOCOL | SECONDARY OUTCOME MEASURE | ADTTE.PARAMCD EQ PFS and ADTTE.SAFFL EQ Y | | Events have CNSR = 0; AVAL is converted to months (divided by 30.4375) for display. | SAP
+T-14.2.3 | AR.OS | Kaplan-Meier estimate of median overall survival with 95% confidence interval (Brookmeyer-Crowley) | ADTTE.AVAL, ADTTE.CNSR | SPECIFIED IN PROTOCOL | SECONDARY OUTCOME MEASURE | ADTTE.PARAMCD EQ OS and ADTTE.SAFFL EQ Y | | Events have CNSR = 0; AVAL is converted to months (divided by 30.4375) for display. | SAP
+T-14.3.1 | AR.TEAE | Number and percentage of subjects with treatment-emergent adverse events by system organ class, preferred term and maximum CTCAE grade, overall and related to the CAR-T product | ADAE.AEBODSYS, ADAE.AEDECOD, ADAE.ATOXGRN, ADAE.AREL | SPECIFIED IN PROTOCOL | PRIMARY OUTCOME MEASURE | ADAE.TRTEMFL EQ Y and ADAE.SAFFL EQ Y | Denominator: subjects in ADSL with SAFFL = Y. | Subjects are counted once per system organ class and preferred term at their maximum grade (AOCCSIFL, AOCCPIFL). | SAP
+""", ("Display", "ID", "Description", "Variables", "Reason", "Purpose", "Selection Criteria", "Join Comment",
+        "Documentation", "Documentation Refs"))
+
+
+def method_rows() -> list[Row]:
+    documents = {"MT.ADTTE.ADT": "ADRG", "MT.ADRS.AVALC": "SAP"}
+    return [{"ID": m["ID"], "Name": f"Algorithm for {m['Name']}", "Type": "Imputation" if m["ID"] in (
+        "MT.ADAE.ASTDT", "MT.ADAE.AENDT", "MT.ADSL.DTHDT") else "Computation", "Description": m["Description"],
+        "Document": documents.get(m["ID"], "")} for m in METHODS]
+
+
+def comment_rows() -> list[Row]:
+    return [{**c, "Document": "ADRG" if c["ID"] == "COM.ADTTE" else ""} for c in COMMENTS]
+
+
+def result_rows() -> list[Row]:
+    return [{**r, "Programming Context": "Python"} for r in RESULTS]
