@@ -240,24 +240,26 @@ def _settle_participation_end(ctx: DomainContext) -> None:
 def reconcile(raw: Mapping[str, pd.DataFrame], domains: Mapping[str, pd.DataFrame], exclusions: list[pd.DataFrame],
               joined: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows in = rows mapped + rows excluded, per raw form; every excluded row carries its reason(s)."""
-    used = pd.concat([d[list(PROVENANCE)] for d in domains.values() if "__file" in d.columns] +
-                     [j[list(PROVENANCE)] for j in joined if len(j)], ignore_index=True)
-    used_keys = set(zip(used["__file"], used["__row"].astype(int)))
+    keys = list(PROVENANCE)
+    used = pd.concat([d[keys] for d in domains.values() if "__file" in d.columns] +
+                     [j[keys] for j in joined if len(j)], ignore_index=True)
+    used = used.dropna().astype({"__row": "int64"}).drop_duplicates().assign(_used=True)
     excluded = pd.concat([e for e in exclusions if len(e)], ignore_index=True) if any(len(e) for e in exclusions) \
-        else pd.DataFrame(columns=[*PROVENANCE, "dataset", "reason"])
-    rows = []
-    final_exclusions = []
+        else pd.DataFrame(columns=[*keys, "dataset", "reason"])
+    reasons = (excluded.dropna(subset=["reason"]).astype({"__row": "int64"})
+               .drop_duplicates([*keys, "reason"]).groupby(keys, sort=False)["reason"].agg("; ".join)
+               .rename("reason").reset_index())
+    rows, final_exclusions = [], []
     for form, frame in sorted(raw.items()):
-        keys = list(zip(frame["__file"], frame["__row"].astype(int)))
-        mapped = sum(1 for k in keys if k in used_keys)
-        not_used = frame[[k not in used_keys for k in keys]][list(PROVENANCE)]
-        reasons = excluded.groupby(["__file", "__row"])["reason"].agg(lambda r: "; ".join(dict.fromkeys(r)))
-        reason = [reasons.get((f, int(r))) for f, r in zip(not_used["__file"], not_used["__row"])]
-        reason = [r or f"no Mapping row turns form {form} records into SDTM records" for r in reason]
-        final_exclusions.append(not_used.assign(form=form, reason=reason))
+        marked = frame[keys].astype({"__row": "int64"}).merge(used, on=keys, how="left")
+        not_used = marked.loc[marked["_used"].isna(), keys].merge(reasons, on=keys, how="left")
+        not_used["reason"] = not_used["reason"].fillna(
+            f"no Mapping row turns form {form} records into SDTM records")
+        final_exclusions.append(not_used.assign(form=form))
         rows.append({"form": form, "file": frame["__file"].iloc[0] if len(frame) else f"{form.lower()}.csv",
-                     "rows_read": len(frame), "rows_mapped": mapped, "rows_excluded": len(not_used)})
+                     "rows_read": len(frame), "rows_mapped": int(marked["_used"].notna().sum()),
+                     "rows_excluded": len(not_used)})
     table = pd.DataFrame(rows, columns=["form", "file", "rows_read", "rows_mapped", "rows_excluded"])
     exclusions_frame = pd.concat(final_exclusions, ignore_index=True) if final_exclusions else pd.DataFrame(
-        columns=[*PROVENANCE, "form", "reason"])
+        columns=[*keys, "reason", "form"])
     return exclusions_frame, table

@@ -26,6 +26,7 @@ _SOURCES = frozenset({"Investigator", "Sponsor", "Subject", "Vendor"})
 _CORES = frozenset({"Req", "Exp", "Perm", "Cond"})
 _METHOD_TYPES = frozenset({"Computation", "Imputation"})
 _CT_ALGORITHMS = frozenset({"assign_ct", "hardcode_ct"})
+_FUNCTION_NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
 _EXTRA_TRIAL_DESIGN_COLUMNS = {"TV": frozenset({"FOLDER"})}
 _BLANKS = re.compile(r"\s+")
 
@@ -286,10 +287,22 @@ def check_analysis_results(spec: Spec) -> list[Problem]:
     return report.problems
 
 
+def _is_analysis_spec(spec: Spec) -> bool:
+    name = (spec.study.standard_name or spec.study.attribute("StandardName") or "").upper()
+    return name.startswith("ADAM") or bool(spec.datasets) and all(d.name.startswith("AD") for d in spec.datasets)
+
+
 def check_mappings(spec: Spec) -> list[Problem]:
+    """SDTM Mapping rows name the engine's algorithms; an ADaM spec's rows name derivation functions,
+    which the ADaM engine (not importable from here) checks when it runs them."""
     report = _Report(spec)
+    analysis = _is_analysis_spec(spec)
     for row in spec.mappings:
-        if row.algorithm not in ALGORITHMS:
+        if analysis:
+            if not _FUNCTION_NAME.match(row.algorithm or ""):
+                report.error(row, "Algorithm", f"{row.algorithm!r} is not a derivation function name "
+                                               "(lower case letters, digits and _)")
+        elif row.algorithm not in ALGORITHMS:
             report.error(row, "Algorithm", f"unknown algorithm {row.algorithm!r}; expected one of: "
                                            f"{', '.join(ALGORITHMS)}")
         if not spec.has_dataset(row.dataset):

@@ -45,9 +45,9 @@ DERIVE_FUNCTIONS: dict[str, str] = {
     "ietest": "IETEST = TI.IETEST of the record's IETESTCD",
     "tu_lnkid": "--LNKID = the lesion identifier as collected, upper case, number zero-padded (T1 -> T01)",
     "lnkgrp": "--LNKGRP = 'V' + VISITNUM of the assessment: groups TR measurements with the RS response",
-    "subject_elements": "SE records from element start dates (TE rules): SCRN at RFICDTC, APH at PR "
-                        "leukapheresis, LD at the first lymphodepletion EX, CART at the infusion, FU the day "
-                        "after; each ends where the next starts, the last at RFPENDTC",
+    "subject_elements": "SE records from element start dates, `starts` = ETCD:DOMAIN.VARIABLE[VAR=VALUE]+DAYS "
+                        "items (earliest such date per subject); each element ends where the next starts, "
+                        "the last at RFPENDTC",
     "relrec_links": "RELREC dataset-level records for each link in `links` (DOMAIN.IDVAR:RELTYPE pairs)",
     "ts_from_data": "TSVAL from the data: SSTDTC = earliest RFICDTC, SENDTC and DCUTDTC = latest RFPENDTC, "
                     "ACTSUB = number of subjects with ARMCD",
@@ -466,7 +466,7 @@ SVENDTC  | SV | VISDAT   | assign_datetime
     "SE": """
 STUDYID  |    |          | hardcode_no_ct | value={studyid}
 DOMAIN   |    |          | hardcode_no_ct | value=SE
-USUBJID  |    |          | derive         | function=subject_elements
+USUBJID  |    |          | derive         | function=subject_elements; starts=SCRN:DM.RFICDTC, APH:PR.PRSTDTC, LD:EX.EXSTDTC[EXCAT=LYMPHODEPLETION], CART:EX.EXSTDTC[EXCAT=CAR-T], FU:EX.EXSTDTC[EXCAT=CAR-T]+1
 ETCD     |    |          | derive         | function=subject_elements
 ELEMENT  |    |          | derive         | function=subject_elements
 TAETORD  |    |          | derive         | function=subject_elements

@@ -1,0 +1,141 @@
+"""ADAE (OCCDS, adverse events): one record per AE record, with analysis dates, flags and groupings.
+
+Needs ADSL and AE; SUPPAE is optional (its QNAMs become variables, ASTCTGR from `astct_grade_qnam`).
+
+- ASTDT/ASTDTF: AESTDTC imputed to the first possible date, raised to LDSTDT when the partial date's
+  range contains it (so an AE starting "in the month of lymphodepletion" may be treatment-emergent),
+  and never after the AE's own complete end date (see `dates.compute_dt`).
+- AENDT/AENDTF: AEENDTC imputed to the last possible date, but not after death or the data cut-off.
+- ASTDY/AENDY relative to TRTSDT (CAR-T infusion), no day 0.
+- TRTEMFL = "Y" when ASTDT >= LDSTDT (first lymphodepletion dose). An AE with no start date at all is
+  treatment-emergent when its end is unknown or on/after LDSTDT (conservative, as admiral's default).
+- AREL = "RELATED" when AEREL is one of `related_aerel`, "NOT RELATED" otherwise; a missing AEREL
+  counts as related when `missing_relationship_is_related` (else AREL stays null).
+- ATOXGR/ATOXGRN from AETOXGR.
+- Occurrence flags among TRTEMFL = "Y": AOCCFL/AOCCSFL/AOCCPFL first by ASTDT, AESEQ within subject /
+  SOC (AEBODSYS) / PT (AEDECOD); AOCCIFL/AOCCSIFL/AOCCPIFL first by highest ATOXGRN, then ASTDT, AESEQ.
+- CQ01NAM = crs_query_name for PTs in `crs_terms`, CQ02NAM = neurotoxicity_query_name for PTs in
+  `neurotoxicity_terms` (case-insensitive).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from adam.dates import complete_dates, compute_dt, compute_study_day
+from adam.derive_common import (
+    assert_inputs, column, compute_y_or_null, derive_var_extreme_flag, derive_vars_merged, upper_text,
+)
+from adam.parameters import StudyParameters
+
+log = logging.getLogger(__name__)
+
+AE_REQUIRED = ("STUDYID", "USUBJID", "AESEQ", "AEDECOD", "AESTDTC")
+ADSL_REQUIRED = ("USUBJID", "TRTSDT", "LDSTDT")
+ADSL_MERGED = ("TRT01P", "TRT01A", "TRTSDT", "TRTEDT", "LDSTDT", "DTHDT", "SAFFL", "EFFFL", "ENRLFL")
+
+
+def create_adae(adsl: pd.DataFrame, ae: pd.DataFrame, suppae: pd.DataFrame | None = None,
+                params: StudyParameters | None = None) -> pd.DataFrame:
+    """Build ADAE from ADSL + AE (+ SUPPAE)."""
+    params = params or StudyParameters()
+    assert_inputs({"ADSL": adsl, "AE": ae}, {"ADSL": ADSL_REQUIRED, "AE": AE_REQUIRED}, "ADAE")
+    adae = ae.reset_index(drop=True)
+    adae["AESEQ"] = pd.to_numeric(adae["AESEQ"], errors="coerce")
+    if suppae is not None and len(suppae):
+        adae = merge_supp(adae, suppae, "AE")
+    if params.astct_grade_qnam in adae.columns:
+        adae["ASTCTGR"] = adae[params.astct_grade_qnam]
+    merged = [c for c in ADSL_MERGED if c in adsl.columns]
+    adae = derive_vars_merged(adae, adsl, ["USUBJID"], merged, what="AE records")
+    adae = derive_analysis_dates(adae, params)
+    adae["TRTEMFL"] = compute_trtemfl(adae["ASTDT"], adae["AENDT"], adae["LDSTDT"])
+    adae["AREL"] = compute_arel(column(adae, "AEREL"), params)
+    adae["ATOXGR"] = column(adae, "AETOXGR").astype("str")
+    adae["ATOXGRN"] = pd.to_numeric(adae["ATOXGR"], errors="coerce").astype("Int64")
+    adae = derive_occurrence_flags(adae)
+    decod = upper_text(adae["AEDECOD"])
+    adae["CQ01NAM"] = _query(decod, params.crs_terms, params.crs_query_name)
+    adae["CQ02NAM"] = _query(decod, params.neurotoxicity_terms, params.neurotoxicity_query_name)
+    return adae.sort_values(["USUBJID", "AESEQ"], kind="mergesort").reset_index(drop=True)
+
+
+def merge_supp(parent: pd.DataFrame, supp: pd.DataFrame, domain: str) -> pd.DataFrame:
+    """Supplemental qualifiers as variables of the parent records (by IDVAR/IDVARVAL; IDVAR null = subject)."""
+    assert_inputs({f"SUPP{domain}": supp}, {f"SUPP{domain}": ("USUBJID", "QNAM", "QVAL")}, f"AD{domain}")
+    out = parent
+    idvar = column(supp, "IDVAR")
+    for name, group in supp.groupby(idvar.fillna(""), sort=True):
+        wide = group.pivot_table(index=["USUBJID", "IDVARVAL"] if name else ["USUBJID"], columns="QNAM",
+                                 values="QVAL", aggfunc="first").reset_index()
+        wide.columns.name = None
+        keys = ["USUBJID"]
+        if name:
+            if name not in parent.columns:
+                log.warning("SUPP%s IDVAR %s is not a variable of %s; those qualifiers are ignored", domain, name, domain)
+                continue
+            wide[name] = _like(wide.pop("IDVARVAL"), parent[name])
+            keys.append(name)
+        qnams = [c for c in wide.columns if c not in keys]
+        out = out.drop(columns=[q for q in qnams if q in out.columns]).merge(wide, on=keys, how="left")
+    return out
+
+
+def _like(values: pd.Series, target: pd.Series) -> pd.Series:
+    """IDVARVAL text converted to the type of the parent variable it points at."""
+    if pd.api.types.is_numeric_dtype(target):
+        return pd.to_numeric(values, errors="coerce")
+    return values.astype("str").str.strip()
+
+
+def derive_analysis_dates(adae: pd.DataFrame, params: StudyParameters) -> pd.DataFrame:
+    """ASTDT/ASTDTF, AENDT/AENDTF, ASTDY, AENDY (see module doc)."""
+    out = adae.copy()
+    end_complete = complete_dates(column(out, "AEENDTC"))
+    out["ASTDT"], out["ASTDTF"] = compute_dt(out["AESTDTC"], "first", min_dates=[out["LDSTDT"]],
+                                             max_dates=[end_complete])
+    cutoff = pd.Timestamp(params.data_cutoff)
+    out["AENDT"], out["AENDTF"] = compute_dt(column(out, "AEENDTC"), "last", min_dates=[out["ASTDT"]],
+                                             max_dates=[column(out, "DTHDT"), cutoff])
+    out["ASTDY"] = compute_study_day(out["ASTDT"], out["TRTSDT"])
+    out["AENDY"] = compute_study_day(out["AENDT"], out["TRTSDT"])
+    return out
+
+
+def compute_trtemfl(astdt: pd.Series, aendt: pd.Series, ldstdt: pd.Series) -> pd.Series:
+    """"Y" when the AE starts on/after the first lymphodepletion dose (see module doc for no start date)."""
+    started_after = astdt.notna() & (astdt >= ldstdt)
+    unknown_start = astdt.isna() & ldstdt.notna() & (aendt.isna() | (aendt >= ldstdt))
+    return compute_y_or_null(started_after | unknown_start)
+
+
+def compute_arel(aerel: pd.Series, params: StudyParameters) -> pd.Series:
+    """AEREL sponsor terms -> RELATED / NOT RELATED."""
+    text = upper_text(aerel)
+    related = text.isin([t.upper() for t in params.related_aerel])
+    values = np.where(related, "RELATED", "NOT RELATED").astype(object)
+    missing = text.isna().to_numpy()
+    values[missing] = "RELATED" if params.missing_relationship_is_related else None
+    return pd.Series(values, index=aerel.index, dtype="str")
+
+
+def derive_occurrence_flags(adae: pd.DataFrame) -> pd.DataFrame:
+    """AOCC*FL (first occurrence) and AOCC*IFL (first of the highest grade) among TEAEs."""
+    out = adae.copy()
+    emergent = out["TRTEMFL"] == "Y"
+    by_date = [("ASTDT", True), ("AESEQ", True)]
+    by_grade = [("ATOXGRN", False), ("ASTDT", True), ("AESEQ", True)]
+    levels = {"": ["USUBJID"], "S": ["USUBJID", "AEBODSYS"], "P": ["USUBJID", "AEBODSYS", "AEDECOD"]}
+    for suffix, by in levels.items():
+        by = [b for b in by if b in out.columns]
+        out = derive_var_extreme_flag(out, by, by_date, f"AOCC{suffix}FL", where=emergent)
+        out = derive_var_extreme_flag(out, by, by_grade, f"AOCC{suffix}IFL", where=emergent)
+    return out
+
+
+def _query(decod: pd.Series, terms: tuple[str, ...], name: str) -> pd.Series:
+    hit = decod.isin([t.upper() for t in terms])
+    return pd.Series(np.where(hit, name, None).astype(object), index=decod.index, dtype="str")

@@ -1,0 +1,164 @@
+"""ADTTE: OS, PFS, DOR and TTR, each from a list of event and censoring sources (see `tte`).
+
+Needs ADSL and ADRS. Populations and origins: OS, PFS and TTR for SAFFL = "Y" from STARTDT = TRTSDT;
+DOR for confirmed responders (ADRS CRSP = "Y") from the first confirmed CR/PR date.
+
+PFS (FDA guidance conventions, DESIGN.md): event = first PD (ADRS PD, so before any new anti-cancer
+therapy) or death (on or before new therapy and the data cut-off). Censoring, in priority order:
+  CNSR 4  the first PD/death came after >= `missed_assessments` missed assessments: censored at the last
+          adequate assessment before it. Missed means: the gap from that assessment (or STARTDT) to the
+          event exceeds missed_assessments x the scheduled interval at that time (early interval during the
+          first `early_period_days` after TRTSDT, late interval afterwards) + `assessment_window_days`;
+  CNSR 3  new anti-cancer therapy started (ADSL.NACTDT) before any PD/death: last adequate assessment
+          before it (STARTDT when there is none);
+  CNSR 1  alive without progression: last adequate assessment;
+  CNSR 2  no adequate post-baseline assessment (and no event): STARTDT.
+Adequate assessment = ADRS OVR with ANL01FL = "Y" and a response other than NE.
+DOR uses the PFS sources from the response date. OS: death (CNSR 0) or last known alive (CNSR 1).
+TTR: first confirmed response (CNSR 0), else last adequate assessment (1), else STARTDT (2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from adam.derive_common import assert_inputs, derive_var_obs_number
+from adam.parameters import StudyParameters
+from adam.tte import CensorSource, EventSource, derive_param_tte
+
+ADSL_REQUIRED = ("STUDYID", "USUBJID", "TRTSDT", "SAFFL", "DTHDT", "LSTALVDT")
+ADRS_REQUIRED = ("USUBJID", "PARAMCD", "AVALC", "ADT", "ANL01FL", "ASEQ")
+ADEQUATE = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD")
+PARAMS = {
+    "OS": (1, "Overall Survival (days)"),
+    "PFS": (2, "Progression-Free Survival by Investigator (days)"),
+    "DOR": (3, "Duration of Confirmed Response by Investigator (days)"),
+    "TTR": (4, "Time to First Confirmed Response by Investigator (days)"),
+}
+ADSL_CARRIED = ("STUDYID", "USUBJID", "TRT01P", "TRT01A", "TRTSDT", "SAFFL", "EFFFL")
+LAST_ASSESSMENT = "LAST ADEQUATE TUMOR ASSESSMENT"
+START_DATE = "DATE OF CAR-T INFUSION"
+
+
+def _adequate(frame: pd.DataFrame) -> pd.Series:
+    return (frame["PARAMCD"] == "OVR") & (frame["ANL01FL"] == "Y") & frame["AVALC"].isin(ADEQUATE)
+
+
+def os_sources(params: StudyParameters) -> tuple[list[EventSource], list[CensorSource]]:
+    cutoff = pd.Timestamp(params.data_cutoff)
+    events = [EventSource("death", "ADSL", "DTHDT", lambda f: f["DTHDT"] <= cutoff,
+                          {"EVNTDESC": "DEATH", "SRCDOM": "ADSL", "SRCVAR": "DTHDT"})]
+    censors = [CensorSource("alive", "ADSL", "LSTALVDT", None,
+                            {"EVNTDESC": "ALIVE", "CNSDTDSC": "LAST DATE KNOWN ALIVE", "SRCDOM": "ADSL",
+                             "SRCVAR": "LSTALVDT"}, censor=1)]
+    return events, censors
+
+
+def pfs_sources(params: StudyParameters) -> tuple[list[EventSource], list[CensorSource]]:
+    cutoff = pd.Timestamp(params.data_cutoff)
+    not_missed = lambda f: f["PFS_MISSED"] != "Y"  # noqa: E731
+    events = [
+        EventSource("first progression", "ADRS", "ADT",
+                    lambda f: (f["PARAMCD"] == "PD") & (f["AVALC"] == "Y") & not_missed(f),
+                    {"EVNTDESC": "DISEASE PROGRESSION", "SRCDOM": "ADRS", "SRCVAR": "ADT"}, seq_var="ASEQ"),
+        EventSource("death before new therapy and data cut-off", "ADSL", "DTHDT",
+                    lambda f: (f["DTHDT"] <= cutoff) & (f["PFS_NACTDT"].isna() | (f["DTHDT"] <= f["PFS_NACTDT"]))
+                    & not_missed(f),
+                    {"EVNTDESC": "DEATH", "SRCDOM": "ADSL", "SRCVAR": "DTHDT"}),
+    ]
+    missed = {"EVNTDESC": f"PD OR DEATH AFTER >= {params.missed_assessments} MISSED ASSESSMENTS"}
+    nact = {"EVNTDESC": "NEW ANTI-CANCER THERAPY BEFORE PD OR DEATH"}
+    censors = [
+        CensorSource("event after missed assessments", "ADRS", "ADT",
+                     lambda f: _adequate(f) & (f["PFS_MISSED"] == "Y") & (f["ADT"] <= f["PFS_PREVADT"]),
+                     {**missed, "CNSDTDSC": "LAST ADEQUATE TUMOR ASSESSMENT BEFORE THE MISSED ASSESSMENTS",
+                      "SRCDOM": "ADRS", "SRCVAR": "ADT"}, seq_var="ASEQ", censor=4),
+        CensorSource("event after missed assessments, none adequate before", "ADSL", "STARTDT",
+                     lambda f: f["PFS_MISSED"] == "Y",
+                     {**missed, "CNSDTDSC": START_DATE, "SRCDOM": "ADSL", "SRCVAR": "TRTSDT"}, censor=4),
+        CensorSource("new anti-cancer therapy", "ADRS", "ADT", lambda f: _adequate(f) & f["PFS_NACTDT"].notna(),
+                     {**nact, "CNSDTDSC": "LAST ADEQUATE TUMOR ASSESSMENT BEFORE NEW ANTI-CANCER THERAPY",
+                      "SRCDOM": "ADRS", "SRCVAR": "ADT"}, seq_var="ASEQ", censor=3),
+        CensorSource("new anti-cancer therapy, no adequate assessment before", "ADSL", "STARTDT",
+                     lambda f: f["PFS_NACTDT"].notna(),
+                     {**nact, "CNSDTDSC": START_DATE, "SRCDOM": "ADSL", "SRCVAR": "TRTSDT"}, censor=3),
+        CensorSource("alive without progression", "ADRS", "ADT", _adequate,
+                     {"EVNTDESC": "ALIVE WITHOUT PROGRESSION", "CNSDTDSC": LAST_ASSESSMENT, "SRCDOM": "ADRS",
+                      "SRCVAR": "ADT"}, seq_var="ASEQ", censor=1),
+        CensorSource("no adequate post-baseline assessment", "ADSL", "STARTDT", None,
+                     {"EVNTDESC": "NO ADEQUATE POST-BASELINE TUMOR ASSESSMENT", "CNSDTDSC": START_DATE,
+                      "SRCDOM": "ADSL", "SRCVAR": "TRTSDT"}, censor=2),
+    ]
+    return events, censors
+
+
+def ttr_sources(params: StudyParameters) -> tuple[list[EventSource], list[CensorSource]]:
+    events = [EventSource("first confirmed response", "ADRS", "ADT",
+                          lambda f: (f["PARAMCD"] == "CRSP") & (f["AVALC"] == "Y"),
+                          {"EVNTDESC": "CONFIRMED RESPONSE (CR OR PR)", "SRCDOM": "ADRS", "SRCVAR": "ADT"},
+                          seq_var="ASEQ")]
+    censors = [
+        CensorSource("no confirmed response", "ADRS", "ADT", _adequate,
+                     {"EVNTDESC": "NO CONFIRMED RESPONSE", "CNSDTDSC": LAST_ASSESSMENT, "SRCDOM": "ADRS",
+                      "SRCVAR": "ADT"}, seq_var="ASEQ", censor=1),
+        CensorSource("no adequate post-baseline assessment", "ADSL", "STARTDT", None,
+                     {"EVNTDESC": "NO ADEQUATE POST-BASELINE TUMOR ASSESSMENT", "CNSDTDSC": START_DATE,
+                      "SRCDOM": "ADSL", "SRCVAR": "TRTSDT"}, censor=2),
+    ]
+    return events, censors
+
+
+def create_adtte(adsl: pd.DataFrame, adrs: pd.DataFrame, params: StudyParameters | None = None) -> pd.DataFrame:
+    """Build ADTTE (OS, PFS, DOR, TTR) from ADSL and ADRS."""
+    params = params or StudyParameters()
+    assert_inputs({"ADSL": adsl, "ADRS": adrs}, {"ADSL": ADSL_REQUIRED, "ADRS": ADRS_REQUIRED}, "ADTTE")
+    adsl = adsl.copy()
+    if "NACTDT" not in adsl.columns:
+        adsl["NACTDT"] = pd.Series(pd.NaT, index=adsl.index, dtype="datetime64[ns]")
+    treated = adsl.loc[adsl["SAFFL"] == "Y", ["USUBJID", "TRTSDT"]].rename(columns={"TRTSDT": "STARTDT"})
+    responders = adrs.loc[(adrs["PARAMCD"] == "CRSP") & (adrs["AVALC"] == "Y"), ["USUBJID", "ADT"]]
+    responders = responders.rename(columns={"ADT": "STARTDT"})
+    sources = {"ADSL": adsl, "ADRS": adrs}
+    context = compute_pfs_context(adsl, adrs, params)
+    parts = [
+        derive_param_tte(treated, sources, *os_sources(params), "OS"),
+        derive_param_tte(treated, sources, *pfs_sources(params), "PFS", context),
+        derive_param_tte(responders, sources, *pfs_sources(params), "DOR", context),
+        derive_param_tte(treated, sources, *ttr_sources(params), "TTR"),
+    ]
+    adtte = pd.concat(parts, ignore_index=True)
+    adtte["PARAMN"] = adtte["PARAMCD"].map({k: v[0] for k, v in PARAMS.items()}).astype("Int64")
+    adtte["PARAM"] = adtte["PARAMCD"].map({k: v[1] for k, v in PARAMS.items()}).astype("str")
+    adtte = adtte.merge(adsl[[c for c in ADSL_CARRIED if c in adsl.columns]], on="USUBJID", how="left")
+    adtte = derive_var_obs_number(adtte, ["USUBJID"], [("PARAMN", True)])
+    order = ["STUDYID", "USUBJID", "ASEQ", "PARAMCD", "PARAM", "PARAMN", "STARTDT", "ADT", "AVAL", "CNSR",
+             "EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR", "SRCSEQ"]
+    rest = [c for c in adtte.columns if c not in order]
+    return adtte.sort_values(["USUBJID", "ASEQ"]).reset_index(drop=True)[order + rest]
+
+
+def compute_pfs_context(adsl: pd.DataFrame, adrs: pd.DataFrame, params: StudyParameters) -> pd.DataFrame:
+    """Per subject: was the first PD/death after missed assessments (PFS_MISSED), the last adequate
+    assessment date before it (PFS_PREVADT, else TRTSDT) and the new-therapy start (PFS_NACTDT)."""
+    cutoff = pd.Timestamp(params.data_cutoff)
+    subject = adsl.set_index("USUBJID")
+    first_pd = adrs[(adrs["PARAMCD"] == "PD") & (adrs["AVALC"] == "Y")].groupby("USUBJID")["ADT"].min()
+    death = subject["DTHDT"].where((subject["DTHDT"] <= cutoff)
+                                   & (subject["NACTDT"].isna() | (subject["DTHDT"] <= subject["NACTDT"])))
+    event = pd.concat([first_pd.reindex(subject.index), death], axis=1).min(axis=1)
+    adequate = adrs.loc[_adequate(adrs), ["USUBJID", "ADT", "AVALC"]]
+    adequate = adequate.assign(EVENT=adequate["USUBJID"].map(event))
+    before = adequate[(adequate["ADT"] < adequate["EVENT"])
+                      | ((adequate["ADT"] == adequate["EVENT"]) & (adequate["AVALC"] != "PD"))]
+    previous = before.groupby("USUBJID")["ADT"].max().reindex(subject.index)
+    previous = previous.where(previous.notna(), subject["TRTSDT"])
+    since_start = (previous - subject["TRTSDT"]).dt.days
+    interval = np.where(since_start < params.early_period_days, params.early_assessment_interval_days,
+                        params.late_assessment_interval_days)
+    allowed = params.missed_assessments * interval + params.assessment_window_days
+    missed = event.notna() & ((event - previous).dt.days > allowed)
+    return pd.DataFrame({"USUBJID": subject.index,
+                         "PFS_MISSED": np.where(missed, "Y", "N"),
+                         "PFS_PREVADT": previous.astype("datetime64[ns]").to_numpy(),
+                         "PFS_NACTDT": subject["NACTDT"].astype("datetime64[ns]").to_numpy()})

@@ -1,0 +1,85 @@
+"""The Python API of the ADaM stage: SDTM frames in, ADaM frames out.
+
+    from adam.api import derive_all
+    from adam.parameters import StudyParameters
+
+    adam = derive_all({"DM": dm, "EX": ex, "AE": ae, "RS": rs, ...},
+                      StudyParameters().with_overrides(["confirm_days=21"]))
+    adam["ADSL"], adam["ADAE"], adam["ADRS"], adam["ADTTE"], adam["ADTR"]
+
+Domain keys are case-insensitive ("dm" or "DM"). What each dataset needs, and how optional inputs
+degrade, is in the docstring of its `create_*` function; a missing required dataset or variable raises
+`DerivationError` naming it. `only=` derives a subset (ADTTE brings ADRS along, everything brings ADSL).
+Frames are never modified; every result is a new frame.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from adam.adae import create_adae
+from adam.adrs import create_adrs
+from adam.adsl import create_adsl
+from adam.adtr import create_adtr
+from adam.adtte import create_adtte
+from adam.parameters import StudyParameters
+from specs.errors import DerivationError, Problem
+
+log = logging.getLogger(__name__)
+
+DATASETS = ("ADSL", "ADAE", "ADRS", "ADTTE", "ADTR")
+NEEDS = {"ADSL": (), "ADAE": ("ADSL",), "ADRS": ("ADSL",), "ADTTE": ("ADSL", "ADRS"), "ADTR": ("ADSL",)}
+REQUIRED_SDTM = {"ADSL": ("DM", "EX"), "ADAE": ("AE",), "ADRS": ("RS",), "ADTTE": (), "ADTR": ("TR", "TU")}
+
+__all__ = ["DATASETS", "StudyParameters", "create_adae", "create_adrs", "create_adsl", "create_adtr",
+           "create_adtte", "derive_all"]
+
+
+def derive_all(
+    sdtm: Mapping[str, pd.DataFrame],
+    params: StudyParameters | None = None,
+    only: Iterable[str] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Derive ADSL, ADAE, ADRS, ADTTE and ADTR (or the `only` subset, with what it depends on)."""
+    params = params or StudyParameters()
+    domains = {name.upper(): frame for name, frame in sdtm.items() if frame is not None}
+    wanted = _with_dependencies(only)
+    missing = [Problem(domain, f"{dataset} needs SDTM dataset {domain}, which was not given")
+               for dataset in wanted for domain in REQUIRED_SDTM[dataset] if domain not in domains]
+    if missing:
+        raise DerivationError("cannot derive ADaM: required SDTM input is missing", missing)
+    get = domains.get
+    builders = {
+        "ADSL": lambda out: create_adsl(get("DM"), get("EX"), get("DS"), get("MH"), get("TU"), get("CM"),
+                                        other_domains=domains, params=params),
+        "ADAE": lambda out: create_adae(out["ADSL"], get("AE"), get("SUPPAE"), params),
+        "ADRS": lambda out: create_adrs(out["ADSL"], get("RS"), get("TU"), get("CM"), params),
+        "ADTTE": lambda out: create_adtte(out["ADSL"], out["ADRS"], params),
+        "ADTR": lambda out: create_adtr(out["ADSL"], get("TR"), get("TU"), params),
+    }
+    out: dict[str, pd.DataFrame] = {}
+    for name in DATASETS:
+        if name not in wanted:
+            continue
+        started = time.perf_counter()
+        out[name] = builders[name](out)
+        log.info("%s: %d records in %.2f s", name, len(out[name]), time.perf_counter() - started)
+    return out
+
+
+def _with_dependencies(only: Iterable[str] | None) -> set[str]:
+    if only is None:
+        return set(DATASETS)
+    wanted = {name.upper() for name in only}
+    unknown = wanted - set(DATASETS)
+    if unknown:
+        raise DerivationError(f"unknown ADaM dataset(s) {', '.join(sorted(unknown))}; "
+                              f"known: {', '.join(DATASETS)}")
+    for name in list(wanted):
+        wanted.update(NEEDS[name])
+    wanted.update(n for name in list(wanted) for n in NEEDS[name])
+    return wanted

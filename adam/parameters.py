@@ -1,0 +1,182 @@
+"""Study parameters of the ADaM stage: every threshold and every study convention in one frozen object.
+
+Derivations never hold study-specific literals; they read them from `StudyParameters`. The defaults
+describe our example study (MESOCART-PD1) and our SDTM conventions. A user overrides them with a
+mapping (a parameters file read by the CLI) or with `key=value` strings (`--param confirm_days=21`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import typing
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from specs.errors import DerivationError, InputError, Problem
+
+
+@dataclass(frozen=True)
+class StudyParameters:
+    """Thresholds and conventions the ADaM derivations read (defaults = the example study)."""
+
+    # --- general -----------------------------------------------------------------------------
+    data_cutoff: dt.date = dt.date(2025, 12, 31)
+    # --- ADSL --------------------------------------------------------------------------------
+    cart_excat: str = "CAR-T"  # EXCAT of the cell product: TRTSDT/TRTSDTM/CARTDOSE
+    lymphodepletion_excat: str = "LYMPHODEPLETION"  # EXCAT of fludarabine/cyclophosphamide: LDSTDT
+    not_enrolled_armnrs: tuple[str, ...] = ("SCREEN FAILURE", "NOT ASSIGNED")  # ENRLFL = "N"
+    age_group_cuts: tuple[int, ...] = (65,)  # AGEGR1: "<65", ">=65"
+    primary_diagnosis_mhcat: str = "PRIMARY DIAGNOSIS"
+    disposition_dscat: str = "DISPOSITION EVENT"
+    completed_dsdecod: str = "COMPLETED"
+    death_dsdecod: str = "DEATH"
+    target_tustresc: str = "TARGET"
+    tumor_identification_testcd: str = "TUMIDENT"
+    # "DOMAIN.VARIABLE" dates (complete ones only) that show a subject alive: LSTALVDT
+    alive_date_sources: tuple[str, ...] = (
+        "DM.RFICDTC", "DM.RFSTDTC", "DM.RFXSTDTC", "DM.RFXENDTC",
+        "EX.EXSTDTC", "EX.EXENDTC", "AE.AESTDTC", "AE.AEENDTC", "RS.RSDTC", "TR.TRDTC",
+        "TU.TUDTC", "LB.LBDTC", "CP.CPDTC", "PC.PCDTC", "VS.VSDTC", "SV.SVSTDTC",
+        "CM.CMSTDTC", "DS.DSSTDTC",
+    )
+    new_therapy_cmcat: str = "SUBSEQUENT ANTI-CANCER THERAPY"  # CM records giving NACTDT
+    leukapheresis_prtrt: str = "LEUKAPHERESIS"  # PR records (PRDECOD, else PRTRT) giving APHDT
+    # --- ADAE --------------------------------------------------------------------------------
+    related_aerel: tuple[str, ...] = ("RELATED", "PROBABLY RELATED", "POSSIBLY RELATED")
+    missing_relationship_is_related: bool = True  # AREL for a null AEREL (conservative)
+    crs_terms: tuple[str, ...] = ("Cytokine release syndrome",)
+    crs_query_name: str = "CYTOKINE RELEASE SYNDROME"
+    neurotoxicity_terms: tuple[str, ...] = (
+        "Immune effector cell-associated neurotoxicity syndrome", "Encephalopathy",
+        "Confusional state", "Tremor", "Aphasia", "Somnolence", "Seizure", "Depressed level of consciousness",
+        "Cerebral oedema", "Dysphasia", "Delirium", "Neurotoxicity",
+    )
+    neurotoxicity_query_name: str = "NEUROTOXICITY"
+    astct_grade_qnam: str = "AEASTCGR"  # SUPPAE QNAM of the ASTCT grade -> ASTCTGR
+    # --- ADRS --------------------------------------------------------------------------------
+    response_testcd: str = "OVRLRESP"
+    response_category: str = "RECIST 1.1"
+    response_evaluator: str = "INVESTIGATOR"  # a null RSEVAL counts as the investigator
+    confirm_days: int = 28  # a CR/PR is confirmed by a CR(/PR) at least this many days later
+    max_nr_ne: int = 1  # NE assessments allowed between a response and its confirmation
+    accept_sd: bool = False  # may one SD lie between a PR and its confirmation?
+    sd_min_days: int = 42  # SD (and NON-CR/NON-PD) counts only this many days after TRTSDT
+    reappearance_after_cr_is_pd: bool = True  # RECIST 1.1: PR/SD after a CR is progression (CBOR)
+    # --- ADTTE -------------------------------------------------------------------------------
+    missed_assessments: int = 2  # PD/death after this many missed assessments is censored
+    early_assessment_interval_days: int = 42  # scheduled interval in the first period after TRTSDT
+    early_period_days: int = 168  # 24 weeks
+    late_assessment_interval_days: int = 91  # scheduled interval afterwards
+    assessment_window_days: int = 7  # visit window added to the missed-assessment allowance
+
+    # ------------------------------------------------------------------------------------------
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, object], source: str = "parameters") -> StudyParameters:
+        """Parameters from a mapping (e.g. a parsed YAML/JSON file); unknown keys or bad values fail."""
+        return cls().replace(values, source)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> StudyParameters:
+        """Parameters from a YAML or JSON file holding one mapping."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as err:
+            raise InputError(f"cannot read parameters file {path}: {err}") from err
+        try:
+            values = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        except (ValueError, yaml.YAMLError) as err:
+            raise InputError(f"parameters file {path} cannot be parsed: {err}") from err
+        if values is None:
+            values = {}
+        if not isinstance(values, Mapping):
+            raise InputError(f"parameters file {path} must hold one mapping of name: value")
+        return cls().replace(values, str(path))
+
+    def with_overrides(self, assignments: Iterable[str]) -> StudyParameters:
+        """A copy with `key=value` strings applied (the CLI's `--param`).
+
+        Lists of terms are separated by "|" (`crs_terms=Cytokine release syndrome|CRS`), lists of
+        numbers by "," or "|" (`age_group_cuts=50,65`).
+        """
+        values: dict[str, object] = {}
+        problems = []
+        for text in assignments:
+            key, sep, value = text.partition("=")
+            if not sep or not key.strip():
+                problems.append(Problem("--param", f"{text!r} is not of the form key=value"))
+                continue
+            values[key.strip()] = value.strip()
+        return self._replace_all(values, "--param", problems)
+
+    def replace(self, values: Mapping[str, object], source: str = "parameters") -> StudyParameters:
+        """A copy with the given fields changed; every problem is reported at once."""
+        return self._replace_all(values, source, [])
+
+    def _replace_all(self, values: Mapping[str, object], source: str, problems: list[Problem]) -> StudyParameters:
+        hints = typing.get_type_hints(type(self))
+        known = {f.name for f in dataclasses.fields(self)}
+        changes: dict[str, object] = {}
+        for key, raw in values.items():
+            if key not in known:
+                problems.append(Problem(source, f"unknown parameter {key!r}; known: {', '.join(sorted(known))}",
+                                        column=str(key)))
+                continue
+            try:
+                changes[key] = _convert(raw, hints[key])
+            except (TypeError, ValueError) as err:
+                problems.append(Problem(source, f"parameter {key!r}: {err}", column=key))
+        if problems:
+            raise DerivationError("bad study parameters", problems)
+        return dataclasses.replace(self, **changes)
+
+
+def _convert(raw: object, hint: object) -> object:
+    """Convert a value from a file or a command line to the field's declared type."""
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        (item_type, _) = typing.get_args(hint)
+        # terms may hold commas ("ASSIGNED, NOT TREATED"): text lists are split at "|", numbers also at ","
+        separator = "|" if item_type is str or "|" in str(raw) else ","
+        items = raw.split(separator) if isinstance(raw, str) else raw
+        if not isinstance(items, (list, tuple)):
+            raise TypeError(f"expected a list, got {raw!r}")
+        return tuple(_convert(item.strip() if isinstance(item, str) else item, item_type) for item in items)
+    if hint is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in {"true", "yes", "y", "1"}:
+            return True
+        if text in {"false", "no", "n", "0"}:
+            return False
+        raise ValueError(f"expected true/false, got {raw!r}")
+    if hint is int:
+        if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+            raise ValueError(f"expected a whole number, got {raw!r}")
+        try:
+            value = int(str(raw).strip()) if isinstance(raw, str) else int(raw)
+        except ValueError:
+            raise ValueError(f"expected a whole number, got {raw!r}") from None
+        if value < 0:
+            raise ValueError(f"expected a number >= 0, got {raw!r}")
+        return value
+    if hint is dt.date:
+        if isinstance(raw, dt.datetime):
+            return raw.date()
+        if isinstance(raw, dt.date):
+            return raw
+        try:
+            return dt.date.fromisoformat(str(raw).strip())
+        except ValueError:
+            raise ValueError(f"expected a complete ISO 8601 date (YYYY-MM-DD), got {raw!r}") from None
+    if hint is str:
+        if not isinstance(raw, str):
+            raise TypeError(f"expected text, got {raw!r}")
+        return raw
+    return raw

@@ -1,0 +1,87 @@
+import pandas as pd
+import pytest
+
+from adam.adae import compute_arel, create_adae
+from adam.parameters import StudyParameters
+from specs.errors import DerivationError
+from tests.adam.fixtures import one, ts
+
+
+@pytest.fixture(scope="module")
+def adae(adam):
+    return adam["ADAE"]
+
+
+def flags(adae, subject, seq):
+    row = one(adae, subject, AESEQ=seq)
+    names = ("AOCCFL", "AOCCSFL", "AOCCPFL", "AOCCIFL", "AOCCSIFL", "AOCCPIFL")
+    return "".join("Y" if row[n] == "Y" else "." for n in names)
+
+
+def test_one_record_per_ae_record(adae, sdtm):
+    assert len(adae) == len(sdtm["AE"])
+    assert sorted(zip(adae["USUBJID"], adae["AESEQ"])) == sorted(zip(sdtm["AE"]["USUBJID"], sdtm["AE"]["AESEQ"]))
+
+
+def test_partial_start_dates_around_the_lymphodepletion_start(adae):
+    # subject 010: lymphodepletion 2024-03-10, infusion 2024-03-15
+    expected = {
+        1: ("2024-03-10", "D", "Y"),  # "2024-03": the month holds LDSTDT -> imputed to it
+        2: ("2024-02-01", "D", None),  # "2024-02": first of the month
+        3: ("2024-01-01", "M", None),  # "2024" but ended 2024-03-05, before LDSTDT
+        4: ("2024-03-10", "M", "Y"),  # "2024", no end date
+    }
+    for seq, (astdt, flag, trtemfl) in expected.items():
+        row = one(adae, "010", AESEQ=seq)
+        assert (row["ASTDT"], row["ASTDTF"]) == (pd.Timestamp(astdt), flag), seq
+        assert (row["TRTEMFL"] if row["TRTEMFL"] == "Y" else None) == trtemfl, seq
+    assert one(adae, "010", AESEQ=1)["ASTDY"] == -5  # five days before the infusion
+
+
+def test_partial_end_dates(adae):
+    anaemia = one(adae, "010", AESEQ=5)
+    assert (anaemia["AENDT"], anaemia["AENDTF"], anaemia["AENDY"]) == (pd.Timestamp("2024-05-31"), "D", 78)
+    sepsis = one(adae, "007", AESEQ=1)  # "2024-05" ends on the death date, not the month's end
+    assert (sepsis["AENDT"], sepsis["AENDTF"]) == (ts("007", 20), "D")
+
+
+def test_treatment_emergence(adae):
+    assert one(adae, "001", AESEQ=6)["TRTEMFL"] != "Y"  # before lymphodepletion
+    assert one(adae, "010", AESEQ=6)["TRTEMFL"] == "Y"  # no start date, ended after LDSTDT
+    assert one(adae, "011", AESEQ=1)["TRTEMFL"] != "Y"  # never treated
+    assert one(adae, "012", AESEQ=1)["TRTEMFL"] == "Y"  # after lymphodepletion, never infused
+    assert pd.isna(one(adae, "012", AESEQ=1)["ASTDY"])
+
+
+def test_relationship_grade_and_queries(adae):
+    assert one(adae, "001", AESEQ=2)["AREL"] == "RELATED"  # POSSIBLY RELATED
+    assert one(adae, "001", AESEQ=5)["AREL"] == "NOT RELATED"  # UNLIKELY RELATED
+    assert one(adae, "010", AESEQ=6)["AREL"] == "RELATED"  # missing -> related (conservative)
+    assert compute_arel(pd.Series([None]), StudyParameters(missing_relationship_is_related=False)).isna().all()
+    row = one(adae, "001", AESEQ=4)
+    assert (row["ATOXGR"], row["ATOXGRN"], row["AESER"]) == ("3", 3, "Y")
+    assert (row["CQ01NAM"], row["ASTCTGR"]) == ("CYTOKINE RELEASE SYNDROME", "2")
+    assert one(adae, "001", AESEQ=5)["CQ02NAM"] == "NEUROTOXICITY"
+    assert one(adae, "001", AESEQ=3)["AERELLD"] == "Y"
+    assert pd.isna(one(adae, "001", AESEQ=2)["CQ01NAM"])
+
+
+def test_occurrence_flags_among_treatment_emergent_events(adae):
+    # columns: AOCCFL AOCCSFL AOCCPFL AOCCIFL AOCCSIFL AOCCPIFL
+    assert flags(adae, "001", 1) == "YYY..."  # first CRS (grade 2, day 2, AESEQ 1 before pyrexia)
+    assert flags(adae, "001", 2) == ".YY.YY"  # only general-disorders event
+    assert flags(adae, "001", 3) == ".YYYYY"  # first of the highest grade (3) in the subject
+    assert flags(adae, "001", 4) == "....YY"  # second CRS, grade 3: worst in its SOC and PT
+    assert flags(adae, "001", 5) == ".YY.YY"
+    assert flags(adae, "001", 6) == "......"  # not treatment-emergent
+
+
+def test_parameters_and_required_inputs(adam, sdtm):
+    params = StudyParameters().with_overrides(["crs_terms=Pyrexia", "crs_query_name=FEVER"])
+    adae = create_adae(adam["ADSL"], sdtm["AE"], None, params)
+    assert one(adae, "001", AESEQ=2)["CQ01NAM"] == "FEVER"
+    assert "ASTCTGR" not in adae.columns
+    with pytest.raises(DerivationError, match="AESTDTC"):
+        create_adae(adam["ADSL"], sdtm["AE"].drop(columns="AESTDTC"))
+    with pytest.raises(DerivationError, match="LDSTDT"):
+        create_adae(adam["ADSL"].drop(columns="LDSTDT"), sdtm["AE"])

@@ -1,0 +1,90 @@
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from adam.api import DATASETS, derive_all
+from specs.errors import DerivationError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_derive_all_builds_the_five_datasets(adam):
+    assert list(adam) == list(DATASETS)
+    assert {name: len(frame) for name, frame in adam.items()} == {
+        "ADSL": 15, "ADAE": 16, "ADRS": 146, "ADTTE": 41, "ADTR": 13}
+
+
+def test_inputs_are_not_modified_and_keys_are_case_insensitive(sdtm, adam):
+    copies = {name: frame.copy() for name, frame in sdtm.items()}
+    again = derive_all({name.lower(): frame for name, frame in sdtm.items()})
+    for name, frame in sdtm.items():
+        pd.testing.assert_frame_equal(frame, copies[name])
+    for name in DATASETS:
+        pd.testing.assert_frame_equal(again[name], adam[name])
+
+
+def test_missing_inputs_are_all_named_at_once(sdtm):
+    with pytest.raises(DerivationError) as caught:
+        derive_all({"DM": sdtm["DM"]})
+    text = str(caught.value)
+    for domain in ("EX", "AE", "RS", "TR", "TU"):
+        assert f"SDTM dataset {domain}" in text
+
+
+def test_only_derives_a_subset_with_its_dependencies(sdtm):
+    subset = derive_all({k: sdtm[k] for k in ("DM", "EX", "RS", "CM", "TU")}, only=["adtte"])
+    assert set(subset) == {"ADSL", "ADRS", "ADTTE"}
+    with pytest.raises(DerivationError, match="ADXX"):
+        derive_all(sdtm, only=["ADXX"])
+
+
+def test_every_adam_record_traces_back_to_sdtm(sdtm, adam):
+    def keys(frame, seq):
+        return set(zip(frame["USUBJID"], pd.to_numeric(frame[seq]).astype(float)))
+
+    assert set(adam["ADSL"]["USUBJID"]) == set(sdtm["DM"]["USUBJID"])
+    assert keys(adam["ADAE"], "AESEQ") == keys(sdtm["AE"], "AESEQ")
+    adrs = adam["ADRS"]
+    from_rs = adrs[adrs["SRCDOM"] == "RS"]
+    assert keys(from_rs, "SRCSEQ") <= keys(sdtm["RS"], "RSSEQ")
+    assert (adrs["SRCDOM"].isin(["RS", "ADSL"]) | adrs["AVALC"].isin(["N", "MISSING"])).all()
+    adtr = adam["ADTR"]
+    single = adtr[adtr["SRCSEQ"].notna()]
+    assert keys(single, "SRCSEQ") <= keys(sdtm["TR"], "TRSEQ")
+    groups = set(zip(sdtm["TR"]["USUBJID"], sdtm["TR"]["TRLNKGRP"]))
+    grouped = adtr[adtr["SRCSEQ"].isna()]
+    assert set(zip(grouped["USUBJID"], grouped["TRLNKGRP"])) <= groups
+    adtte = adam["ADTTE"]
+    assert keys(adtte[adtte["SRCDOM"] == "ADRS"], "SRCSEQ") <= keys(adrs, "ASEQ")
+    assert set(adtte.loc[adtte["SRCDOM"] == "ADSL", "SRCVAR"]) <= set(adam["ADSL"].columns)
+
+
+def _benchmark_module():
+    path = REPO / "benchmarks" / "adam.py"
+    spec = importlib.util.spec_from_file_location("adam_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_random_study_keeps_the_invariants():
+    """A small synthetic study from the benchmark's maker: structure rules that must always hold."""
+    sdtm = _benchmark_module().make_sdtm(60, seed=7)
+    adam = derive_all(sdtm)
+    assert len(adam["ADSL"]) == 60 and len(adam["ADAE"]) == len(sdtm["AE"])
+    for name in ("ADRS", "ADTTE", "ADTR"):
+        assert not adam[name].duplicated(["USUBJID", "ASEQ"]).any(), name
+    adtte = adam["ADTTE"]
+    assert (adtte["AVAL"] >= 1).all() and (adtte["CNSR"] >= 0).all() and (adtte["ADT"] >= adtte["STARTDT"]).all()
+    assert not adtte.duplicated(["USUBJID", "PARAMCD"]).any()
+    adrs = adam["ADRS"]
+    treated = set(adam["ADSL"].loc[adam["ADSL"]["SAFFL"] == "Y", "USUBJID"])
+    for paramcd in ("BOR", "CBOR", "RSP", "CRSP", "PD", "DEATH", "LSTA"):
+        assert set(adrs.loc[adrs["PARAMCD"] == paramcd, "USUBJID"]) == treated, paramcd
+    cbor = adrs[adrs["PARAMCD"] == "CBOR"].set_index("USUBJID")["AVAL"]
+    bor = adrs[adrs["PARAMCD"] == "BOR"].set_index("USUBJID")["AVAL"]
+    assert (cbor >= bor.reindex(cbor.index)).all()  # confirmation never improves a response
+    adtr = adam["ADTR"]
+    assert (adtr.groupby("USUBJID")["ABLFL"].apply(lambda s: (s == "Y").sum()) <= 1).all()
