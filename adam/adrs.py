@@ -26,7 +26,7 @@ import pandas as pd
 
 from adam.adsl import compute_new_therapy_date, compute_measurable_disease
 from adam.dates import compute_dt, compute_study_day
-from adam.derive_common import assert_inputs, column, derive_var_obs_number, upper_text
+from adam.derive_common import assert_inputs, column, derive_var_obs_number, lookup, upper_text
 from adam.parameters import StudyParameters
 from adam.recist import (
     RESPONSE_CODES, ResponseEvent, bor_events, confirmed_bor_events, derive_param_extreme_event, prepare_assessments,
@@ -148,7 +148,7 @@ def derive_ovr(adsl: pd.DataFrame, rs: pd.DataFrame, params: StudyParameters) ->
     nactdt = ovr["USUBJID"].map(subject["NACTDT"])
     on_treatment = ovr["ADT"].notna() & (ovr["ADT"] >= trtsdt) & ovr["AVAL"].notna()
     first_pd = ovr[on_treatment & (ovr["AVALC"] == "PD")].groupby("USUBJID")["ADT"].min()
-    pd_date = ovr["USUBJID"].map(first_pd)
+    pd_date = lookup(ovr["USUBJID"], first_pd)
     keep = (on_treatment & (pd_date.isna() | (ovr["ADT"] <= pd_date))
             & (nactdt.isna() | (ovr["ADT"] <= nactdt)) & (ovr["ADT"] <= pd.Timestamp(params.data_cutoff)))
     ovr["ANL01FL"] = pd.Series(np.where(keep, "Y", None), dtype="str")

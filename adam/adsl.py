@@ -183,14 +183,14 @@ def _primary_tumor_type(adsl: pd.DataFrame, mh: pd.DataFrame | None, params: Stu
     if mh is None:
         log.warning("MH not given: TUMTYPE not derived")
         return pd.Series(None, index=adsl.index, dtype="str")
-    assert_inputs({"MH": mh}, {"MH": ("USUBJID", "MHCAT", "MHDECOD")}, "ADSL.TUMTYPE")
+    assert_inputs({"MH": mh}, {"MH": ("USUBJID", "MHCAT", params.tumor_type_variable)}, "ADSL.TUMTYPE")
     primary = mh[upper_text(mh["MHCAT"]) == params.primary_diagnosis_mhcat.upper()].copy()
     primary["MHSEQ"] = pd.to_numeric(column(primary, "MHSEQ"), errors="coerce")
     several = primary["USUBJID"].duplicated(keep=False)
     if several.any():
         log.warning("%d subject(s) have more than one primary diagnosis in MH; the first by MHSEQ is used",
                     primary.loc[several, "USUBJID"].nunique())
-    first = filter_extreme(primary, ["USUBJID"], [("MHSEQ", True)]).set_index("USUBJID")["MHDECOD"]
+    first = filter_extreme(primary, ["USUBJID"], [("MHSEQ", True)]).set_index("USUBJID")[params.tumor_type_variable]
     return adsl["USUBJID"].map(first).astype("str")
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from adam.dates import complete_dates, compute_study_day
 from adam.derive_common import (
-    assert_inputs, column, compute_chg, compute_pchg, compute_y_or_null, derive_var_obs_number, upper_text,
+    assert_inputs, column, compute_chg, compute_pchg, compute_y_or_null, derive_var_obs_number, lookup, upper_text,
 )
 from adam.parameters import StudyParameters
 
@@ -68,7 +68,7 @@ def compute_target_sums(tr: pd.DataFrame, tu: pd.DataFrame, params: StudyParamet
                  & (upper_text(tu["TUSTRESC"]) == params.target_tustresc.upper())][["USUBJID", "TULNKID"]]
     targets = targets.drop_duplicates()
     expected = targets.groupby("USUBJID").size()
-    diameters = tr[upper_text(tr["TRTESTCD"]) == "DIAMETER"]
+    diameters = tr[upper_text(tr["TRTESTCD"]).isin([t.upper() for t in params.diameter_testcds])]
     diameters = diameters.merge(targets, left_on=["USUBJID", "TRLNKID"], right_on=["USUBJID", "TULNKID"])
     rows = pd.DataFrame({
         "USUBJID": diameters["USUBJID"],
@@ -106,8 +106,8 @@ def derive_baseline_and_nadir(adtr: pd.DataFrame) -> pd.DataFrame:
     last_eligible = out[eligible].drop_duplicates("USUBJID", keep="last").index
     out["ABLFL"] = compute_y_or_null(pd.Series(out.index.isin(last_eligible), index=out.index))
     baseline = out.loc[out["ABLFL"] == "Y"].set_index("USUBJID")
-    out["BASE"] = out["USUBJID"].map(baseline["AVAL"])
-    out["BASEDT"] = out["USUBJID"].map(baseline["ADT"])
+    out["BASE"] = lookup(out["USUBJID"], baseline["AVAL"])
+    out["BASEDT"] = lookup(out["USUBJID"], baseline["ADT"])
     post = out["ADT"] > out["BASEDT"]
     out["CHG"] = compute_chg(out["AVAL"], out["BASE"]).where(post)
     out["PCHG"] = compute_pchg(out["AVAL"], out["BASE"]).where(post)

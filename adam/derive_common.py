@@ -45,6 +45,14 @@ def column(frame: pd.DataFrame, name: str, default: object = None) -> pd.Series:
     return pd.Series(default, index=frame.index, dtype=object if default is None else None)
 
 
+def lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
+    """`table[key]` for every key (NaN/NaT where absent), keeping `table`'s dtype even when it is empty.
+
+    `Series.map(empty datetime Series)` raises in pandas 3; reindexing does not.
+    """
+    return pd.Series(table.reindex(keys.to_numpy()).to_numpy(), index=keys.index, dtype=table.dtype)
+
+
 def compute_yn(mask: pd.Series) -> pd.Series:
     """Boolean -> "Y"/"N" (population flags are never null)."""
     return pd.Series(np.where(mask.fillna(False).astype(bool), "Y", "N"), index=mask.index, dtype="str")

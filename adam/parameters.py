@@ -32,11 +32,15 @@ class StudyParameters:
     not_enrolled_armnrs: tuple[str, ...] = ("SCREEN FAILURE", "NOT ASSIGNED")  # ENRLFL = "N"
     age_group_cuts: tuple[int, ...] = (65,)  # AGEGR1: "<65", ">=65"
     primary_diagnosis_mhcat: str = "PRIMARY DIAGNOSIS"
+    tumor_type_variable: str = "MHSCAT"  # MH variable holding the grouped primary tumour type -> TUMTYPE
     disposition_dscat: str = "DISPOSITION EVENT"
     completed_dsdecod: str = "COMPLETED"
     death_dsdecod: str = "DEATH"
     target_tustresc: str = "TARGET"
     tumor_identification_testcd: str = "TUMIDENT"
+    # TRTESTCDs of a target lesion's measurement: one per lesion per assessment (longest diameter, or the
+    # short axis for nodes). A study recording LDIAM and LPERP for the same node must narrow this.
+    diameter_testcds: tuple[str, ...] = ("DIAMETER", "LDIAM", "LPERP")
     # "DOMAIN.VARIABLE" dates (complete ones only) that show a subject alive: LSTALVDT
     alive_date_sources: tuple[str, ...] = (
         "DM.RFICDTC", "DM.RFSTDTC", "DM.RFXSTDTC", "DM.RFXENDTC",

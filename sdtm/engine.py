@@ -325,10 +325,10 @@ def _codelists_for(dataset: str, row, records: pd.DataFrame, ctx: DomainContext)
         if not vlm.codelist or vlm.where is None:
             continue
         same = row.where is not None and str(row.where) == str(vlm.where)
-        subset = remaining if same else remaining & _mask(vlm.where, records)
+        subset = remaining.copy() if same else remaining & _mask(vlm.where, records)
         if subset.any():
             pairs.append((vlm.codelist, subset))
-            remaining &= ~subset
+            remaining = remaining & ~subset
     if remaining.any():
         variable = ctx.spec.variable(dataset, row.variable) if ctx.spec.has_variable(dataset, row.variable) else None
         if variable is None or not variable.codelist:

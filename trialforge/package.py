@@ -61,7 +61,12 @@ def conform_to_spec(frame: pd.DataFrame, spec, dataset: str, numeric_dates: bool
         values = frame[variable.name] if variable.name in frame.columns else pd.Series(
             [None] * len(frame), index=frame.index, dtype=object)
         fmt = variable.display_format or ""
-        if variable.data_type in NUMERIC_TYPES:
+        if pd.api.types.is_datetime64_any_dtype(values):  # a date in the data: a SAS date or datetime number
+            as_datetime = variable.data_type == "datetime" or "DATETIME" in fmt.upper()
+            values = sas_datetime(values) if as_datetime else sas_date(values)
+            fmt = fmt or ("DATETIME20." if as_datetime else "DATE9.")
+            kind = "num"
+        elif variable.data_type in NUMERIC_TYPES:
             values = _numeric(values, dataset, variable.name, spec, problems)
             kind = "num"
         elif numeric_dates and variable.data_type in DATE_TYPES:

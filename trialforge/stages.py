@@ -111,6 +111,44 @@ def write_sdtm(ctx: BuildContext) -> None:
     ctx.record("metadata_problems", problems)
 
 
+def derive_adam(ctx: BuildContext) -> None:
+    """SDTM -> ADSL, ADAE, ADRS, ADTTE, ADTR with the study parameters (overridable with --param)."""
+    from adam.api import derive_all
+    from adam.parameters import StudyParameters
+
+    params = StudyParameters()
+    if ctx.options.get("param_file"):
+        params = StudyParameters.from_file(Path(ctx.options["param_file"]))
+    if ctx.options.get("params"):
+        params = params.with_overrides(list(ctx.options["params"]))
+    sdtm = {name: frame for name, frame in ctx.artifacts["sdtm"].domains.items()}
+    adam = derive_all(sdtm, params)
+    ctx.artifacts["adam"] = adam
+    ctx.record("records", {name: len(frame) for name, frame in adam.items()})
+
+
+def write_adam(ctx: BuildContext) -> None:
+    """Each ADaM dataset as XPT v5 with the ADaM spec's metadata (numeric dates with display formats)."""
+    from trialforge.package import adam_dir, conform_to_spec, write_dataset
+
+    spec = ctx.artifacts["adam_spec"]
+    folder = adam_dir(ctx.artifacts["sdtm_spec"].study.name)
+    written, problems = {}, []
+    for name, frame in ctx.artifacts["adam"].items():
+        if not spec.has_dataset(name):
+            problems.append(f"{name} is derived but not described in the ADaM spec; not written")
+            continue
+        conformed = conform_to_spec(frame, spec, name, numeric_dates=True)
+        problems += [str(p) for p in conformed.problems]
+        write_dataset(conformed, ctx.path(str(folder), f"{name.lower()}.xpt"), name)
+        written[name] = len(conformed.frame)
+    for problem in problems:
+        log.warning("%s", problem)
+    ctx.artifacts["adam_folder"] = ctx.staging / folder
+    ctx.record("written", written)
+    ctx.record("metadata_problems", problems)
+
+
 def _frame(records: list[dict], columns: list[str]):
     import pandas as pd
 
@@ -132,4 +170,6 @@ def default_stages() -> list[Stage]:
         Stage("read-raw", "read the raw EDC extracts the SDTM spec maps from", read_raw),
         Stage("sdtm", "map the raw forms to SDTM domains as the spec says", map_sdtm),
         Stage("write-sdtm", "write SDTM as XPT v5 with the spec's metadata", write_sdtm),
+        Stage("adam", "derive ADSL, ADAE, ADRS, ADTTE and ADTR from the SDTM", derive_adam),
+        Stage("write-adam", "write ADaM as XPT v5 with the spec's metadata", write_adam),
     ]

@@ -308,8 +308,8 @@ def _cm() -> pd.DataFrame:
 
 
 def _mh() -> pd.DataFrame:
-    rows = [{"USUBJID": usubjid(s), "MHSEQ": 1, "MHCAT": "PRIMARY DIAGNOSIS", "MHTERM": t.lower(), "MHDECOD": t}
+    rows = [{"USUBJID": usubjid(s), "MHSEQ": 1, "MHCAT": "PRIMARY DIAGNOSIS", "MHTERM": t.lower(), "MHSCAT": t}
             for s, t in TUMOR.items()]
     rows.append({"USUBJID": usubjid("001"), "MHSEQ": 2, "MHCAT": "GENERAL MEDICAL HISTORY", "MHTERM": "asthma",
-                 "MHDECOD": "Asthma"})
+                 "MHSCAT": "Asthma"})
     return _frame(rows)

@@ -37,10 +37,10 @@ def mapping(ds, var, form, field, algorithm, arguments="", where=None, condition
                       condition=parse_where(condition) if condition else None, comment=None, sheet="Mapping", row=row)
 
 
-def value_level(ds, var, where, assigned):
+def value_level(ds, var, where, assigned=None, codelist=None):
     return ValueLevelDef(dataset=ds, variable=var, where_clause_id=where, where=parse_where(where), order=None,
                          label=None, data_type="text", length=None, significant_digits=None, display_format=None,
-                         mandatory=False, assigned_value=assigned, codelist=None, origin="Assigned", source=None,
+                         mandatory=False, assigned_value=assigned, codelist=codelist, origin="Assigned", source=None,
                          pages=None, method=None, predecessor=None, comment=None, developer_notes=None,
                          sheet="ValueLevel", row=2)
 

@@ -100,3 +100,27 @@ def test_unknown_step_and_missing_field_are_mapping_errors():
                          mapping("AE", "AESEQ", None, None, "derive", "function=magic")])
     with pytest.raises(MappingError, match="unknown function 'magic'"):
         map_domain("AE", DomainContext(spec=bad, raw={"AE": AE_RAW}), STEPS)
+
+
+def test_value_level_codelist_governs_each_record_set():
+    from tests.sdtm.spec_builder import value_level
+
+    rs_raw = raw([["01-001", "Partial response", "yes"]], ["Subject", "OVRLRESP", "NEWLIND"])
+    vlm = [value_level("RS", "RSSTRESC", "RSTESTCD EQ OVRLRESP", codelist="OVR"),
+           value_level("RS", "RSSTRESC", "RSTESTCD EQ NEWLIND", codelist="NY")]
+    rs_spec = spec(
+        datasets=[dataset("RS")],
+        variables=[variable("RS", "RSTESTCD", 1), variable("RS", "RSSTRESC", 2)],
+        codelists=[codelist("OVR", ("PR", None, ["Partial response"]), ("CR", None, [])),
+                   codelist("NY", ("Y", None, ["yes"]), ("N", None, []))],
+        value_level=vlm,
+        mappings=[
+            mapping("RS", "RSTESTCD", "RS", None, "hardcode_no_ct", "value=OVRLRESP", where="RSTESTCD EQ OVRLRESP"),
+            mapping("RS", "RSSTRESC", "RS", "OVRLRESP", "assign_ct", where="RSTESTCD EQ OVRLRESP"),
+            mapping("RS", "RSTESTCD", "RS", None, "hardcode_no_ct", "value=NEWLIND", where="RSTESTCD EQ NEWLIND"),
+            mapping("RS", "RSSTRESC", "RS", "NEWLIND", "assign_ct", where="RSTESTCD EQ NEWLIND"),
+        ])
+    ctx = DomainContext(spec=rs_spec, raw={"RS": rs_raw})
+    result = map_domain("RS", ctx, STEPS)
+    assert result.frame[["RSTESTCD", "RSSTRESC"]].values.tolist() == [["OVRLRESP", "PR"], ["NEWLIND", "Y"]]
+    assert ctx.findings == []
