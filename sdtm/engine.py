@@ -435,7 +435,7 @@ def _derive(dataset: str, frame: pd.DataFrame, row, ctx: DomainContext, steps: M
         result = steps[name](frame, ctx, dataset=dataset, variable=row.variable, **args)
     except TypeError as exc:
         raise MappingError(f"{dataset}.{row.variable}: Mapping row {row.row}: {name}({args}) failed: {exc}") from exc
-    frame = frame.copy()
+    # the frame is the engine's own working copy (made by map_domain), so it is filled in place
     applies = _mask(row.where, frame).to_numpy() if row.where is not None else np.ones(len(frame), dtype=bool)
     produced = result if isinstance(result, pd.DataFrame) else (
         pd.DataFrame({row.variable: result.to_numpy()}, index=frame.index) if isinstance(result, pd.Series) else None)

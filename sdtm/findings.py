@@ -21,17 +21,33 @@ _RESULT = rf"^\s*(?P<qual><=|>=|<|>)?\s*(?P<num>{_NUMBER})\s*$"
 
 
 def format_number(values: np.ndarray | pd.Series, significant: int | None = None) -> list[str | None]:
-    """Plain decimal text without exponent or float noise; `significant` digits when given."""
-    out: list[str | None] = []
-    for value in np.asarray(values, dtype=float):
-        if np.isnan(value):
-            out.append(None)
-        elif significant:
-            out.append(np.format_float_positional(value, precision=significant, unique=False, fractional=False,
-                                                  trim="-"))
-        else:
-            out.append(np.format_float_positional(value, trim="-"))
-    return out
+    """Plain decimal text without exponent or float noise; `significant` digits when given.
+
+    Python's shortest round-trip repr does the work in C for the whole column; only the rare values
+    it would print with an exponent, and rounded values, are formatted one by one.
+    """
+    x = np.asarray(values, dtype=float)
+    out = np.full(len(x), None, dtype=object)
+    ok = ~np.isnan(x)
+    if not ok.any():
+        return out.tolist()
+    if significant:
+        out[ok] = [np.format_float_positional(v, precision=significant, unique=False, fractional=False, trim="-")
+                   for v in x[ok]]
+        return out.tolist()
+    text = pd.Series(x[ok]).astype(str).str.replace(r"\.0$", "", regex=True)
+    exponent = text.str.contains("e", regex=False).to_numpy()
+    if exponent.any():
+        text[exponent] = [np.format_float_positional(v, trim="-") for v in x[ok][exponent]]
+    out[ok] = text.to_numpy(dtype=object)
+    return out.tolist()
+
+
+def _normalised(series: pd.Series) -> pd.Series:
+    """`normalise` over the distinct values only."""
+    text = series.fillna("").astype(str)
+    distinct = text.unique()
+    return text.map(dict(zip(distinct, (normalise(v) for v in distinct))))
 
 
 def parse_conversions(text: str | None) -> dict[str, float]:
@@ -56,18 +72,21 @@ def standardize_results(orres: pd.Series, orresu: pd.Series, stresu: pd.Series, 
     text = orres.fillna("").astype(str).str.strip()
     if too_small is not None:
         text = text.where(text.str.upper() != "TOO SMALL TO MEASURE", too_small)
-    parts = text.str.extract(_RESULT)
-    number = pd.to_numeric(parts["num"], errors="coerce")
-    qualifier = parts["qual"].fillna("")
-    unit = orresu.fillna("").astype(str).map(normalise)
-    target = stresu.fillna("").astype(str).map(normalise)
+    # parse each distinct result once: results repeat a lot, and the regex is the costly part
+    codes, distinct = pd.factorize(text)
+    parts = pd.Series(distinct, dtype=object).str.extract(_RESULT)
+    number = pd.Series(pd.to_numeric(parts["num"], errors="coerce").to_numpy()[codes], index=orres.index)
+    qualifier = pd.Series(parts["qual"].fillna("").to_numpy()[codes], index=orres.index)
+    unit = _normalised(orresu)
+    target = _normalised(stresu)
     needs = number.notna() & target.ne("") & unit.ne(target)
     factor = pd.Series(1.0, index=orres.index)
     problem = nulls(orres.index)
     if needs.any():
-        tables = {t: parse_conversions(t) for t in conversions[needs].fillna("").astype(str).unique()}
-        found = pd.Series([tables[t].get(u) for t, u in zip(conversions[needs].fillna("").astype(str), unit[needs])],
-                          index=unit[needs].index, dtype=float)
+        pairs = pd.DataFrame({"c": conversions[needs].fillna("").astype(str), "u": unit[needs]})
+        distinct = pairs.drop_duplicates()
+        factors = {(c, u): parse_conversions(c).get(u) for c, u in zip(distinct["c"], distinct["u"])}
+        found = pd.Series([factors[k] for k in zip(pairs["c"], pairs["u"])], index=pairs.index, dtype=float)
         factor[needs] = found
         missing = found[found.isna()].index
         problem[missing] = [f"no conversion from {u!r} to standard unit {s!r}" for u, s in

@@ -21,7 +21,6 @@ def nulls(index: pd.Index) -> pd.Series:
 
 
 def blank_to_none(series: pd.Series) -> pd.Series:
-    """Trim text; empty after trimming becomes None."""
-    text = series.astype(object).where(series.notna(), None)
-    stripped = text.map(lambda v: v.strip() if isinstance(v, str) else v)
-    return stripped.where(stripped.map(lambda v: v is not None and v != ""), None)
+    """Trim text; empty after trimming becomes None (vectorised string methods, not a Python loop)."""
+    text = series.astype("string").str.strip()
+    return as_text(text.mask(text == ""))
