@@ -23,22 +23,40 @@ UNIT_SPELLINGS: dict[str, str] = {
 
 # Anatomical locations of lesions, with the free-text spellings sites use.
 LOCATIONS: dict[str, str] = {
-    "PLEURA": "Pleura|Pleural|Pleural mass|Pleural thickening",
+    "PLEURA": "Pleura|Pleural|Pleural mass|Pleural thickening|Pleura, right|Pleural rind, right lower",
     "PLEURAL CAVITY": "Pleural effusion",
-    "LUNG": "Lung|Pulmonary|Lung nodule",
-    "LIVER": "Liver|Hepatic|Liver metastasis",
+    "LUNG": "Lung|Pulmonary|Lung nodule|Lung, right upper lobe|Lung, right lower lobe|Lung, left upper lobe|"
+            "Lung, left lower lobe",
+    "LIVER": "Liver|Hepatic|Liver metastasis|Liver, multiple small lesions",
+    # Couinaud segments VI and VIII
+    "LIVER, RIGHT LOBE POSTEROINFERIOR SEGMENT": "Liver, segment VI",
+    "LIVER, RIGHT LOBE POSTEROSUPERIOR SEGMENT": "Liver, segment VIII",
     "LYMPH NODE": "Lymph node|LN",
-    "MEDIASTINAL LYMPH NODE": "Mediastinal lymph node|Mediastinal LN",
-    "HILAR LYMPH NODE": "Hilar lymph node|Hilar LN",
-    "PERITONEUM": "Peritoneum|Peritoneal|Peritoneal nodule",
+    "MEDIASTINAL LYMPH NODE": "Mediastinal lymph node|Mediastinal LN|Lymph node, mediastinal",
+    "HILAR LYMPH NODE": "Hilar lymph node|Hilar LN|Lymph node, hilar",
+    "INTERNAL MAMMARY LYMPH NODE": "Lymph node, internal mammary",
+    "PARA-AORTIC LYMPH NODE": "Lymph node, para-aortic",
+    "PELVIC LYMPH NODE": "Lymph node, pelvic",
+    "PERIPANCREATIC LYMPH NODE": "Lymph node, peripancreatic",
+    "SUPRACLAVICULAR LYMPH NODE": "Lymph node, supraclavicular",
+    "INGUINAL LYMPH NODE": "Lymph node, inguinal",
+    "CELIAC LYMPH NODE": "Lymph node, coeliac|Lymph node, celiac",
+    "AXILLARY LYMPH NODE": "Lymph node, axillary",
+    "PERITONEUM": "Peritoneum|Peritoneal|Peritoneal nodule|Peritoneum, pelvic",
+    "PERITONEAL CAVITY": "Ascites",
     "OMENTUM": "Omentum|Omental|Omental cake",
     "RETROPERITONEUM": "Retroperitoneum|Retroperitoneal",
+    "PELVIS": "Pelvic mass",
     "CHEST WALL": "Chest wall",
     "ABDOMINAL WALL": "Abdominal wall",
-    "PANCREAS": "Pancreas|Pancreatic",
+    "PANCREAS": "Pancreas|Pancreatic|Pancreas, head",
     "OVARY": "Ovary|Ovarian",
-    "ADRENAL GLAND": "Adrenal|Adrenal gland",
+    "ADRENAL GLAND": "Adrenal|Adrenal gland|Adrenal gland, left|Adrenal gland, right",
+    "BRAIN": "Brain",
     "BONE": "Bone|Bone lesion",
+    "RIB": "Bone, rib",
+    "THORACIC VERTEBRA": "Bone, vertebra T8",
+    "PELVIC BONE": "Bone, pelvis",
 }
 
 RESPONSES: dict[str, str] = {
@@ -178,14 +196,17 @@ def sdtm_codelists(ct: Terminology, ts_parameters: list[str]) -> list[Codelist]:
                                                                                 "STUDY TREATMENT")),
         Codelist("NCOMPLT", "Completion/Reason for Non-Completion", "NCOMPLT", (
             term("COMPLETED", "", "Completed|completed|Study completed"),
-            term("DEATH", "", "Death|death|Died"),
+            term("DEATH", "", "Death|death|Died|Death before infusion|Patient died before infusion"),
             term("LOST TO FOLLOW-UP", "", "Lost to follow-up|Lost to follow up|Lost to Follow-up|LTFU"),
             term("WITHDRAWAL OF CONSENT", "", "Withdrew consent|Withdrawal of consent|Consent withdrawn"),
-            term("PROGRESSIVE DISEASE", "", "Progression|progression|Disease progression|Progressive disease"),
+            term("WITHDRAWAL BY SUBJECT", "", "Withdrawal by subject|Subject withdrew consent"),
+            term("PROGRESSIVE DISEASE", "", "Progression|progression|Disease progression|Progressive disease|"
+                 "Rapid disease progression|Disease progression before infusion"),
             term("ADVERSE EVENT", "", "Adverse event|AE"),
             term("PHYSICIAN DECISION", "", "Physician decision|Investigator decision"),
             term("MANUFACTURING FAILURE", "", "Manufacturing failure|manufacturing failure|"
-                 "Product manufacturing failure|Out of specification product", extension=True))),
+                 "Product manufacturing failure|Out of specification product|CAR-T product failed release testing",
+                 extension=True))),
         Codelist("PROTMLST", "Protocol Milestone", "PROTMLST", terms("INFORMED CONSENT OBTAINED",
                                                                     "ELIGIBILITY CRITERIA MET")),
         Codelist("IECAT", "Category of Inclusion/Exclusion", "IECAT", (
@@ -195,9 +216,11 @@ def sdtm_codelists(ct: Terminology, ts_parameters: list[str]) -> list[Codelist]:
         Codelist("MHCAT", "Category for Medical History", None, terms("PRIMARY DIAGNOSIS")),
         Codelist("TUMTYPE", "Primary Tumor Type", None, (
             term("MESOTHELIOMA", "", "mesothelioma|Mesothelioma|Malignant pleural mesothelioma|"
-                 "Pleural mesothelioma|Peritoneal mesothelioma"),
-            term("OVARIAN CANCER", "", "ovarian|Ovarian cancer|Ovarian carcinoma|Epithelial ovarian cancer"),
-            term("PANCREATIC CANCER", "", "pancreatic|Pancreatic cancer|Pancreatic adenocarcinoma"),
+                 "Pleural mesothelioma|Peritoneal mesothelioma|Mesothelioma, epithelioid"),
+            term("OVARIAN CANCER", "", "ovarian|Ovarian cancer|Ovarian carcinoma|Epithelial ovarian cancer|"
+                 "ovarian ca|High-grade serous ovarian carcinoma"),
+            term("PANCREATIC CANCER", "", "pancreatic|Pancreatic cancer|Pancreatic adenocarcinoma|"
+                 "Pancreatic ductal adenocarcinoma"),
             term("LUNG CANCER", "", "lung|Lung cancer|Lung adenocarcinoma|NSCLC|Non-small cell lung cancer"))),
         Codelist("CMCAT", "Category for Medication", None, (
             term("CONCOMITANT MEDICATION", "", "Concomitant medication"),
