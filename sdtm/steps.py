@@ -189,9 +189,18 @@ def _standardized(frame, dataset, orres_column, too_small=None):
 def stresc(frame, ctx, dataset, variable, too_small=None, **_):
     """--STRESC from --ORRES in the standard unit: numbers converted, qualifiers such as "<" kept."""
     _need(frame, dataset, "stresc", f"{dataset}ORRES")
+    _after_stresu(frame, ctx, dataset, "stresc")
     out = _standardized(frame, dataset, f"{dataset}ORRES", too_small)
     ctx.report(dataset, variable, frame, out["PROBLEM"].notna(), lambda v: v, out["PROBLEM"])
     return out["STRESC"]
+
+
+def _after_stresu(frame, ctx, dataset: str, step_name: str) -> None:
+    """Converting before the standard unit is set would label unconverted numbers with it: refuse."""
+    sets_unit = any(r.argument("function") == "stresu" for r in ctx.spec.mappings_of(dataset))
+    if sets_unit and f"{dataset}STRESU" not in frame.columns:
+        raise MappingError(f"{dataset}: the {step_name} step runs before any stresu row sets {dataset}STRESU; "
+                           f"order the Mapping sheet so that stresu rows come first")
 
 
 @step("stresn")
@@ -207,6 +216,7 @@ def stresn(frame, ctx, dataset, variable, **_):
 def stnr(frame, ctx, dataset, variable, orres, **_):
     """--STNRLO/--STNRHI: the collected range limit in `orres`, converted like the result."""
     _need(frame, dataset, "stnr", orres)
+    _after_stresu(frame, ctx, dataset, "stnr")
     return _standardized(frame, dataset, orres)["STRESN"]
 
 

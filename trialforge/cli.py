@@ -79,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", required=True, type=Path, help="output folder for the package (replaced on success)")
     build.add_argument("--sdtm-spec", type=Path, help="SDTM spec workbook (default: the bundled example spec)")
     build.add_argument("--adam-spec", type=Path, help="ADaM spec workbook (default: the bundled example spec)")
+    _add_parameters(build)
     _add_example_size(build)
     build.set_defaults(handler=cmd_build)
 
@@ -97,6 +98,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["csv", "markdown"], default="csv")
     export.set_defaults(handler=cmd_spec_export)
     return parser
+
+
+def _add_parameters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                        help="override an ADaM study parameter, e.g. --param confirm_days=28 (repeatable)")
+    parser.add_argument("--param-file", type=Path, help="YAML or JSON file of ADaM study parameters")
 
 
 def _add_example_size(parser: argparse.ArgumentParser) -> None:
@@ -122,9 +129,11 @@ def cmd_example(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from trialforge.pipeline import run_pipeline
-    from trialforge.stages import default_stages
+    from trialforge.stages import default_stages, study_parameters
 
-    options = {"sdtm_spec": _str_or_none(args.sdtm_spec), "adam_spec": _str_or_none(args.adam_spec)}
+    options = {"sdtm_spec": _str_or_none(args.sdtm_spec), "adam_spec": _str_or_none(args.adam_spec),
+               "params": list(args.param), "param_file": _str_or_none(args.param_file)}
+    study_parameters(options)  # bad parameters fail now, not after the SDTM stage
     with tempfile.TemporaryDirectory(prefix="trialforge-example-") as scratch:
         study = args.study
         if args.example:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from specs.errors import SpecError
 from trialforge.pipeline import AUDIT_DIR, BuildContext, Stage
@@ -111,16 +112,23 @@ def write_sdtm(ctx: BuildContext) -> None:
     ctx.record("metadata_problems", problems)
 
 
-def derive_adam(ctx: BuildContext) -> None:
-    """SDTM -> ADSL, ADAE, ADRS, ADTTE, ADTR with the study parameters (overridable with --param)."""
-    from adam.api import derive_all
+def study_parameters(options: dict[str, Any]):
+    """The ADaM study parameters the options ask for (a parameter file, then --param overrides)."""
     from adam.parameters import StudyParameters
 
     params = StudyParameters()
-    if ctx.options.get("param_file"):
-        params = StudyParameters.from_file(Path(ctx.options["param_file"]))
-    if ctx.options.get("params"):
-        params = params.with_overrides(list(ctx.options["params"]))
+    if options.get("param_file"):
+        params = StudyParameters.from_file(Path(options["param_file"]))
+    if options.get("params"):
+        params = params.with_overrides(list(options["params"]))
+    return params
+
+
+def derive_adam(ctx: BuildContext) -> None:
+    """SDTM -> ADSL, ADAE, ADRS, ADTTE, ADTR with the study parameters (overridable with --param)."""
+    from adam.api import derive_all
+
+    params = study_parameters(ctx.options)
     sdtm = {name: frame for name, frame in ctx.artifacts["sdtm"].domains.items()}
     adam = derive_all(sdtm, params)
     ctx.artifacts["adam"] = adam

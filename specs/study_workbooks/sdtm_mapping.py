@@ -529,8 +529,10 @@ def mapping_rows(trial_design_columns: dict[str, tuple[str, ...]]) -> list[Row]:
     """Mapping-sheet rows in dataset order, numbered."""
     rows: list[Row] = []
     for dataset, text in MAPPING.items():
-        rows += _expand(dataset, text.replace("{nd}", _NOT_DONE).replace("{studyid}", STUDYID))
-        if dataset == "LB":
-            rows += _lab_unit_rows()
+        expanded = _expand(dataset, text.replace("{nd}", _NOT_DONE).replace("{studyid}", STUDYID))
+        if dataset == "LB":  # the standard unit (and its conversions) must be set before LBSTRESC uses it
+            at = next(i for i, r in enumerate(expanded) if r.get("Variable") == "LBSTRESC")
+            expanded[at:at] = _lab_unit_rows()
+        rows += expanded
     rows += _trial_design_rows(trial_design_columns)
     return [{"Order": str(i), **{k: v for k, v in r.items() if v}} for i, r in enumerate(rows, start=1)]

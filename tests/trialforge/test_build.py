@@ -1,0 +1,100 @@
+"""The whole build from the CLI on the example study: what a new user's first command does."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from trialforge.cli import main
+from trialforge.xpt import read_xpt
+
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
+SDTM = Path("m5/datasets/MESOCART-PD1/tabulations/sdtm")
+ADAM = Path("m5/datasets/MESOCART-PD1/analysis/adam/datasets")
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    out = tmp_path_factory.mktemp("build") / "pkg"
+    assert main(["build", "--example", "--out", str(out)]) == 0
+    return out
+
+
+def test_every_domain_and_dataset_is_written(package):
+    written = {p.stem.upper() for p in (package / SDTM).glob("*.xpt")}
+    for domain in "DM AE EX LB TU TR RS CP PC CM DS SV SE TS TA TE TV TI RELREC SUPPAE SUPPDM MH PR IE".split():
+        assert domain in written
+    assert {p.stem.upper() for p in (package / ADAM).glob("*.xpt")} == {"ADSL", "ADAE", "ADRS", "ADTTE", "ADTR"}
+
+
+def test_rows_in_equal_rows_mapped_plus_excluded(package):
+    table = pd.read_csv(package / "audit" / "sdtm" / "reconciliation.csv")
+    assert (table["rows_read"] == table["rows_mapped"] + table["rows_excluded"]).all()
+    excluded = pd.read_csv(package / "audit" / "sdtm" / "excluded-records.csv")
+    assert len(excluded) == table["rows_excluded"].sum()
+    assert excluded["reason"].notna().all()
+    reasons = " ".join(excluded["reason"])
+    assert "exact duplicate of ae.csv" in reasons and "exact duplicate of lb.csv" in reasons  # planted duplicates
+    assert "IEYN EQ No" in reasons  # eligibility pages with every criterion met make no IE record
+
+
+def test_planted_problems_are_findings_pointing_at_their_records(package):
+    findings = pd.read_csv(package / "audit" / "sdtm" / "mapping-findings.csv")
+    route = findings[findings["variable"] == "CMROUTE"]
+    assert route["value"].tolist() == ["Per PEG"] and route["file"].tolist() == ["cm.csv"]
+    assert route["row"].notna().all()
+
+
+def test_provenance_points_every_sdtm_record_to_a_raw_record(package):
+    ae, _ = read_xpt(package / SDTM / "ae.xpt")
+    provenance = pd.read_csv(package / "audit" / "provenance" / "sdtm" / "ae.csv")
+    assert len(provenance) == len(ae)
+    assert set(provenance["raw_file"]) == {"ae.csv"} and provenance["raw_row"].min() >= 2
+
+
+def test_creatinine_from_two_labs_has_one_standard_unit(package):
+    lb, _ = read_xpt(package / SDTM / "lb.xpt")
+    creat = lb[(lb["LBTESTCD"] == "CREAT") & (lb["LBORRES"] != "")]
+    assert set(creat["LBORRESU"]) == {"mg/dL", "umol/L"}  # the planted second lab
+    assert len(set(creat["LBSTRESU"])) == 1  # one standard unit per test (FDAB030)
+    standard = creat["LBSTRESU"].iloc[0]
+    other = creat[creat["LBORRESU"] != standard]
+    ratio = other["LBSTRESN"] / pd.to_numeric(other["LBORRES"])
+    expected = 88.4 if standard == "umol/L" else 1 / 88.4
+    assert ratio.between(expected * 0.99, expected * 1.01).all()
+
+
+def test_no_study_day_zero_and_protocol_day_zero_is_day_one(package):
+    ex, _ = read_xpt(package / SDTM / "ex.xpt")
+    dm, _ = read_xpt(package / SDTM / "dm.xpt")
+    infusion = ex[ex["EXCAT"] == "CAR-T"]
+    assert (infusion["EXSTDY"] == 1).all()
+    for name in ("lb", "ae", "ex", "cm"):
+        frame, _ = read_xpt(package / SDTM / f"{name}.xpt")
+        for column in [c for c in frame.columns if c.endswith("DY")]:
+            assert not (frame[column] == 0).any(), f"{name}.{column} has a day 0"
+    assert dm["ARMNRS"].eq("ASSIGNED, NOT TREATED").sum() == dm["RFSTDTC"].eq("").sum() > 0
+
+
+@pytest.mark.skipif(not (SHARED / "acceptance" / "check_package.py").exists(), reason="../shared/acceptance absent")
+def test_reviewer_acceptance_check_passes_for_sdtm_and_adam(package):
+    for section in ("sdtm", "adam"):
+        result = subprocess.run([sys.executable, str(SHARED / "acceptance" / "check_package.py"), str(package),
+                                 "--section", section], capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_source_date_epoch_gives_identical_packages(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    first, second = tmp_path / "a", tmp_path / "b"
+    for out in (first, second):
+        assert main(["build", "--example", "--subjects", "8", "--out", str(out)]) == 0
+    manifest = json.loads((first / "audit" / "manifest.json").read_text())
+    assert manifest == json.loads((second / "audit" / "manifest.json").read_text())
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    for path in files:
+        assert (first / path).read_bytes() == (second / path).read_bytes(), path
