@@ -1,6 +1,8 @@
 """ADAE (OCCDS, adverse events): one record per AE record, with analysis dates, flags and groupings.
 
 Needs ADSL and AE; SUPPAE is optional (its QNAMs become variables, ASTCTGR from `astct_grade_qnam`).
+The AE variables are kept (except DOMAIN and the SDTM study days); SUBJID, SITEID, AGE, SEX, SAFFL, TRTSDT,
+LDSTDT and TRTA (= ADSL.TRT01A) come from ADSL.
 
 - ASTDT/ASTDTF: AESTDTC imputed to the first possible date, raised to LDSTDT when the partial date's
   range contains it (so an AE starting "in the month of lymphodepletion" may be treatment-emergent),
@@ -27,7 +29,7 @@ import pandas as pd
 
 from adam.dates import complete_dates, compute_dt, compute_study_day
 from adam.derive_common import (
-    assert_inputs, column, compute_y_or_null, derive_var_extreme_flag, derive_vars_merged, upper_text,
+    assert_inputs, column, compute_y_or_null, derive_var_extreme_flag, merge_adsl, order_columns, upper_text,
 )
 from adam.parameters import StudyParameters
 
@@ -35,7 +37,11 @@ log = logging.getLogger(__name__)
 
 AE_REQUIRED = ("STUDYID", "USUBJID", "AESEQ", "AEDECOD", "AESTDTC")
 ADSL_REQUIRED = ("USUBJID", "TRTSDT", "LDSTDT")
-ADSL_MERGED = ("TRT01P", "TRT01A", "TRTSDT", "TRTEDT", "LDSTDT", "DTHDT", "SAFFL", "EFFFL", "ENRLFL")
+ADSL_MERGED = ("SUBJID", "SITEID", "AGE", "SEX", "SAFFL", "TRTA", "TRTSDT", "LDSTDT")
+# read by the derivations only: DTHDT bounds AENDT. SDTM's DOMAIN and study days (AESTDY/AEENDY, relative
+# to RFSTDTC) are not carried: ASTDY/AENDY are the analysis days.
+ADSL_INTERNAL = ("DTHDT",)
+AE_DROPPED = ("DOMAIN", "AESTDY", "AEENDY")
 
 
 def create_adae(adsl: pd.DataFrame, ae: pd.DataFrame, suppae: pd.DataFrame | None = None,
@@ -43,14 +49,13 @@ def create_adae(adsl: pd.DataFrame, ae: pd.DataFrame, suppae: pd.DataFrame | Non
     """Build ADAE from ADSL + AE (+ SUPPAE)."""
     params = params or StudyParameters()
     assert_inputs({"ADSL": adsl, "AE": ae}, {"ADSL": ADSL_REQUIRED, "AE": AE_REQUIRED}, "ADAE")
-    adae = ae.reset_index(drop=True)
+    adae = ae.drop(columns=[c for c in AE_DROPPED if c in ae.columns]).reset_index(drop=True)
     adae["AESEQ"] = pd.to_numeric(adae["AESEQ"], errors="coerce")
     if suppae is not None and len(suppae):
         adae = merge_supp(adae, suppae, "AE")
     if params.astct_grade_qnam in adae.columns:
         adae["ASTCTGR"] = adae[params.astct_grade_qnam]
-    merged = [c for c in ADSL_MERGED if c in adsl.columns]
-    adae = derive_vars_merged(adae, adsl, ["USUBJID"], merged, what="AE records")
+    adae = merge_adsl(adae, adsl, ADSL_MERGED + ADSL_INTERNAL, what="AE records")
     adae = derive_analysis_dates(adae, params)
     adae["TRTEMFL"] = compute_trtemfl(adae["ASTDT"], adae["AENDT"], adae["LDSTDT"])
     adae["AREL"] = compute_arel(column(adae, "AEREL"), params)
@@ -60,6 +65,8 @@ def create_adae(adsl: pd.DataFrame, ae: pd.DataFrame, suppae: pd.DataFrame | Non
     decod = upper_text(adae["AEDECOD"])
     adae["CQ01NAM"] = _query(decod, params.crs_terms, params.crs_query_name)
     adae["CQ02NAM"] = _query(decod, params.neurotoxicity_terms, params.neurotoxicity_query_name)
+    adae = adae.drop(columns=[c for c in ADSL_INTERNAL if c in adae.columns])
+    adae = order_columns(adae, ("STUDYID", "USUBJID", *ADSL_MERGED))
     return adae.sort_values(["USUBJID", "AESEQ"], kind="mergesort").reset_index(drop=True)
 
 

@@ -26,7 +26,9 @@ import pandas as pd
 
 from adam.adsl import compute_new_therapy_date, compute_measurable_disease
 from adam.dates import compute_dt, compute_study_day
-from adam.derive_common import assert_inputs, column, derive_var_obs_number, lookup, upper_text
+from adam.derive_common import (
+    assert_inputs, column, derive_var_obs_number, lookup, merge_adsl, order_columns, upper_text,
+)
 from adam.parameters import StudyParameters
 from adam.recist import (
     RESPONSE_CODES, ResponseEvent, bor_events, confirmed_bor_events, derive_param_extreme_event, prepare_assessments,
@@ -48,7 +50,7 @@ PARAMS = {  # PARAMCD: (PARAMN, PARAM)
     "MDIS": (9, "Measurable Disease at Baseline by Investigator"),
     "ORR": (10, "Objective Response (Confirmed CR or PR) by Investigator"),
 }
-ADSL_CARRIED = ("STUDYID", "USUBJID", "TRT01P", "TRT01A", "TRTSDT", "SAFFL", "EFFFL")
+ADSL_CARRIED = ("STUDYID", "SUBJID", "SITEID", "ENRLFL", "SAFFL", "EFFFL", "TRTA", "TRTSDT")
 
 
 def create_adrs(
@@ -95,9 +97,7 @@ def create_adrs(
     records.append(_yes_no(orr["USUBJID"], orr["AVALC"].isin(["CR", "PR"]), orr, "ORR", "RS", "RSSTRESC"))
 
     adrs = pd.concat(records, ignore_index=True)
-    adrs = adrs.merge(adsl[[c for c in ADSL_CARRIED if c in adsl.columns]], on="USUBJID", how="left",
-                      suffixes=("_RS", ""))
-    adrs = adrs.drop(columns=[c for c in adrs.columns if c.endswith("_RS")])
+    adrs = merge_adsl(adrs, adsl, ADSL_CARRIED, what="ADRS records")
     adrs["PARAMN"] = adrs["PARAMCD"].map({k: v[0] for k, v in PARAMS.items()}).astype("Int64")
     adrs["PARAM"] = adrs["PARAMCD"].map({k: v[1] for k, v in PARAMS.items()}).astype("str")
     adrs["ADY"] = compute_study_day(adrs["ADT"], adrs["TRTSDT"])
@@ -107,10 +107,9 @@ def create_adrs(
     for name in ("SRCDOM", "SRCVAR"):
         adrs[name] = adrs[name].astype("str")
     adrs = derive_var_obs_number(adrs, ["USUBJID"], [("PARAMN", True), ("ADT", True), ("SRCSEQ", True)])
-    order = ["STUDYID", "USUBJID", "ASEQ", "PARAMCD", "PARAM", "PARAMN", "PARCAT1", "AVALC", "AVAL", "ADT", "ADTF",
-             "ADY", "AVISIT", "AVISITN", "ANL01FL", "SRCDOM", "SRCVAR", "SRCSEQ"]
-    rest = [c for c in adrs.columns if c not in order]
-    return adrs.sort_values(["USUBJID", "ASEQ"]).reset_index(drop=True)[[c for c in order if c in adrs] + rest]
+    order = ["STUDYID", "USUBJID", *ADSL_CARRIED[1:], "ASEQ", "PARAMCD", "PARAM", "PARAMN", "PARCAT1", "AVALC",
+             "AVAL", "ADT", "ADTF", "ADY", "AVISIT", "AVISITN", "ANL01FL", "SRCDOM", "SRCVAR", "SRCSEQ"]
+    return order_columns(adrs.sort_values(["USUBJID", "ASEQ"]).reset_index(drop=True), order)
 
 
 def derive_ovr(adsl: pd.DataFrame, rs: pd.DataFrame, params: StudyParameters) -> pd.DataFrame:

@@ -9,6 +9,9 @@ Key derivations (study conventions in `StudyParameters`):
 - TRTSDT/TRTSDTM = first CAR-T infusion (EX with EXCAT = cart_excat and a dose not 0, EXOCCUR not "N");
   a subject without such a record falls back to DM.RFSTDTC (our SDTM sets RFSTDTC = infusion). Only
   complete dates count: treatment dates are never imputed (the time is, flag TRTSTMF).
+- TRTEDT/TRTEDTM (flag TRTETMF) = end of the last CAR-T infusion (EXENDTC, else EXSTDTC; missing time
+  parts imputed to their last value). DOSE01A = total CAR-T dose (sum of EXDOSE), DOSE01U = EXDOSU.
+- AGEGR1/AGEGR1N from `age_group_cuts`.
 - LDSTDT = first lymphodepletion dose (EXCAT = lymphodepletion_excat), fallback DM.RFXSTDTC.
 - ENRLFL = "Y" unless ARMNRS is a not-enrolled reason; SAFFL = received CAR-T (TRTSDT present);
   EFFFL = SAFFL and MDISFL = "Y" (>= 1 TARGET lesion identified in TU on or before TRTSDT; TU records
@@ -19,6 +22,8 @@ Key derivations (study conventions in `StudyParameters`):
   DTHDT nor the data cut-off.
 - EOSSTT from the last DS disposition event: COMPLETED, DISCONTINUED (DCSREAS = DSDECOD) or, with no
   disposition event, ONGOING.
+
+DM's ARMNRS and RF* dates are read (ENRLFL, fallbacks) but not carried into ADSL.
 """
 
 from __future__ import annotations
@@ -38,12 +43,12 @@ from specs.errors import DerivationError, Problem
 
 log = logging.getLogger(__name__)
 
-DM_REQUIRED = ("STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE", "ARM", "ARMCD",
-               "ACTARM", "ACTARMCD")
+DM_REQUIRED = ("STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE", "ARM", "ACTARM")
 EX_REQUIRED = ("USUBJID", "EXCAT", "EXSTDTC")
 DM_CARRIED = ("STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE", "ETHNIC", "COUNTRY",
-              "ARM", "ARMCD", "ACTARM", "ACTARMCD", "ARMNRS", "RFSTDTC", "RFENDTC", "RFXSTDTC", "RFXENDTC",
-              "RFICDTC", "RFPENDTC")
+              "ARM", "ACTARM")
+# DM variables read by the derivations but not part of ADSL (ADSL's dates are TRTSDT, LDSTDT, ...)
+DM_INTERNAL = ("ARMNRS", "RFSTDTC", "RFXSTDTC")
 
 
 def create_adsl(
@@ -64,7 +69,7 @@ def create_adsl(
     if len(duplicated):
         raise DerivationError("cannot derive ADSL: DM has more than one record per subject",
                               [Problem("DM", f"USUBJID {u!r} occurs more than once") for u in duplicated.unique()[:10]])
-    adsl = dm[[c for c in DM_CARRIED if c in dm.columns]].reset_index(drop=True)
+    adsl = dm[[c for c in DM_CARRIED + DM_INTERNAL if c in dm.columns]].reset_index(drop=True)
     adsl = _derive_age_group(adsl, params)
     adsl = _derive_treatment(adsl, ex, params)
     adsl = _derive_populations(adsl, tu, params)
@@ -75,7 +80,7 @@ def create_adsl(
     procedures = (other_domains or {}).get("PR")
     if procedures is not None:
         adsl["APHDT"] = _leukapheresis_date(adsl, procedures, params)
-    return adsl
+    return adsl.drop(columns=[c for c in DM_INTERNAL if c in adsl.columns])
 
 
 def _leukapheresis_date(adsl: pd.DataFrame, pr: pd.DataFrame, params: StudyParameters) -> pd.Series:
@@ -137,8 +142,8 @@ def _derive_treatment(adsl: pd.DataFrame, ex: pd.DataFrame, params: StudyParamet
     out["TRTEDTM"] = subjects.map(last["END"]).astype("datetime64[ns]").where(~use_fallback, out["TRTSDTM"])
     out["TRTETMF"] = subjects.map(last["ENDTMF"]).astype("str").where(~use_fallback, out["TRTSTMF"])
     out["TRTEDT"] = out["TRTEDTM"].dt.floor("D")
-    out["CARTDOSE"] = subjects.map(dose).astype(float)
-    out["CARTDOSU"] = subjects.map(first["EXDOSU"]).astype("str")
+    out["DOSE01A"] = subjects.map(dose).astype(float)
+    out["DOSE01U"] = subjects.map(first["EXDOSU"]).astype("str")
 
     lymphodepletion = ex[category == params.lymphodepletion_excat.upper()]
     ld_start = complete_dates(lymphodepletion["EXSTDTC"]).groupby(lymphodepletion["USUBJID"]).min()

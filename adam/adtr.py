@@ -25,7 +25,8 @@ import pandas as pd
 
 from adam.dates import complete_dates, compute_study_day
 from adam.derive_common import (
-    assert_inputs, column, compute_chg, compute_pchg, compute_y_or_null, derive_var_obs_number, lookup, upper_text,
+    assert_inputs, column, compute_chg, compute_pchg, compute_y_or_null, derive_var_obs_number, lookup, merge_adsl,
+    order_columns, upper_text,
 )
 from adam.parameters import StudyParameters
 
@@ -34,8 +35,8 @@ log = logging.getLogger(__name__)
 TR_REQUIRED = ("USUBJID", "TRSEQ", "TRLNKID", "TRTESTCD", "TRSTRESN", "TRDTC", "VISITNUM")
 TU_REQUIRED = ("USUBJID", "TULNKID", "TUTESTCD", "TUSTRESC")
 ADSL_REQUIRED = ("STUDYID", "USUBJID", "TRTSDT")
-ADSL_CARRIED = ("STUDYID", "USUBJID", "TRT01P", "TRT01A", "TRTSDT", "SAFFL", "EFFFL")
-PARAMCD, PARAM = "SUMDIAM", "Sum of Diameters of Target Lesions (mm)"
+ADSL_CARRIED = ("STUDYID", "SUBJID", "SITEID", "SAFFL", "EFFFL", "TRTA", "TRTSDT")
+PARAMCD, PARAM, PARAMN = "SUMDIAM", "Sum of Diameters of Target Lesions (mm)", 1
 
 
 def create_adtr(adsl: pd.DataFrame, tr: pd.DataFrame, tu: pd.DataFrame,
@@ -45,8 +46,9 @@ def create_adtr(adsl: pd.DataFrame, tr: pd.DataFrame, tu: pd.DataFrame,
     assert_inputs({"ADSL": adsl, "TR": tr, "TU": tu},
                   {"ADSL": ADSL_REQUIRED, "TR": TR_REQUIRED, "TU": TU_REQUIRED}, "ADTR")
     sums = compute_target_sums(tr, tu, params)
-    adtr = sums.merge(adsl[[c for c in ADSL_CARRIED if c in adsl.columns]], on="USUBJID", how="left")
+    adtr = merge_adsl(sums, adsl, ADSL_CARRIED, what="ADTR records")
     adtr["PARAMCD"], adtr["PARAM"] = PARAMCD, PARAM
+    adtr["PARAMN"] = pd.Series(PARAMN, index=adtr.index, dtype="Int64")
     adtr["ADY"] = compute_study_day(adtr["ADT"], adtr["TRTSDT"])
     adtr = derive_baseline_and_nadir(adtr)
     nactdt = adtr["USUBJID"].map(adsl.set_index("USUBJID")["NACTDT"]) if "NACTDT" in adsl.columns else None
@@ -56,10 +58,11 @@ def create_adtr(adsl: pd.DataFrame, tr: pd.DataFrame, tu: pd.DataFrame,
     analysed = adtr["AVAL"].notna() & ((adtr["ABLFL"] == "Y") | (adtr["BASE"].notna() & (adtr["ADT"] > adtr["BASEDT"])))
     adtr["ANL01FL"] = compute_y_or_null(analysed & in_window)
     adtr = derive_var_obs_number(adtr, ["USUBJID"], [("ADT", True), ("AVISITN", True)])
-    order = ["STUDYID", "USUBJID", "ASEQ", "PARAMCD", "PARAM", "AVAL", "ADT", "ADY", "AVISIT", "AVISITN",
-             "ABLFL", "BASE", "CHG", "PCHG", "NADIR", "ANL01FL", "SRCDOM", "SRCVAR", "SRCSEQ", "TRLNKGRP"]
-    rest = [c for c in adtr.columns if c not in order and c != "BASEDT"]
-    return adtr.sort_values(["USUBJID", "ASEQ"]).reset_index(drop=True)[[c for c in order if c in adtr] + rest]
+    order = ["STUDYID", "USUBJID", *ADSL_CARRIED[1:], "ASEQ", "PARAMCD", "PARAM", "PARAMN", "AVAL", "ADT", "ADY",
+             "AVISIT", "AVISITN", "ABLFL", "BASE", "CHG", "PCHG", "NADIR", "ANL01FL", "SRCDOM", "SRCVAR", "SRCSEQ",
+             "TRLNKGRP"]
+    adtr = adtr.drop(columns="BASEDT").sort_values(["USUBJID", "ASEQ"]).reset_index(drop=True)
+    return order_columns(adtr, order)
 
 
 def compute_target_sums(tr: pd.DataFrame, tu: pd.DataFrame, params: StudyParameters) -> pd.DataFrame:

@@ -16,6 +16,8 @@ therapy) or death (on or before new therapy and the data cut-off). Censoring, in
 Adequate assessment = ADRS OVR with ANL01FL = "Y" and a response other than NE.
 DOR uses the PFS sources from the response date. OS: death (CNSR 0) or last known alive (CNSR 1).
 TTR: first confirmed response (CNSR 0), else last adequate assessment (1), else STARTDT (2).
+The codes above are written only with `censor_codes_by_reason`; by default every censoring is CNSR 1
+(the convention reviewers' tools check: CNSR in {0, 1}) and EVNTDESC/CNSDTDSC carry the reason.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from adam.derive_common import assert_inputs, derive_var_obs_number
+from adam.derive_common import assert_inputs, derive_var_obs_number, merge_adsl, order_columns
 from adam.parameters import StudyParameters
 from adam.tte import CensorSource, EventSource, derive_param_tte
 
@@ -36,7 +38,7 @@ PARAMS = {
     "DOR": (3, "Duration of Confirmed Response by Investigator (days)"),
     "TTR": (4, "Time to First Confirmed Response by Investigator (days)"),
 }
-ADSL_CARRIED = ("STUDYID", "USUBJID", "TRT01P", "TRT01A", "TRTSDT", "SAFFL", "EFFFL")
+ADSL_CARRIED = ("STUDYID", "SUBJID", "SITEID", "SAFFL", "EFFFL", "TRTA", "TRTSDT")
 LAST_ASSESSMENT = "LAST ADEQUATE TUMOR ASSESSMENT"
 START_DATE = "DATE OF CAR-T INFUSION"
 
@@ -130,12 +132,13 @@ def create_adtte(adsl: pd.DataFrame, adrs: pd.DataFrame, params: StudyParameters
     adtte = pd.concat(parts, ignore_index=True)
     adtte["PARAMN"] = adtte["PARAMCD"].map({k: v[0] for k, v in PARAMS.items()}).astype("Int64")
     adtte["PARAM"] = adtte["PARAMCD"].map({k: v[1] for k, v in PARAMS.items()}).astype("str")
-    adtte = adtte.merge(adsl[[c for c in ADSL_CARRIED if c in adsl.columns]], on="USUBJID", how="left")
+    adtte = merge_adsl(adtte, adsl, ADSL_CARRIED, what="ADTTE records")
     adtte = derive_var_obs_number(adtte, ["USUBJID"], [("PARAMN", True)])
-    order = ["STUDYID", "USUBJID", "ASEQ", "PARAMCD", "PARAM", "PARAMN", "STARTDT", "ADT", "AVAL", "CNSR",
-             "EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR", "SRCSEQ"]
-    rest = [c for c in adtte.columns if c not in order]
-    return adtte.sort_values(["USUBJID", "ASEQ"]).reset_index(drop=True)[order + rest]
+    order = ["STUDYID", "USUBJID", *ADSL_CARRIED[1:], "ASEQ", "PARAMCD", "PARAM", "PARAMN", "STARTDT", "ADT",
+             "AVAL", "CNSR", "EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR", "SRCSEQ"]
+    if not params.censor_codes_by_reason:  # one censoring code; EVNTDESC/CNSDTDSC still give the reason
+        adtte["CNSR"] = adtte["CNSR"].clip(upper=1)
+    return order_columns(adtte.sort_values(["USUBJID", "ASEQ"]).reset_index(drop=True), order)
 
 
 def compute_pfs_context(adsl: pd.DataFrame, adrs: pd.DataFrame, params: StudyParameters) -> pd.DataFrame:

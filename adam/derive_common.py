@@ -135,6 +135,23 @@ def derive_vars_merged(
     return merged.drop(columns="_merge")
 
 
+def merge_adsl(frame: pd.DataFrame, adsl: pd.DataFrame, variables: Sequence[str],
+               what: str = "records") -> pd.DataFrame:
+    """Left-join the ADSL `variables` that exist onto `frame` by USUBJID.
+
+    TRTA is ADSL.TRT01A: the study has one treatment period, so the actual treatment of every record
+    is the subject's period-01 treatment.
+    """
+    source = adsl.assign(TRTA=adsl["TRT01A"]) if "TRT01A" in adsl.columns else adsl
+    return derive_vars_merged(frame, source, ["USUBJID"], [v for v in variables if v in source.columns], what)
+
+
+def order_columns(frame: pd.DataFrame, first: Sequence[str]) -> pd.DataFrame:
+    """`frame` with the `first` columns that exist in front, the others after them in their order."""
+    front = [c for c in first if c in frame.columns]
+    return frame[front + [c for c in frame.columns if c not in front]]
+
+
 def derive_var_base(frame: pd.DataFrame, by: Sequence[str], source: str = "AVAL",
                     flag: str = "ABLFL", new_var: str = "BASE") -> pd.DataFrame:
     """`new_var` = `source` of the record flagged `flag` == "Y" in each `by` group."""

@@ -27,7 +27,7 @@ class StudyParameters:
     # --- general -----------------------------------------------------------------------------
     data_cutoff: dt.date = dt.date(2025, 12, 31)
     # --- ADSL --------------------------------------------------------------------------------
-    cart_excat: str = "CAR-T"  # EXCAT of the cell product: TRTSDT/TRTSDTM/CARTDOSE
+    cart_excat: str = "CAR-T"  # EXCAT of the cell product: TRTSDT/TRTSDTM/DOSE01A
     lymphodepletion_excat: str = "LYMPHODEPLETION"  # EXCAT of fludarabine/cyclophosphamide: LDSTDT
     not_enrolled_armnrs: tuple[str, ...] = ("SCREEN FAILURE", "NOT ASSIGNED")  # ENRLFL = "N"
     age_group_cuts: tuple[int, ...] = (65,)  # AGEGR1: "<65", ">=65"
@@ -72,6 +72,8 @@ class StudyParameters:
     sd_min_days: int = 42  # SD (and NON-CR/NON-PD) counts only this many days after TRTSDT
     reappearance_after_cr_is_pd: bool = True  # RECIST 1.1: PR/SD after a CR is progression (CBOR)
     # --- ADTTE -------------------------------------------------------------------------------
+    # CNSR 1 for every censoring (reason in EVNTDESC/CNSDTDSC), or one code per reason (2, 3, 4: ADaMIG allows it)
+    censor_codes_by_reason: bool = False
     missed_assessments: int = 2  # PD/death after this many missed assessments is censored
     early_assessment_interval_days: int = 42  # scheduled interval in the first period after TRTSDT
     early_period_days: int = 168  # 24 weeks

@@ -127,7 +127,7 @@ def make_sdtm(subjects: int, seed: int) -> dict[str, pd.DataFrame]:
                        "CMCAT": "SUBSEQUENT ANTI-CANCER THERAPY",
                        "CMSTDTC": iso(t_inf[nact] + rng.integers(60, 400, int(nact.sum())))})
     mh = pd.DataFrame({"STUDYID": STUDYID, "USUBJID": ids, "MHSEQ": 1, "MHCAT": "PRIMARY DIAGNOSIS",
-                       "MHDECOD": rng.choice(["MESOTHELIOMA", "OVARIAN CANCER", "PANCREATIC CANCER", "LUNG CANCER"],
+                       "MHSCAT": rng.choice(["MESOTHELIOMA", "OVARIAN CANCER", "PANCREATIC CANCER", "LUNG CANCER"],
                                              subjects)})
     lb = pd.DataFrame({"STUDYID": STUDYID, "USUBJID": np.repeat(ids, 50),
                        "LBDTC": iso(np.repeat(infusion, 50) + np.tile(np.arange(-10, 490, 10), subjects))})

@@ -144,6 +144,10 @@ def map_domain(dataset: str, ctx: DomainContext, steps: Mapping[str, Step],
         frame, used = _join(dataset, frame, row, ctx)
         joined.append(used)
     frame = _fill_formless(dataset, frame, [r for r in rows if not r.source_form and r.algorithm != "derive"], ctx)
+    for row in rows:  # a variable no record received a value for (or no records at all) still exists
+        target = f"__supp__{row.variable}" if row.algorithm == "supp" else row.variable
+        if row.algorithm not in ("derive", "select", "not_submitted") and target not in frame.columns:
+            frame[target] = pd.Series([None] * len(frame), index=frame.index, dtype="str")
     frame, duplicates = _drop_duplicates(dataset, frame)
     exclusions.append(duplicates)
     frame = run_derive_rows(dataset, frame, ctx, steps, lambda name: name not in defer)

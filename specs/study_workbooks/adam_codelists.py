@@ -47,7 +47,9 @@ CRS_TERMS = ("Cytokine release syndrome",)
 NEUROTOXICITY_TERMS = ("Immune effector cell-associated neurotoxicity syndrome", "Encephalopathy",
                        "Confusional state", "Aphasia", "Seizure", "Somnolence", "Tremor", "Cerebral oedema")
 
-_FROM_SDTM = ("AGEU", "SEX", "RACE", "ETHNIC", "NY", "NY_Y", "OUT", "AEREL", "ASTCTGR", "TUMTYPE", "UNIT")
+_FROM_SDTM = ("AGEU", "SEX", "RACE", "ETHNIC", "NY", "NY_Y", "OUT", "ACN", "AEREL", "ASTCTGR", "EPOCH", "STENRF",
+              "TUMTYPE", "UNIT", "ONCRSCAT")
+AGE_GROUPS = ("<65", ">=65")  # StudyParameters.age_group_cuts = (65,)
 
 
 def _parameter_codelists(dataset: str) -> list[Codelist]:
@@ -61,7 +63,7 @@ def _parameter_codelists(dataset: str) -> list[Codelist]:
 
 def adam_codelists(sdtm_ct: Terminology) -> list[Codelist]:
     sdtm = {cl.id: cl for cl in sdtm_codelists(sdtm_ct, [])}
-    shared = [Codelist(cl.id, cl.name, cl.cdisc, tuple(term(t.value, t.decode) for t in cl.terms), cl.data_type,
+    shared = [Codelist(cl.id, cl.name, cl.cdisc, tuple(term(t.value, t.decode, extension=t.extension) for t in cl.terms), cl.data_type,
                        standard=STD_CT_SDTM) for cl in (sdtm[i] for i in _FROM_SDTM)]
     ncomplt = sdtm["NCOMPLT"]
     return [
@@ -75,6 +77,9 @@ def adam_codelists(sdtm_ct: Terminology) -> list[Codelist]:
                  standard=STD_CT_ADAM),
         Codelist("SBJTSTAT", "Subject Trial Status", "SBJTSTAT", terms("COMPLETED", "DISCONTINUED", "ONGOING"),
                  package="adam", standard=STD_CT_ADAM),
+        Codelist("AGEGR1", "Pooled Age Group 1", None, terms(*AGE_GROUPS)),
+        Codelist("AGEGR1N", "Pooled Age Group 1 (N)", None, tuple(
+            term(str(n), g) for n, g in enumerate(AGE_GROUPS, start=1)), data_type="integer"),
         Codelist("TRT", "Treatment", None, terms(ARM)),
         Codelist("AREL", "Analysis Causality", None, terms("RELATED", "NOT RELATED")),
         Codelist("TOXGRN", "Toxicity Grade (N)", None, tuple(term(str(g), f"Grade {g}") for g in range(1, 6)),

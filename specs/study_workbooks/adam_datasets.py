@@ -38,6 +38,8 @@ SUBJID   | Subject Identifier for the Study        | text     | Req  |          
 SITEID   | Study Site Identifier                   | text     | Req  |          | Predecessor | DM.SITEID
 AGE      | Age                                     | integer  | Req  |          | Predecessor | DM.AGE
 AGEU     | Age Units                               | text     | Req  | AGEU     | Predecessor | DM.AGEU
+AGEGR1   | Pooled Age Group 1                      | text     | Perm | AGEGR1   | Derived     | MT.ADSL.AGEGR1
+AGEGR1N  | Pooled Age Group 1 (N)                  | integer  | Perm | AGEGR1N  | Derived     | MT.ADSL.AGEGR1
 SEX      | Sex                                     | text     | Req  | SEX      | Predecessor | DM.SEX
 RACE     | Race                                    | text     | Req  | RACE     | Predecessor | DM.RACE
 ETHNIC   | Ethnicity                               | text     | Perm | ETHNIC   | Predecessor | DM.ETHNIC
@@ -57,12 +59,15 @@ LDSTDT   | Date of First Lymphodepletion Dose      | date     |      |          
 TRTSDTM  | Datetime of First Exposure to Treatment | datetime | Cond |          | Derived     | MT.ADSL.TRTSDTM | COM.ADSL.TRTSDT
 TRTSTMF  | Time of First Exposure Imput. Flag      | text     | Cond | TIMEFL   | Derived     | MT.ADSL.TRTSDTM
 TRTSDT   | Date of First Exposure to Treatment     | date     | Cond |          | Derived     | MT.ADSL.TRTSDT | COM.ADSL.TRTSDT
-TRTEDT   | Date of Last Exposure to Treatment      | date     | Cond |          | Derived     | MT.ADSL.TRTSDT
+TRTEDTM  | Datetime of Last Exposure to Treatment  | datetime | Cond |          | Derived     | MT.ADSL.TRTEDTM
+TRTETMF  | Time of Last Exposure Imput. Flag       | text     | Cond | TIMEFL   | Derived     | MT.ADSL.TRTEDTM
+TRTEDT   | Date of Last Exposure to Treatment      | date     | Cond |          | Derived     | MT.ADSL.TRTEDTM
 TUMTYPE  | Primary Tumor Type                      | text     |      | TUMTYPE  | Derived     | MT.ADSL.TUMTYPE
 EOSSTT   | End of Study Status                     | text     | Perm | SBJTSTAT | Derived     | MT.ADSL.EOSSTT
 EOSDT    | End of Study Date                       | date     | Perm |          | Derived     | MT.ADSL.EOSDT
 DCSREAS  | Reason for Discontinuation from Study   | text     | Perm | NCOMPLT  | Derived     | MT.ADSL.DCSREAS
 NACTDT   | Date of First New Anti-Cancer Therapy   | date     |      |          | Derived     | MT.ADSL.NACTDT
+NACTDTF  | First New Therapy Date Imput. Flag      | text     |      | DATEFL   | Derived     | MT.ADSL.NACTDT
 DTHFL    | Subject Death Flag                      | text     |      | NY_Y     | Predecessor | DM.DTHFL
 DTHDT    | Date of Death                           | date     | Perm |          | Derived     | MT.ADSL.DTHDT
 DTHDTF   | Date of Death Imputation Flag           | text     | Cond | DATEFL   | Derived     | MT.ADSL.DTHDT
@@ -79,20 +84,35 @@ LDSTDT   | Date of First Lymphodepletion Dose      | date     |      |          
 AESEQ    | Sequence Number                         | integer  | Req  |          | Predecessor | AE.AESEQ
 AETERM   | Reported Term for the Adverse Event     | text     | Req  |          | Predecessor | AE.AETERM
 AELLT    | Lowest Level Term                       | text     | Perm | MEDDRA   | Predecessor | AE.AELLT
+AELLTCD  | Lowest Level Term Code                  | integer  | Perm |          | Predecessor | AE.AELLTCD
 AEDECOD  | Dictionary-Derived Term                 | text     | Req  | MEDDRA   | Predecessor | AE.AEDECOD
+AEPTCD   | Preferred Term Code                     | integer  | Perm |          | Predecessor | AE.AEPTCD
 AEHLT    | High Level Term                         | text     | Perm | MEDDRA   | Predecessor | AE.AEHLT
+AEHLTCD  | High Level Term Code                    | integer  | Perm |          | Predecessor | AE.AEHLTCD
 AEHLGT   | High Level Group Term                   | text     | Perm | MEDDRA   | Predecessor | AE.AEHLGT
+AEHLGTCD | High Level Group Term Code              | integer  | Perm |          | Predecessor | AE.AEHLGTCD
 AEBODSYS | Body System or Organ Class              | text     | Req  | MEDDRA   | Predecessor | AE.AEBODSYS
+AEBDSYCD | Body System or Organ Class Code         | integer  | Perm |          | Predecessor | AE.AEBDSYCD
 AESOC    | Primary System Organ Class              | text     | Perm | MEDDRA   | Predecessor | AE.AESOC
+AESOCCD  | Primary System Organ Class Code         | integer  | Perm |          | Predecessor | AE.AESOCCD
 AESER    | Serious Event                           | text     | Perm | NY       | Predecessor | AE.AESER
-AESDTH   | Results in Death                        | text     | Perm | NY       | Predecessor | AE.AESDTH
+AEACN    | Action Taken with Study Treatment       | text     | Perm | ACN      | Predecessor | AE.AEACN
 AEREL    | Causality                               | text     | Perm | AEREL    | Predecessor | AE.AEREL
 AEOUT    | Outcome of Adverse Event                | text     | Perm | OUT      | Predecessor | AE.AEOUT
+AESCONG  | Congenital Anomaly or Birth Defect      | text     | Perm | NY       | Predecessor | AE.AESCONG
+AESDISAB | Persist or Signif Disability/Incapacity | text     | Perm | NY       | Predecessor | AE.AESDISAB
+AESDTH   | Results in Death                        | text     | Perm | NY       | Predecessor | AE.AESDTH
+AESHOSP  | Requires or Prolongs Hospitalization    | text     | Perm | NY       | Predecessor | AE.AESHOSP
+AESLIFE  | Is Life Threatening                     | text     | Perm | NY       | Predecessor | AE.AESLIFE
+AESMIE   | Other Medically Important Serious Event | text     | Perm | NY       | Predecessor | AE.AESMIE
 AETOXGR  | Standard Toxicity Grade                 | text     | Perm | CTCAE    | Predecessor | AE.AETOXGR
 AEASTCGR | ASTCT Consensus Grade                   | text     |      | ASTCTGR  | Predecessor | SUPPAE.QVAL
 AERELLD  | Relationship to Lymphodepletion         | text     |      | AEREL    | Predecessor | SUPPAE.QVAL
+EPOCH    | Epoch                                   | text     | Perm | EPOCH    | Predecessor | AE.EPOCH
 AESTDTC  | Start Date/Time of Adverse Event        | text     | Perm |          | Predecessor | AE.AESTDTC
 AEENDTC  | End Date/Time of Adverse Event          | text     | Perm |          | Predecessor | AE.AEENDTC
+AEENRTPT | End Relative to Reference Time Point    | text     | Perm | STENRF   | Predecessor | AE.AEENRTPT
+AEENTPT  | End Reference Time Point                | text     | Perm |          | Predecessor | AE.AEENTPT
 ASTDT    | Analysis Start Date                     | date     | Cond |          | Derived     | MT.ADAE.ASTDT
 ASTDTF   | Analysis Start Date Imputation Flag     | text     | Cond | DATEFL   | Derived     | MT.ADAE.ASTDT
 ASTDY    | Analysis Start Relative Day             | integer  | Cond |          | Derived     | MT.ADY
@@ -103,6 +123,7 @@ TRTEMFL  | Treatment Emergent Analysis Flag        | text     | Cond | NY_Y     
 AREL     | Analysis Causality                      | text     | Cond | AREL     | Derived     | MT.ADAE.AREL
 ATOXGR   | Analysis Toxicity Grade                 | text     | Cond | CTCAE    | Predecessor | AE.AETOXGR
 ATOXGRN  | Analysis Toxicity Grade (N)             | integer  | Perm | TOXGRN   | Derived     | MT.ADAE.ATOXGRN
+ASTCTGR  | Analysis ASTCT Consensus Grade          | text     |      | ASTCTGR  | Derived     | MT.ADAE.ASTCTGR
 AOCCFL   | 1st Occurrence within Subject Flag      | text     | Perm | NY_Y     | Derived     | MT.ADAE.AOCCFL
 AOCCSFL  | 1st Occurrence of SOC Flag              | text     | Perm | NY_Y     | Derived     | MT.ADAE.AOCCSFL
 AOCCPFL  | 1st Occurrence of Preferred Term Flag   | text     | Perm | NY_Y     | Derived     | MT.ADAE.AOCCPFL
@@ -121,9 +142,11 @@ ASEQ     | Analysis Sequence Number                | integer  | Perm |          
 PARAMCD  | Parameter Code                          | text     | Req  | PARAMCD_ADRS | Derived | MT.ADRS.PARAMCD
 PARAM    | Parameter                               | text     | Req  | PARAM_ADRS | Derived   | MT.PARAM
 PARAMN   | Parameter (N)                           | integer  | Perm |          | Derived     | MT.PARAM
+PARCAT1  | Parameter Category 1                    | text     | Perm | ONCRSCAT | Derived     | MT.ADRS.PARCAT1
 AVALC    | Analysis Value (C)                      | text     | Cond |          | Derived     | MT.ADRS.AVALC
 AVAL     | Analysis Value                          | integer  | Cond |          | Derived     | MT.ADRS.AVAL
 ADT      | Analysis Date                           | date     | Cond |          | Derived     | MT.ADRS.ADT
+ADTF     | Analysis Date Imputation Flag           | text     | Cond | DATEFL   | Derived     | MT.ADRS.ADT
 ADY      | Analysis Relative Day                   | integer  | Cond |          | Derived     | MT.ADY
 AVISIT   | Analysis Visit                          | text     | Cond |          | Predecessor | RS.VISIT
 AVISITN  | Analysis Visit (N)                      | float    | Perm |          | Predecessor | RS.VISITNUM
@@ -136,6 +159,7 @@ SRCSEQ   | Source Sequence Number                  | integer  | Perm |          
 SAFFL    | Safety Population Flag                  | text     | Perm | NY       | Predecessor | ADSL.SAFFL
 EFFFL    | Efficacy Evaluable Population Flag      | text     |      | NY       | Predecessor | ADSL.EFFFL
 """ + _TREATMENT + """
+ASEQ     | Analysis Sequence Number                | integer  | Perm |          | Derived     | MT.ASEQ
 PARAMCD  | Parameter Code                          | text     | Req  | PARAMCD_ADTTE | Derived | MT.ADTTE.PARAMCD
 PARAM    | Parameter                               | text     | Req  | PARAM_ADTTE | Derived  | MT.PARAM
 PARAMN   | Parameter (N)                           | integer  | Perm |          | Derived     | MT.PARAM
@@ -153,6 +177,7 @@ SRCSEQ   | Source Sequence Number                  | integer  | Perm |          
 SAFFL    | Safety Population Flag                  | text     | Perm | NY       | Predecessor | ADSL.SAFFL
 EFFFL    | Efficacy Evaluable Population Flag      | text     |      | NY       | Predecessor | ADSL.EFFFL
 """ + _TREATMENT + """
+ASEQ     | Analysis Sequence Number                | integer  | Perm |          | Derived     | MT.ASEQ
 PARAMCD  | Parameter Code                          | text     | Req  | PARAMCD_ADTR | Derived  | MT.ADTR.AVAL
 PARAM    | Parameter                               | text     | Req  | PARAM_ADTR | Derived    | MT.PARAM
 PARAMN   | Parameter (N)                           | integer  | Perm |          | Derived     | MT.PARAM
@@ -167,6 +192,10 @@ CHG      | Change from Baseline                    | float    | Perm |          
 PCHG     | Percent Change from Baseline            | float    | Perm |          | Derived     | MT.PCHG
 NADIR    | Nadir Analysis Value                    | float    |      |          | Derived     | MT.ADTR.NADIR
 ANL01FL  | Analysis Flag 01                        | text     | Cond | NY_Y     | Derived     | MT.ADTR.ANL01FL
+SRCDOM   | Source Data                             | text     | Perm |          | Derived     | MT.ADTR.SRC
+SRCVAR   | Source Variable                         | text     | Perm |          | Derived     | MT.ADTR.SRC
+SRCSEQ   | Source Sequence Number                  | integer  | Perm |          | Derived     | MT.ADTR.SRC
+TRLNKGRP | Link Group                              | text     | Perm |          | Predecessor | TR.TRLNKGRP
 """,
 }
 

@@ -29,6 +29,10 @@ ADAM_FUNCTIONS: dict[str, str] = {
     "derive_var_lstalvdt": "latest complete date among `sources` (DATASET.VARIABLE list)",
     "derive_var_recode": "value of Source Field through `map` (from:to pairs)",
     "derive_var_numeric": "numeric value of Source Field",
+    "derive_var_group": "the group of Source Field among the intervals split at `cuts` (a value equal to a "
+                        "cut falls in the upper interval): `labels` for the text, 1..n for the numeric variable",
+    "derive_var_summary": "`fun` (sum, min or max) of Source Field over the subject's source records passing "
+                          "Condition",
     "derive_var_trtemfl": "Y when `start` is on or after `trt_start` (and not after `trt_end` + `window` "
                           "days when given)",
     "derive_var_extreme_flag": "Y on the first record per `by` after sorting by `order` (a leading - sorts "
@@ -79,6 +83,8 @@ ADSL | SUBJID   | DM    | SUBJID   | create_from_source
 ADSL | SITEID   | DM    | SITEID   | create_from_source
 ADSL | AGE      | DM    | AGE      | create_from_source
 ADSL | AGEU     | DM    | AGEU     | create_from_source
+ADSL | AGEGR1   | DM    | AGE      | derive_var_group   | cuts=65; labels=<65, >=65
+ADSL | AGEGR1N  | DM    | AGE      | derive_var_group   | cuts=65
 ADSL | SEX      | DM    | SEX      | create_from_source
 ADSL | RACE     | DM    | RACE     | create_from_source
 ADSL | ETHNIC   | DM    | ETHNIC   | create_from_source
@@ -92,19 +98,22 @@ ADSL | MDISFL   | TU    | TUSTRESC | derive_var_merged_exist_flag |  |  | TUSTRE
 ADSL | EFFFL    | ADSL  |          | derive_var_condition_flag    | condition=SAFFL EQ Y and MDISFL EQ Y
 ADSL | TRT01P   | DM    | ARM      | create_from_source
 ADSL | TRT01A   | DM    | ACTARM   | create_from_source
-ADSL | DOSE01A  | EX    | EXDOSE   | derive_vars_merged | mode=first; order=EXSTDTC | | EXCAT EQ CAR-T
-ADSL | DOSE01U  | EX    | EXDOSU   | derive_vars_merged | mode=first; order=EXSTDTC | | EXCAT EQ CAR-T
+ADSL | DOSE01A  | EX    | EXDOSE   | derive_var_summary | fun=sum | | EXCAT EQ CAR-T and EXOCCUR NE N and EXDOSE NE 0
+ADSL | DOSE01U  | EX    | EXDOSU   | derive_vars_merged | mode=first; order=EXSTDTC | | EXCAT EQ CAR-T and EXOCCUR NE N and EXDOSE NE 0
 ADSL | APHDT    | PR    | PRSTDTC  | derive_vars_dt     | mode=first; order=PRSTDTC; imputation=none | | PRTRT EQ LEUKAPHERESIS
 ADSL | LDSTDT   | EX    | EXSTDTC  | derive_vars_dt     | mode=first; order=EXSTDTC; imputation=none | | EXCAT EQ LYMPHODEPLETION
 ADSL | TRTSDTM  | EX    | EXSTDTC  | derive_vars_dtm    | mode=first; order=EXSTDTC; time=00:00:00; flag=TRTSTMF | | EXCAT EQ CAR-T
 ADSL | TRTSTMF  | EX    | EXSTDTC  | derive_vars_dtm    | mode=first; order=EXSTDTC; time=00:00:00; flag=TRTSTMF | | EXCAT EQ CAR-T
 ADSL | TRTSDT   | EX    | EXSTDTC  | derive_vars_dt     | mode=first; order=EXSTDTC; imputation=none | | EXCAT EQ CAR-T
-ADSL | TRTEDT   | EX    | EXSTDTC  | derive_vars_dt     | mode=last; order=EXSTDTC; imputation=none | | EXCAT EQ CAR-T
+ADSL | TRTEDTM  | EX    | EXENDTC  | derive_vars_dtm    | mode=last; order=EXENDTC; time=23:59:59; flag=TRTETMF | | EXCAT EQ CAR-T | EXSTDTC when EXENDTC is null
+ADSL | TRTETMF  | EX    | EXENDTC  | derive_vars_dtm    | mode=last; order=EXENDTC; time=23:59:59; flag=TRTETMF | | EXCAT EQ CAR-T | EXSTDTC when EXENDTC is null
+ADSL | TRTEDT   | EX    | EXENDTC  | derive_vars_dt     | mode=last; order=EXENDTC; imputation=none | | EXCAT EQ CAR-T | EXSTDTC when EXENDTC is null
 ADSL | TUMTYPE  | MH    | MHSCAT   | derive_vars_merged | | | MHCAT EQ "PRIMARY DIAGNOSIS"
 ADSL | EOSSTT   | DS    | DSDECOD  | derive_var_eosstt  | | | DSSCAT EQ "STUDY PARTICIPATION"
 ADSL | EOSDT    | DS    | DSSTDTC  | derive_vars_dt     | imputation=none | | DSSCAT EQ "STUDY PARTICIPATION"
 ADSL | DCSREAS  | DS    | DSDECOD  | derive_vars_merged | | | DSSCAT EQ "STUDY PARTICIPATION" and DSDECOD NE COMPLETED
-ADSL | NACTDT   | CM    | CMSTDTC  | derive_vars_dt     | mode=first; order=CMSTDTC; imputation=first; highest=M | | CMCAT EQ "SUBSEQUENT ANTI-CANCER THERAPY"
+ADSL | NACTDT   | CM    | CMSTDTC  | derive_vars_dt     | mode=first; order=CMSTDTC; imputation=first; highest=M; flag=NACTDTF; min_dates=TRTSDT | | CMCAT EQ "SUBSEQUENT ANTI-CANCER THERAPY"
+ADSL | NACTDTF  | CM    | CMSTDTC  | derive_vars_dt     | mode=first; order=CMSTDTC; imputation=first; highest=M; flag=NACTDTF; min_dates=TRTSDT | | CMCAT EQ "SUBSEQUENT ANTI-CANCER THERAPY"
 ADSL | DTHDT    | DM    | DTHDTC   | derive_vars_dt     | imputation=first; highest=M; flag=DTHDTF
 ADSL | DTHDTF   | DM    | DTHDTC   | derive_vars_dt     | imputation=first; highest=M; flag=DTHDTF
 ADSL | DTHCAUS  | SUPPDM | QVAL    | derive_vars_merged | | | QNAM EQ DTHCAUS
@@ -115,21 +124,37 @@ ADAE | USUBJID  | AE    | USUBJID  | create_from_source
 ADAE | AESEQ    | AE    | AESEQ    | create_from_source
 ADAE | AETERM   | AE    | AETERM   | create_from_source
 ADAE | AELLT    | AE    | AELLT    | create_from_source
+ADAE | AELLTCD  | AE    | AELLTCD  | create_from_source
 ADAE | AEDECOD  | AE    | AEDECOD  | create_from_source
+ADAE | AEPTCD   | AE    | AEPTCD   | create_from_source
 ADAE | AEHLT    | AE    | AEHLT    | create_from_source
+ADAE | AEHLTCD  | AE    | AEHLTCD  | create_from_source
 ADAE | AEHLGT   | AE    | AEHLGT   | create_from_source
+ADAE | AEHLGTCD | AE    | AEHLGTCD | create_from_source
 ADAE | AEBODSYS | AE    | AEBODSYS | create_from_source
+ADAE | AEBDSYCD | AE    | AEBDSYCD | create_from_source
 ADAE | AESOC    | AE    | AESOC    | create_from_source
+ADAE | AESOCCD  | AE    | AESOCCD  | create_from_source
 ADAE | AESER    | AE    | AESER    | create_from_source
-ADAE | AESDTH   | AE    | AESDTH   | create_from_source
+ADAE | AEACN    | AE    | AEACN    | create_from_source
 ADAE | AEREL    | AE    | AEREL    | create_from_source
 ADAE | AEOUT    | AE    | AEOUT    | create_from_source
+ADAE | AESCONG  | AE    | AESCONG  | create_from_source
+ADAE | AESDISAB | AE    | AESDISAB | create_from_source
+ADAE | AESDTH   | AE    | AESDTH   | create_from_source
+ADAE | AESHOSP  | AE    | AESHOSP  | create_from_source
+ADAE | AESLIFE  | AE    | AESLIFE  | create_from_source
+ADAE | AESMIE   | AE    | AESMIE   | create_from_source
 ADAE | AETOXGR  | AE    | AETOXGR  | create_from_source
 ADAE | ATOXGR   | AE    | AETOXGR  | create_from_source
+ADAE | EPOCH    | AE    | EPOCH    | create_from_source
 ADAE | AESTDTC  | AE    | AESTDTC  | create_from_source
 ADAE | AEENDTC  | AE    | AEENDTC  | create_from_source
+ADAE | AEENRTPT | AE    | AEENRTPT | create_from_source
+ADAE | AEENTPT  | AE    | AEENTPT  | create_from_source
 ADAE | AEASTCGR | SUPPAE | QVAL    | derive_vars_supp   | qnam=AEASTCGR
 ADAE | AERELLD  | SUPPAE | QVAL    | derive_vars_supp   | qnam=AERELLD
+ADAE | ASTCTGR  | SUPPAE | QVAL    | derive_vars_supp   | qnam=AEASTCGR
 @ADSL ADAE SUBJID SITEID AGE SEX SAFFL TRTSDT LDSTDT
 ADAE | TRTA     | ADSL  | TRT01A   | derive_vars_merged
 ADAE | ASTDT    | AE    | AESTDTC  | derive_vars_dt     | imputation=first; highest=M; flag=ASTDTF; min_dates=LDSTDT
@@ -153,7 +178,8 @@ ADAE | CQ02NAM  | ADAE  | AEDECOD  | derive_var_cq      | name=NEUROTOXICITY; co
 ADRS | TRTA     | ADSL  | TRT01A   | derive_vars_merged
 ADRS | PARAMCD  | RS    | RSTESTCD | derive_var_constant | value=OVR          | PARAMCD EQ OVR | RSTESTCD EQ OVRLRESP and RSEVAL EQ INVESTIGATOR and RSSTAT NE "NOT DONE"
 ADRS | AVALC    | RS    | RSSTRESC | create_from_source  |                    | PARAMCD EQ OVR
-ADRS | ADT      | RS    | RSDTC    | derive_vars_dt      | imputation=none    | PARAMCD EQ OVR
+ADRS | ADT      | RS    | RSDTC    | derive_vars_dt      | imputation=last; highest=D; flag=ADTF | PARAMCD EQ OVR
+ADRS | ADTF     | RS    | RSDTC    | derive_vars_dt      | imputation=last; highest=D; flag=ADTF | PARAMCD EQ OVR
 ADRS | AVISIT   | RS    | VISIT    | create_from_source  |                    | PARAMCD EQ OVR
 ADRS | AVISITN  | RS    | VISITNUM | create_from_source  |                    | PARAMCD EQ OVR
 ADRS | SRCDOM   | RS    |          | derive_var_constant | value=RS           | PARAMCD EQ OVR
@@ -172,9 +198,10 @@ ADRS | PARAMCD  | ADRS  |          | derive_param_event  | value=ORR; population
 ADRS | AVAL     | ADRS  | AVALC    | derive_var_recode   | map={_RESPONSE_MAP} | PARAMCD IN ({_RESP})
 ADRS | AVAL     | ADRS  | AVALC    | derive_var_recode   | map=Y:1, N:0       | PARAMCD IN ({_NY})
 ADRS | PARAM    | ADRS  | PARAMCD  | derive_vars_param   | codelist=PARAMCD_ADRS
+ADRS | PARCAT1  | ADRS  |          | derive_var_constant | value=RECIST 1.1   | PARAMCD NOTIN (DEATH, MDIS)
 ADRS | PARAMN   | ADRS  | PARAMCD  | derive_vars_param   | codelist=PARAMCD_ADRS
 ADRS | ADY      | ADRS  | ADT      | derive_var_dy       | reference=TRTSDT; date=ADT
-ADRS | ASEQ     | ADRS  |          | derive_var_obs_number | order=PARAMN, ADT, AVISITN
+ADRS | ASEQ     | ADRS  |          | derive_var_obs_number | order=PARAMN, ADT, SRCSEQ
 @ADSL ADTTE SUBJID SITEID SAFFL EFFFL TRTSDT
 ADTTE | TRTA    | ADSL  | TRT01A   | derive_vars_merged
 ADTTE | PARAMCD | ADSL  |          | derive_param_tte    | value=OS; start=TRTSDT; population=SAFFL EQ Y | PARAMCD EQ OS
@@ -200,6 +227,7 @@ ADTTE | SRCSEQ  | ADTTE |          | derive_param_tte    |                    |
 ADTTE | AVAL    | ADTTE |          | derive_var_duration | start=STARTDT; end=ADT
 ADTTE | PARAM   | ADTTE | PARAMCD  | derive_vars_param   | codelist=PARAMCD_ADTTE
 ADTTE | PARAMN  | ADTTE | PARAMCD  | derive_vars_param   | codelist=PARAMCD_ADTTE
+ADTTE | ASEQ    | ADTTE |          | derive_var_obs_number | order=PARAMN
 @ADSL ADTR SUBJID SITEID SAFFL EFFFL TRTSDT
 ADTR | TRTA     | ADSL  | TRT01A   | derive_vars_merged
 ADTR | PARAMCD  | TR    | TRSTRESN | derive_param_sum    | value=SUMDIAM; by=USUBJID, VISITNUM; sum=TRSTRESN; date=earliest TRDTC | PARAMCD EQ SUMDIAM | TRTESTCD IN (LDIAM, LPERP) and TREVAL EQ INVESTIGATOR
@@ -216,6 +244,11 @@ ADTR | CHG      | ADTR  | AVAL     | derive_var_chg
 ADTR | PCHG     | ADTR  | AVAL     | derive_var_pchg
 ADTR | NADIR    | ADTR  | AVAL     | derive_var_nadir
 ADTR | ANL01FL  | ADTR  |          | derive_var_anl01fl  | from=TRTSDT; before=NACTDT
+ADTR | SRCDOM   | TR    |          | derive_var_constant | value=TR           | PARAMCD EQ SUMDIAM
+ADTR | SRCVAR   | TR    |          | derive_var_constant | value=TRSTRESN     | PARAMCD EQ SUMDIAM
+ADTR | SRCSEQ   | TR    | TRSEQ    | derive_param_sum    |                    | PARAMCD EQ SUMDIAM | | null unless one TR record is summed
+ADTR | TRLNKGRP | TR    | TRLNKGRP | derive_param_sum    |                    | PARAMCD EQ SUMDIAM | | null unless the summed TR records share one link group
+ADTR | ASEQ     | ADTR  |          | derive_var_obs_number | order=ADT, AVISITN
 """
 
 

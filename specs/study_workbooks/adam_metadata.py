@@ -41,21 +41,23 @@ MT.ADSL.ENRLFL   | ENRLFL | Y if the subject underwent leukapheresis (PR.PRTRT =
 MT.ADSL.SAFFL    | SAFFL  | Y if the subject received the CAR-T infusion (EX.EXCAT = CAR-T), else N.
 MT.ADSL.MDISFL   | MDISFL | Y if the subject had at least one target lesion at baseline (TU.TUSTRESC = TARGET and TU.TULOBXFL = Y), else N.
 MT.ADSL.EFFFL    | EFFFL  | Y if SAFFL = Y and MDISFL = Y, else N.
-MT.ADSL.DOSE01A  | DOSE01A and DOSE01U | EX.EXDOSE and EX.EXDOSU of the CAR-T infusion (EX.EXCAT = CAR-T).
+MT.ADSL.AGEGR1   | AGEGR1 and AGEGR1N | <65 (AGEGR1N = 1) when AGE is below 65, >=65 (AGEGR1N = 2) otherwise; null when AGE is missing.
+MT.ADSL.DOSE01A  | DOSE01A and DOSE01U | Sum of EX.EXDOSE over the CAR-T infusion records (EX.EXCAT = CAR-T) that were given (EXOCCUR not N, dose not 0), in EX.EXDOSU of the first infusion.
 MT.ADSL.APHDT    | APHDT  | Date part of PR.PRSTDTC of the leukapheresis.
 MT.ADSL.LDSTDT   | LDSTDT | Date part of the earliest EX.EXSTDTC with EXCAT = LYMPHODEPLETION (equals DM.RFXSTDTC).
 MT.ADSL.TRTSDTM  | TRTSDTM and TRTSTMF | EX.EXSTDTC of the CAR-T infusion as a numeric datetime; a missing time is imputed as 00:00:00 with TRTSTMF = H.
-MT.ADSL.TRTSDT   | TRTSDT and TRTEDT | Date part of EX.EXSTDTC of the CAR-T infusion (a single administration, so TRTEDT = TRTSDT). Null for subjects never infused.
+MT.ADSL.TRTSDT   | TRTSDT | Date part of TRTSDTM (start of the first CAR-T infusion). Null for subjects never infused.
+MT.ADSL.TRTEDTM  | TRTEDTM, TRTETMF and TRTEDT | End of the last CAR-T infusion: EX.EXENDTC (EX.EXSTDTC when no end was recorded) as a numeric datetime; missing hours, minutes or seconds are imputed to their last value (23, 59, 59) with TRTETMF = H, M or S. TRTEDT is its date part. Null for subjects never infused.
 MT.ADSL.TUMTYPE  | TUMTYPE | MH.MHSCAT of the primary diagnosis (MHCAT = PRIMARY DIAGNOSIS).
 MT.ADSL.EOSSTT   | EOSSTT | COMPLETED when the end-of-study disposition (DS, DSSCAT = STUDY PARTICIPATION) is COMPLETED, DISCONTINUED for any other DSDECOD, ONGOING when there is no such record.
 MT.ADSL.EOSDT    | EOSDT  | Date of the end-of-study disposition (DS.DSSTDTC, DSSCAT = STUDY PARTICIPATION).
 MT.ADSL.DCSREAS  | DCSREAS | DS.DSDECOD of the end-of-study disposition when not COMPLETED.
-MT.ADSL.NACTDT   | NACTDT | Earliest start of a subsequent anti-cancer therapy (CM.CMSTDTC, CMCAT = SUBSEQUENT ANTI-CANCER THERAPY); a missing day is imputed as the first of the month.
+MT.ADSL.NACTDT   | NACTDT and NACTDTF | Earliest start of a subsequent anti-cancer therapy (CM.CMSTDTC, CMCAT = SUBSEQUENT ANTI-CANCER THERAPY); a missing day is imputed as the first of the month (NACTDTF = D), a missing month as January (NACTDTF = M), but never before TRTSDT.
 MT.ADSL.DTHDT    | DTHDT and DTHDTF | DM.DTHDTC as a numeric date; a missing day is imputed as the first of the month (DTHDTF = D), a missing month as January (DTHDTF = M).
 MT.ADSL.DTHADY   | DTHADY | DTHDT - TRTSDT + 1 when DTHDT >= TRTSDT, DTHDT - TRTSDT otherwise.
 MT.ADSL.LSTALVDT | LSTALVDT | Latest complete date among informed consent, exposure, adverse event start and end, laboratory, cell phenotyping and PK samples, tumor assessments, visits, disposition and death.
 MT.ADY           | Relative day | Relative day to TRTSDT (CAR-T infusion): date - TRTSDT + 1 on or after TRTSDT, date - TRTSDT before; there is no day 0.
-MT.ASEQ          | ASEQ   | 1..n per subject after sorting by PARAMN, ADT and AVISITN.
+MT.ASEQ          | ASEQ   | 1..n per subject after sorting by PARAMN and ADT, then by SRCSEQ (ADRS) or AVISITN (ADTR); ADTTE has one record per subject and parameter.
 MT.PARAM         | PARAM and PARAMN | Decode and order of PARAMCD in the parameter codelist of the dataset.
 MT.SRC           | SRCDOM, SRCVAR, SRCSEQ | The dataset, variable and sequence number of the record that gave the analysis value or date.
 MT.ADAE.ASTDT    | ASTDT and ASTDTF | AE.AESTDTC as a numeric date; a missing day or month is imputed to the first, but not before the first lymphodepletion dose when the event could have started that month (ASTDTF = D or M).
@@ -69,12 +71,14 @@ MT.ADAE.AOCCPFL  | AOCCPFL | Y on the first treatment-emergent event of each pre
 MT.ADAE.AOCCIFL  | AOCCIFL | Y on the first treatment-emergent event of the subject with its highest toxicity grade (sorted by descending ATOXGRN, ASTDT, AESEQ).
 MT.ADAE.AOCCSIFL | AOCCSIFL | As AOCCIFL, within each system organ class.
 MT.ADAE.AOCCPIFL | AOCCPIFL | As AOCCIFL, within each preferred term.
+MT.ADAE.ASTCTGR  | ASTCTGR | ASTCT consensus grade of the event (cytokine release syndrome, ICANS): SUPPAE.QVAL where QNAM = AEASTCGR, as in AEASTCGR.
 MT.ADAE.CQ01NAM  | CQ01NAM | CYTOKINE RELEASE SYNDROME when AEDECOD is Cytokine release syndrome.
 MT.ADAE.CQ02NAM  | CQ02NAM | NEUROTOXICITY when AEDECOD is one of the immune effector cell-associated neurotoxicity terms (ICANS, encephalopathy, confusional state, aphasia, seizure, somnolence, tremor, cerebral oedema).
 MT.ADRS.PARAMCD  | ADRS parameters | OVR: one record per investigator overall response in RS (RSTESTCD = OVRLRESP). PD: first OVR = PD. RSP / CRSP: any / confirmed CR or PR. BOR / CBOR: best / best confirmed overall response. DEATH: death. LSTA: last OVR assessment. MDIS: measurable disease at baseline. ORR: CBOR is CR or PR, efficacy evaluable subjects. Only OVR records with ANL01FL = Y are used for the derived parameters.
 MT.ADRS.AVALC    | AVALC  | OVR: RS.RSSTRESC. BOR and CBOR per RECIST 1.1 with the reference date TRTSDT: CR and PR need confirmation by an assessment at least 28 days later with at most one NE between (CBOR); SD needs an assessment at least 42 days after TRTSDT, else NE; no assessment gives MISSING. Y/N parameters: Y when the condition holds.
 MT.ADRS.AVAL     | AVAL   | Response categories: CR = 1, PR = 2, SD = 3, NON-CR/NON-PD = 4, PD = 5, NE = 6, MISSING = 7. Y/N parameters: Y = 1, N = 0.
-MT.ADRS.ADT      | ADT    | OVR: date of RS.RSDTC. Derived parameters: date of the assessment that determined the value (for CBOR the first assessment of the best confirmed response); DEATH: DTHDT.
+MT.ADRS.PARCAT1  | PARCAT1 | RECIST 1.1 on the parameters assessed by RECIST (OVR, BOR, CBOR, RSP, CRSP, PD, LSTA, ORR); null on DEATH and MDIS.
+MT.ADRS.ADT      | ADT and ADTF | OVR: RS.RSDTC as a numeric date; a missing day is imputed to the last of the month (ADTF = D), a missing month leaves ADT null. Derived parameters: date of the assessment that determined the value (for CBOR the first assessment of the best confirmed response); DEATH: DTHDT.
 MT.ADRS.ANL01FL  | ANL01FL | Y on OVR records dated on or after TRTSDT, up to and including the first PD, and before NACTDT (first new anti-cancer therapy).
 MT.ADTTE.PARAMCD | ADTTE parameters | OS and PFS from the CAR-T infusion (safety population); DOR from the first confirmed response (subjects with CRSP = Y); TTR from the infusion to the first confirmed response (efficacy evaluable subjects).
 MT.ADTTE.STARTDT | STARTDT | TRTSDT for OS, PFS and TTR; ADT of the first confirmed response for DOR.
@@ -86,6 +90,7 @@ MT.BASE          | BASE   | AVAL of the ABLFL = Y record of the subject and para
 MT.CHG           | CHG    | AVAL - BASE on post-baseline records.
 MT.PCHG          | PCHG   | 100 * (AVAL - BASE) / BASE on post-baseline records; null when BASE is 0.
 MT.ADTR.NADIR    | NADIR  | Smallest AVAL among the baseline and the earlier post-baseline records of the subject (the RECIST 1.1 reference for progression).
+MT.ADTR.SRC      | SRCDOM, SRCVAR, SRCSEQ | SRCDOM = TR and SRCVAR = TRSTRESN; SRCSEQ = TR.TRSEQ when the sum comes from a single TR record, null otherwise (TRLNKGRP then names the TR link group of the summed records).
 MT.ADTR.ANL01FL  | ANL01FL | Y on records dated on or after baseline and before NACTDT (first new anti-cancer therapy).
 """, ("ID", "Name", "Description"))
 

@@ -85,3 +85,20 @@ def test_parameters_and_required_inputs(adam, sdtm):
         create_adae(adam["ADSL"], sdtm["AE"].drop(columns="AESTDTC"))
     with pytest.raises(DerivationError, match="LDSTDT"):
         create_adae(adam["ADSL"].drop(columns="LDSTDT"), sdtm["AE"])
+
+
+def test_subject_variables_come_from_adsl_and_trta_is_the_actual_treatment(adae, adam):
+    adsl = adam["ADSL"].set_index("USUBJID")
+    for name in ("SUBJID", "SITEID", "AGE", "SEX", "SAFFL", "TRTSDT", "LDSTDT"):
+        pd.testing.assert_series_equal(adae[name], adae["USUBJID"].map(adsl[name]), check_names=False)
+    pd.testing.assert_series_equal(adae["TRTA"], adae["USUBJID"].map(adsl["TRT01A"]), check_names=False)
+    assert adae["TRTA"].isna().any() and adae["TRTA"].notna().any()  # 012 has AEs but was never infused
+    assert list(adae.columns[:4]) == ["STUDYID", "USUBJID", "SUBJID", "SITEID"]
+    assert {"TRT01P", "TRT01A", "TRTEDT", "DTHDT", "EFFFL", "ENRLFL"}.isdisjoint(adae.columns)
+
+
+def test_sdtm_domain_and_study_days_are_not_carried(adam, sdtm):
+    ae = sdtm["AE"].assign(DOMAIN="AE", AESTDY=1, AEENDY=2)
+    adae = create_adae(adam["ADSL"], ae)
+    assert {"DOMAIN", "AESTDY", "AEENDY"}.isdisjoint(adae.columns)
+    assert {"ASTDY", "AENDY"} <= set(adae.columns)

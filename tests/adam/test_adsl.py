@@ -26,7 +26,7 @@ def test_treatment_dates_come_from_the_car_t_infusion(adsl):
     assert row["TRTSTMF"] == "S"  # seconds not collected
     assert row["TRTEDTM"] == pd.Timestamp("2024-01-10 11:00:59")
     assert row["LDSTDT"] == pd.Timestamp("2024-01-05")  # first fludarabine dose, 5 days before
-    assert (row["CARTDOSE"], row["CARTDOSU"]) == (100.0, "10^6 Therapeutic Cells")
+    assert (row["DOSE01A"], row["DOSE01U"]) == (100.0, "10^6 Therapeutic Cells")
 
 
 def test_population_flags_are_never_null(adsl):
@@ -144,3 +144,25 @@ def test_leukapheresis_date_from_pr_when_given(sdtm):
     assert one(adsl, "001")["APHDT"] == pd.Timestamp("2023-11-02")
     assert pd.isna(one(adsl, "002")["APHDT"])
     assert "APHDT" not in create_adsl(sdtm["DM"], sdtm["EX"]).columns
+
+
+def test_age_groups_split_at_65_with_the_cut_in_the_upper_group(adsl):
+    # 010 is 63, 011 exactly 65
+    assert one(adsl, "010")[["AGE", "AGEGR1", "AGEGR1N"]].tolist() == [63, "<65", 1]
+    assert one(adsl, "011")[["AGE", "AGEGR1", "AGEGR1N"]].tolist() == [65, ">=65", 2]
+
+
+def test_dm_arm_codes_and_reference_dates_stay_out_of_adsl(adsl):
+    internal = {"ARMCD", "ACTARMCD", "ARMNRS", "RFSTDTC", "RFENDTC", "RFXSTDTC", "RFXENDTC", "RFICDTC", "RFPENDTC"}
+    assert internal.isdisjoint(adsl.columns)
+    assert {"ARM", "ACTARM", "TRT01P", "TRT01A", "DOSE01A", "DOSE01U", "TRTEDTM", "TRTETMF"} <= set(adsl.columns)
+    assert not {"CARTDOSE", "CARTDOSU"} & set(adsl.columns)
+
+
+def test_partial_new_therapy_start_is_imputed_and_flagged(sdtm):
+    cm = sdtm["CM"].copy()
+    cm.loc[cm["USUBJID"] == usubjid("006"), "CMSTDTC"] = "2024-07"  # collected 2024-07-10
+    adsl = create_adsl(sdtm["DM"], sdtm["EX"], sdtm["DS"], sdtm["MH"], sdtm["TU"], cm)
+    s006 = one(adsl, "006")
+    assert (s006["NACTDT"], s006["NACTDTF"]) == (pd.Timestamp("2024-07-01"), "D")
+    assert pd.isna(one(adsl, "009")["NACTDTF"])  # complete date: no flag

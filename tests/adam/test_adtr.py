@@ -17,6 +17,10 @@ def series(adtr, subject, name):
     return [None if pd.isna(v) else v for v in rows[name]]
 
 
+def test_one_parameter_sumdiam_numbered_1(adtr):
+    assert adtr["PARAMCD"].eq("SUMDIAM").all() and adtr["PARAMN"].eq(1).all()
+
+
 def test_sums_baseline_change_and_nadir_for_a_responder(adtr):
     # subject 001: T01 + T02 = 30+20, 20+10, 0+0, 0+0, 10+5
     assert series(adtr, "001", "AVAL") == [50.0, 30.0, 0.0, 0.0, 15.0]

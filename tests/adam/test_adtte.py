@@ -22,11 +22,11 @@ def test_pfs_outcomes_follow_the_fda_conventions(adtte):
         "001": (0, 168, 169.0, "DISEASE PROGRESSION"),
         "004": (0, 60, 61.0, "DISEASE PROGRESSION"),
         "005": (1, 168, 169.0, "ALIVE WITHOUT PROGRESSION"),  # NEs are not adequate assessments
-        "006": (3, 84, 85.0, "NEW ANTI-CANCER THERAPY BEFORE PD OR DEATH"),
+        "006": (1, 84, 85.0, "NEW ANTI-CANCER THERAPY BEFORE PD OR DEATH"),
         "007": (0, 20, 21.0, "DEATH"),  # death before the first assessment
-        "008": (4, 42, 43.0, "PD OR DEATH AFTER >= 2 MISSED ASSESSMENTS"),  # PD 108 days after the last SD
+        "008": (1, 42, 43.0, "PD OR DEATH AFTER >= 2 MISSED ASSESSMENTS"),  # PD 108 days after the last SD
         "009": (0, 84, 85.0, "DISEASE PROGRESSION"),  # PD on the day new therapy started: the event wins
-        "014": (2, 0, 1.0, "NO ADEQUATE POST-BASELINE TUMOR ASSESSMENT"),
+        "014": (1, 0, 1.0, "NO ADEQUATE POST-BASELINE TUMOR ASSESSMENT"),
         "015": (1, 30, 31.0, "ALIVE WITHOUT PROGRESSION"),
     }
     for subject, values in expected.items():
@@ -53,7 +53,7 @@ def test_dor_only_for_confirmed_responders_from_the_response_date(adtte):
 def test_ttr(adtte):
     assert outcome(adtte, "010", "TTR") == (0, 42, 43.0, "CONFIRMED RESPONSE (CR OR PR)")
     assert outcome(adtte, "004", "TTR") == (1, 60, 61.0, "NO CONFIRMED RESPONSE")
-    assert outcome(adtte, "014", "TTR")[:2] == (2, 0)
+    assert outcome(adtte, "014", "TTR")[:2] == (1, 0)  # censored at STARTDT: no adequate assessment
 
 
 def test_never_infused_subjects_have_no_time_to_event_records(adtte):
@@ -82,10 +82,20 @@ def test_missed_assessment_window_is_a_parameter(adam):
 def test_death_after_new_therapy_and_after_cut_off_is_censored(sdtm, adam):
     cm = sdtm["CM"].copy()
     cm.loc[cm["USUBJID"] == usubjid("009"), "CMSTDTC"] = ts("009", 60).strftime("%Y-%m-%d")
-    derived = derive_all({**sdtm, "CM": cm}, only=["ADTTE"])
+    by_reason = StudyParameters().with_overrides(["censor_codes_by_reason=true"])
+    derived = derive_all({**sdtm, "CM": cm}, by_reason, only=["ADTTE"])
     # new therapy on +60: the PD on +84 is no longer analysed and the death on +120 follows the therapy
     assert outcome(derived["ADTTE"], "009", "PFS")[:2] == (3, 42)
     assert outcome(derived["ADTTE"], "009", "OS")[:2] == (0, 120)
-    early_cutoff = create_adtte(adam["ADSL"], adam["ADRS"], StudyParameters().with_overrides(["data_cutoff=2024-05-21"]))
+    early_cutoff = create_adtte(adam["ADSL"], adam["ADRS"], by_reason.with_overrides(["data_cutoff=2024-05-21"]))
     assert outcome(early_cutoff, "007", "OS")[0] == 1  # death 2024-05-22 is after the cut-off
     assert outcome(early_cutoff, "007", "PFS")[0] == 2
+
+
+def test_censor_codes_by_reason_or_one_code(sdtm, adam):
+    """Reviewers' tools check CNSR in {0, 1}; ADaMIG also allows one positive code per censoring reason."""
+    assert set(adam["ADTTE"]["CNSR"]) == {0, 1}
+    by_reason = derive_all(sdtm, StudyParameters().with_overrides(["censor_codes_by_reason=true"]), only=["ADTTE"])
+    assert outcome(by_reason["ADTTE"], "006", "PFS")[0] == 3  # new anti-cancer therapy
+    assert outcome(by_reason["ADTTE"], "008", "PFS")[0] == 4  # event after missed assessments
+    assert outcome(by_reason["ADTTE"], "014", "PFS")[0] == 2  # no adequate post-baseline assessment

@@ -88,3 +88,13 @@ def test_random_study_keeps_the_invariants():
     assert (cbor >= bor.reindex(cbor.index)).all()  # confirmation never improves a response
     adtr = adam["ADTR"]
     assert (adtr.groupby("USUBJID")["ABLFL"].apply(lambda s: (s == "Y").sum()) <= 1).all()
+
+
+@pytest.mark.parametrize("name, extra", [("ADRS", ("ENRLFL",)), ("ADTTE", ()), ("ADTR", ())])
+def test_bds_datasets_carry_the_adsl_subject_variables_and_trta(adam, name, extra):
+    frame, adsl = adam[name], adam["ADSL"].set_index("USUBJID")
+    for variable in ("SUBJID", "SITEID", "SAFFL", "EFFFL", "TRTSDT", *extra):
+        pd.testing.assert_series_equal(frame[variable], frame["USUBJID"].map(adsl[variable]), check_names=False)
+    pd.testing.assert_series_equal(frame["TRTA"], frame["USUBJID"].map(adsl["TRT01A"]), check_names=False)
+    assert {"TRT01P", "TRT01A"}.isdisjoint(frame.columns)
+    assert list(frame.columns[:4]) == ["STUDYID", "USUBJID", "SUBJID", "SITEID"]

@@ -6,7 +6,7 @@ import pytest
 
 from adam.derive_common import (
     assert_inputs, compute_pchg, compute_y_or_null, compute_yn, derive_var_base, derive_var_extreme_flag,
-    derive_var_obs_number, derive_vars_merged, filter_extreme,
+    derive_var_obs_number, derive_vars_merged, filter_extreme, merge_adsl, order_columns,
 )
 from specs.errors import DerivationError
 
@@ -75,3 +75,20 @@ def test_flag_helpers():
     mask = pd.Series([True, False, None], dtype=object)
     assert compute_yn(mask).tolist() == ["Y", "N", "N"]
     assert compute_y_or_null(mask).fillna("").tolist() == ["Y", "", ""]
+
+
+def test_merge_adsl_takes_trta_from_trt01a_and_skips_absent_variables(caplog):
+    frame = pd.DataFrame({"USUBJID": ["B", "A", "C"], "AVAL": [1.0, 2.0, 3.0]}, index=[10, 11, 12])
+    adsl = pd.DataFrame({"USUBJID": ["A", "B"], "SITEID": ["01", "02"], "TRT01A": ["X", None]})
+    with caplog.at_level(logging.WARNING):
+        merged = merge_adsl(frame, adsl, ["SITEID", "TRTA", "AGE"])
+    assert merged.index.tolist() == [10, 11, 12] and "AGE" not in merged.columns
+    assert merged["SITEID"].tolist()[:2] == ["02", "01"] and pd.isna(merged.loc[12, "SITEID"])
+    assert pd.isna(merged.loc[10, "TRTA"]) and merged.loc[11, "TRTA"] == "X"
+    assert "1 records have no matching USUBJID record" in caplog.text
+    assert "TRTA" not in merge_adsl(frame, adsl.drop(columns="TRT01A"), ["TRTA"]).columns
+
+
+def test_order_columns_puts_the_named_ones_first_and_keeps_the_rest():
+    frame = pd.DataFrame(columns=["C", "A", "D", "B"])
+    assert list(order_columns(frame, ["B", "X", "A"]).columns) == ["B", "A", "C", "D"]

@@ -55,3 +55,10 @@ def spec(datasets=(), variables=(), codelists=(), mappings=(), value_level=(), t
     return Spec(source="test.xlsx", layout="B", study=StudyInfo(name=study), datasets=tuple(datasets),
                 variables=tuple(variables), codelists=tuple(codelists), mappings=tuple(mappings),
                 value_level=tuple(value_level), trial_design=tuple(trial_design))
+
+
+def listed(series):
+    """A Series as a list with None for missing (pandas' str dtype shows missing text as NaN)."""
+    import pandas as pd
+
+    return [None if pd.isna(v) else v for v in series]

@@ -2,6 +2,8 @@ import math
 
 import pandas as pd
 
+from tests.sdtm.spec_builder import listed
+
 from sdtm.findings import last_observation_before_exposure, reference_range_indicator, standardize_results
 
 CONV = "umol/L:0.0113122"
@@ -30,7 +32,7 @@ def test_converted_values_rounded_and_too_small_to_measure():
 def test_nrind():
     ind = reference_range_indicator(pd.Series([1, 5, 11, None, 3]), pd.Series([2, 2, 2, 2, None]),
                                     pd.Series([10, 10, 10, 10, None]))
-    assert ind.tolist() == ["LOW", "NORMAL", "HIGH", None, None]
+    assert listed(ind) == ["LOW", "NORMAL", "HIGH", None, None]
 
 
 def test_lobxfl_last_non_missing_before_first_exposure():
@@ -44,4 +46,4 @@ def test_lobxfl_last_non_missing_before_first_exposure():
     ref = pd.Series(["2024-01-09"] * 5 + ["2024-01-01T09:00"] * 2)
     flag = last_observation_before_exposure(frame, ["USUBJID", "LBTESTCD"], "LBDTC", "LBORRES", ref)
     # A/ALT: 01-09 has no result, so 01-08 is the baseline; A/AST partial date; B: strictly before 09:00
-    assert flag.tolist() == [None, "Y", None, None, None, "Y", None]
+    assert listed(flag) == [None, "Y", None, None, None, "Y", None]

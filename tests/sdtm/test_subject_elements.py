@@ -1,5 +1,7 @@
 import pandas as pd
 
+from tests.sdtm.spec_builder import listed
+
 from sdtm.subject_elements import derive_subject_elements, shift_days
 
 TA = pd.DataFrame({"ETCD": ["SCRN", "LD", "CART", "FU"], "TAETORD": [1, 2, 3, 4],
@@ -23,4 +25,4 @@ def test_elements_chain_and_last_ends_at_participation_end():
 
 
 def test_shift_days():
-    assert shift_days(pd.Series(["2024-01-25T10:00", "2024-01", None]), 28).tolist() == ["2024-02-22", None, None]
+    assert listed(shift_days(pd.Series(["2024-01-25T10:00", "2024-01", None]), 28)) == ["2024-02-22", None, None]
