@@ -96,12 +96,12 @@ def _numeric(values: pd.Series, dataset: str, name: str, spec, problems: list[Pr
 
 
 def _text(values: pd.Series) -> pd.Series:
+    """Text as pandas `str` (missing stays missing); numbers as plain decimal text."""
     if pd.api.types.is_float_dtype(values):
-        text = values.map(lambda v: None if pd.isna(v) else np.format_float_positional(v, trim="-"))
-    else:
-        text = values.astype(object).map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                                          else str(v))
-    return text.astype(object)
+        values = values.map(lambda v: None if pd.isna(v) else np.format_float_positional(v, trim="-"))
+    elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        values = values.map(lambda v: None if pd.isna(v) else str(v))
+    return values.astype("str")
 
 
 def write_dataset(conformed: Conformed, path: Path, name: str) -> None:
