@@ -199,10 +199,10 @@ def _records_from_form(dataset: str, source: pd.DataFrame, rows: list, topics: s
             keep &= meets
         exclusions.append(source.loc[~keep, list(PROVENANCE)].assign(dataset=dataset, reason=reasons[~keep]))
         chosen = source.loc[keep].reset_index(drop=True)
-        records = pd.DataFrame({name: chosen[name].to_numpy() for name in PROVENANCE})
+        records = chosen[list(PROVENANCE)].copy()  # Series assignment keeps Arrow text as it is
         for raw_name, hidden in CONTEXT.items():
             if raw_name in chosen.columns:
-                records[hidden] = chosen[raw_name].to_numpy()
+                records[hidden] = chosen[raw_name]
         value_rows = [r for r in rows if r.algorithm not in ("select", "not_submitted")]
         # constants that apply to every record first (a where clause may test them), then spec order
         constants = [r for r in value_rows if r.algorithm in ("hardcode_no_ct", "hardcode_ct") and r.where is None
@@ -282,15 +282,15 @@ def _value(dataset: str, row, source: pd.DataFrame, records: pd.DataFrame, ctx: 
         if time_field and time_field not in source.columns:
             raise MappingError(f"{dataset}.{row.variable}: time field {time_field} is not in form {row.source_form}")
         iso, problems = to_iso8601(field_values, times)
-        ctx.report(dataset, row.variable, records, pd.Series(problems.notna().to_numpy(), index=records.index) & applies,
-                   lambda v: v, pd.Series(problems.to_numpy(), index=records.index))
+        ctx.report(dataset, row.variable, records, problems.notna().set_axis(records.index) & applies,
+                   lambda v: v, problems.set_axis(records.index))
         return iso
     if algorithm == "assign_numeric":
         text = blank_to_none(field_values)
         number = pd.to_numeric(text, errors="coerce")
         bad = text.notna() & number.isna()
-        ctx.report(dataset, row.variable, records, pd.Series(bad.to_numpy(), index=records.index) & applies,
-                   lambda v: f"{v!r} is not a number", pd.Series(text.to_numpy(), index=records.index))
+        ctx.report(dataset, row.variable, records, bad.set_axis(records.index) & applies,
+                   lambda v: f"{v!r} is not a number", text.set_axis(records.index))
         return number.astype(float)
     raise MappingError(f"{dataset}.{row.variable}: Mapping row {row.row} names unknown algorithm {algorithm!r}")
 
@@ -305,7 +305,7 @@ def _field(dataset: str, row, source: pd.DataFrame) -> pd.Series:
 def _map_ct(dataset: str, row, values: pd.Series, records: pd.DataFrame, ctx: DomainContext,
             applies: pd.Series) -> pd.Series:
     """Map collected text through the codelist that governs each record (value-level first)."""
-    values = pd.Series(values.to_numpy(), index=records.index)
+    values = values.set_axis(records.index)
     mapped = pd.Series([None] * len(records), index=records.index, dtype=object)
     for codelist_id, subset in _codelists_for(dataset, row, records, ctx):
         part, unmapped = map_values(values[subset], _lookup(codelist_id, dataset, row, ctx))

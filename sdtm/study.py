@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from sdtm.engine import PROVENANCE, DomainContext, MappingFinding, map_domain, run_derive_rows
@@ -71,9 +72,24 @@ def build_sdtm(spec, raw: Mapping[str, pd.DataFrame]) -> SdtmBuild:
         ctx.domains["RELREC"] = build_relrec(spec, ctx.domains, _relrec_links(spec))
     if "TS" in ctx.domains:
         ctx.domains["TS"] = fill_ts_from_data(ctx.domains["TS"], ctx.domains)
+    report_subjects_not_in_dm(ctx)
     exclusions_frame, reconciliation = reconcile(raw, ctx.domains, exclusions, joined)
     order = [n for n in names if n in ctx.domains]
     return SdtmBuild({n: ctx.domains[n] for n in order}, ctx.findings, reconciliation, exclusions_frame, order)
+
+
+def report_subjects_not_in_dm(ctx: DomainContext) -> None:
+    """A record of a subject DM does not have is kept (nothing is lost) and reported, record by record."""
+    dm = ctx.domains.get("DM")
+    if dm is None:
+        return
+    known = set(dm["USUBJID"].dropna())
+    for name, frame in ctx.domains.items():
+        if name == "DM" or "USUBJID" not in frame.columns or frame.empty:
+            continue
+        unknown = frame["USUBJID"].notna() & ~frame["USUBJID"].isin(known)
+        ctx.report(name, "USUBJID", frame, unknown, lambda v: f"subject {v} is not in DM (no demographics record)",
+                   frame["USUBJID"])
 
 
 def _finish_first_domains(ctx: DomainContext, first: list[str]) -> None:
@@ -241,25 +257,28 @@ def reconcile(raw: Mapping[str, pd.DataFrame], domains: Mapping[str, pd.DataFram
               joined: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows in = rows mapped + rows excluded, per raw form; every excluded row carries its reason(s)."""
     keys = list(PROVENANCE)
-    used = pd.concat([d[keys] for d in domains.values() if "__file" in d.columns] +
-                     [j[keys] for j in joined if len(j)], ignore_index=True)
-    used = used.dropna().astype({"__row": "int64"}).drop_duplicates().assign(_used=True)
+    used_frames = [d[keys] for d in domains.values() if "__file" in d.columns] + [j[keys] for j in joined if len(j)]
+    used: dict[str, set[int]] = {}
+    for frame in used_frames:
+        for file, rows in frame.dropna().groupby("__file", sort=False)["__row"]:
+            used.setdefault(str(file), set()).update(rows.astype("int64").tolist())
     excluded = pd.concat([e for e in exclusions if len(e)], ignore_index=True) if any(len(e) for e in exclusions) \
         else pd.DataFrame(columns=[*keys, "dataset", "reason"])
-    reasons = (excluded.dropna(subset=["reason"]).astype({"__row": "int64"})
-               .drop_duplicates([*keys, "reason"]).groupby(keys, sort=False)["reason"].agg("; ".join)
-               .rename("reason").reset_index())
+    excluded = excluded.dropna(subset=["reason"]).astype({"__row": "int64", "__file": "str"})
+    reasons = {key: "; ".join(dict.fromkeys(group)) for key, group in
+               excluded.groupby(keys, sort=False)["reason"]} if len(excluded) else {}
     rows, final_exclusions = [], []
     for form, frame in sorted(raw.items()):
-        marked = frame[keys].astype({"__row": "int64"}).merge(used, on=keys, how="left")
-        not_used = marked.loc[marked["_used"].isna(), keys].merge(reasons, on=keys, how="left")
-        not_used["reason"] = not_used["reason"].fillna(
-            f"no Mapping row turns form {form} records into SDTM records")
-        final_exclusions.append(not_used.assign(form=form))
-        rows.append({"form": form, "file": frame["__file"].iloc[0] if len(frame) else f"{form.lower()}.csv",
-                     "rows_read": len(frame), "rows_mapped": int(marked["_used"].notna().sum()),
-                     "rows_excluded": len(not_used)})
+        file = str(frame["__file"].iloc[0]) if len(frame) else f"{form.lower()}.csv"
+        numbers = frame["__row"].astype("int64").to_numpy()
+        mapped = np.isin(numbers, np.fromiter(used.get(file, ()), dtype="int64"))
+        left = numbers[~mapped]
+        default = f"no Mapping row turns form {form} records into SDTM records"
+        final_exclusions.append(pd.DataFrame({"__file": file, "__row": left, "form": form,
+                                              "reason": [reasons.get((file, int(r)), default) for r in left]}))
+        rows.append({"form": form, "file": file, "rows_read": len(frame), "rows_mapped": int(mapped.sum()),
+                     "rows_excluded": int((~mapped).sum())})
     table = pd.DataFrame(rows, columns=["form", "file", "rows_read", "rows_mapped", "rows_excluded"])
     exclusions_frame = pd.concat(final_exclusions, ignore_index=True) if final_exclusions else pd.DataFrame(
-        columns=[*keys, "reason", "form"])
+        columns=[*keys, "form", "reason"])
     return exclusions_frame, table
