@@ -51,3 +51,13 @@ def test_bad_build_input_exits_3_and_leaves_no_output(tmp_path):
     out = tmp_path / "pkg"
     assert main(["build", "--study", str(study), "--out", str(out)]) == EXIT_INPUT
     assert not out.exists()
+
+
+def test_cli_start_up_imports_no_heavy_library():
+    import subprocess
+    import sys
+
+    code = "import sys, trialforge.cli; print(sorted({'pandas', 'numpy', 'openpyxl', 'lxml'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "[]"
