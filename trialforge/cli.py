@@ -83,6 +83,16 @@ def _parser() -> argparse.ArgumentParser:
     _add_example_size(build)
     build.set_defaults(handler=cmd_build)
 
+    adam = commands.add_parser("adam", help="derive the ADaM datasets from a folder of SDTM",
+                               description="Read a folder of SDTM datasets (XPT v5, CSV or Dataset-JSON; any tool "
+                                           "may have made them), derive ADSL, ADAE, ADRS, ADTTE and ADTR with the "
+                                           "ADaM spec and the study parameters, and write them as XPT v5.")
+    adam.add_argument("--sdtm", required=True, type=Path, help="folder of SDTM datasets (dm.xpt, ae.xpt, ...)")
+    adam.add_argument("--out", required=True, type=Path, help="folder to write the ADaM XPT files into")
+    adam.add_argument("--adam-spec", type=Path, help="ADaM spec workbook (default: the bundled example spec)")
+    _add_parameters(adam)
+    adam.set_defaults(handler=cmd_adam)
+
     spec = commands.add_parser("spec", help="check or export a spec workbook")
     spec_commands = spec.add_subparsers(title="spec commands", metavar="SPEC_COMMAND", required=True)
     check = spec_commands.add_parser("check", help="list every problem in a spec workbook",
@@ -146,6 +156,15 @@ def cmd_build(args: argparse.Namespace) -> int:
             options.update(example_subjects=args.subjects, example_seed=args.seed)
         ctx = run_pipeline(default_stages(), study, args.out, options, progress=_progress)
     log.info("package written to %s", ctx.staging)
+    return EXIT_OK
+
+
+def cmd_adam(args: argparse.Namespace) -> int:
+    from trialforge.stages import derive_adam_from_folder
+
+    written = derive_adam_from_folder(args.sdtm, args.out, _str_or_none(args.adam_spec),
+                                      {"params": list(args.param), "param_file": _str_or_none(args.param_file)})
+    log.info("wrote %s", ", ".join(f"{name} ({rows} records)" for name, rows in written.items()))
     return EXIT_OK
 
 

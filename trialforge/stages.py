@@ -157,6 +157,33 @@ def write_adam(ctx: BuildContext) -> None:
     ctx.record("metadata_problems", problems)
 
 
+def derive_adam_from_folder(sdtm_folder: Path, out: Path, adam_spec: str | None,
+                            options: dict[str, Any]) -> dict[str, int]:
+    """`trialforge adam`: SDTM another tool made (XPT, CSV or Dataset-JSON) -> ADaM XPT files in `out`."""
+    from adam.api import derive_all
+    from specs.reader import read_spec
+    from trialforge.package import conform_to_spec, write_dataset
+    from validation.datasets import load_folder
+
+    params = study_parameters(options)
+    spec = read_spec(Path(adam_spec) if adam_spec else bundled_spec("adam"))
+    sdtm = {name.upper(): _missing_as_null(dataset.frame) for name, dataset in load_folder(sdtm_folder).items()}
+    written = {}
+    for name, frame in derive_all(sdtm, params).items():
+        conformed = conform_to_spec(frame, spec, name, numeric_dates=True)
+        for problem in conformed.problems:
+            log.warning("%s", problem)
+        write_dataset(conformed, Path(out) / f"{name.lower()}.xpt", name)
+        written[name] = len(conformed.frame)
+    return written
+
+
+def _missing_as_null(frame):
+    """XPT and CSV cannot tell "" from missing; the derivations expect missing text as null."""
+    text = frame.select_dtypes(exclude="number").columns
+    return frame.assign(**{c: frame[c].mask(frame[c].astype("str").str.strip() == "") for c in text})
+
+
 def _frame(records: list[dict], columns: list[str]):
     import pandas as pd
 

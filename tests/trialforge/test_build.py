@@ -98,3 +98,18 @@ def test_source_date_epoch_gives_identical_packages(tmp_path, monkeypatch):
     assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
     for path in files:
         assert (first / path).read_bytes() == (second / path).read_bytes(), path
+
+
+def test_adam_command_on_sdtm_read_back_from_xpt_gives_the_same_datasets(package, tmp_path):
+    out = tmp_path / "adam"
+    assert main(["adam", "--sdtm", str(package / SDTM), "--out", str(out)]) == 0
+    for name in ("adsl", "adae", "adrs", "adtte", "adtr"):
+        again, _ = read_xpt(out / f"{name}.xpt")
+        built, _ = read_xpt(package / ADAM / f"{name}.xpt")
+        pd.testing.assert_frame_equal(again, built)
+
+
+def test_adam_command_names_missing_inputs(tmp_path, capsys):
+    (tmp_path / "sdtm").mkdir()
+    assert main(["adam", "--sdtm", str(tmp_path / "sdtm"), "--out", str(tmp_path / "adam")]) == 3
+    assert "DM" in capsys.readouterr().err
