@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sdtm.identifiers import derive_seq
 from sdtm.engine import PROVENANCE, DomainContext, MappingFinding, map_domain, run_derive_rows
 from sdtm.frames import as_text
 from sdtm.relationships import build_relrec, build_supp
@@ -151,11 +152,15 @@ def fill_ts_from_data(ts: pd.DataFrame, domains: Mapping[str, pd.DataFrame]) -> 
         "ACTSUB": str(int(dm["ACTARMCD"].notna().sum())) if "ACTARMCD" in dm else None,
     }
     ts = ts.copy()
-    marked = ts["TSVAL"].eq("@data")
-    ts.loc[marked, "TSVAL"] = ts.loc[marked, "TSPARMCD"].map(values)
-    unknown = marked & ts["TSVAL"].isna()
+    blank = ts["TSVAL"].isna() | ts["TSVAL"].astype("str").str.strip().isin(["", "@data"])
+    if "TSVALNF" in ts.columns:  # a null flavour says why a value is absent: leave those rows alone
+        blank &= ts["TSVALNF"].isna() | (ts["TSVALNF"].astype("str").str.strip() == "")
+    derivable = blank & ts["TSPARMCD"].isin(list(values))
+    ts.loc[derivable, "TSVAL"] = ts.loc[derivable, "TSPARMCD"].map(values)
+    unknown = blank & ~derivable
     if unknown.any():
-        raise MappingError(f"TS: no rule derives {sorted(ts.loc[unknown, 'TSPARMCD'])} from the data")
+        raise MappingError(f"TS: {sorted(ts.loc[unknown, 'TSPARMCD'])} have neither a value nor a null flavour, "
+                           f"and no rule derives them from the data")
     return ts
 
 
@@ -187,12 +192,9 @@ def build_se(ctx: DomainContext) -> pd.DataFrame:
                            "(e.g. starts=SCRN:DM.RFICDTC, LD:EX.EXSTDTC[EXCAT=LYMPHODEPLETION])")
     starts = [element_starts(ctx, item.strip()) for item in spec_text.split(",") if item.strip()]
     starts_frame = pd.concat(starts, ignore_index=True)
-    dm = ctx.domain("DM")
-    end = pd.Series(dm["RFPENDTC"].to_numpy(), index=dm["USUBJID"].to_numpy())
-    se = derive_subject_elements(starts_frame, ctx.domain("TA"), ctx.domain("TE"), end)
-    # an element that would start after the subject left the study did not happen
-    left = complete_date(se["USUBJID"].map(end))
-    se = se[~(complete_date(se["SESTDTC"]) > left)].reset_index(drop=True)
+    # each subject's last element stays open until every domain exists and RFPENDTC is final
+    open_end = pd.Series(dtype="str")
+    se = derive_subject_elements(starts_frame, ctx.domain("TA"), ctx.domain("TE"), open_end)
     return _finish_se(ctx, se)
 
 
@@ -223,8 +225,6 @@ def _finish_se(ctx: DomainContext, se: pd.DataFrame) -> pd.DataFrame:
     reference = se["USUBJID"].map(_by_usubjid(ctx.domain("DM"), "RFSTDTC"))
     se["SESTDY"] = study_day(se["SESTDTC"], reference).astype("Float64")
     se["SEENDY"] = study_day(se["SEENDTC"], reference).astype("Float64")
-    from sdtm.identifiers import derive_seq
-
     se["SESEQ"] = derive_seq(se, "SE", ["USUBJID", "SESTDTC", "ETCD"])
     return se
 
@@ -244,12 +244,16 @@ def _settle_participation_end(ctx: DomainContext) -> None:
     ctx.domains["DM"] = dm
     se = ctx.domains.get("SE")
     if se is not None and len(se):
-        se = se.copy()
+        # an element that would start after the subject's last known date never happened (e.g. follow-up
+        # of a subject who died on the infusion day); RFPENDTC is final only now that every domain exists
+        left = complete_date(se["USUBJID"].map(_by_usubjid(dm, "RFPENDTC")))
+        se = se[~(complete_date(se["SESTDTC"]) > left)].reset_index(drop=True)
         last = ~se["USUBJID"].duplicated(keep="last") if se["USUBJID"].is_monotonic_increasing else \
             se.groupby("USUBJID")["SESTDTC"].transform("max").eq(se["SESTDTC"])
         se.loc[last, "SEENDTC"] = se.loc[last, "USUBJID"].map(_by_usubjid(dm, "RFPENDTC")).to_numpy()
         reference = se["USUBJID"].map(_by_usubjid(dm, "RFSTDTC"))
         se["SEENDY"] = study_day(se["SEENDTC"], reference).astype("Float64")
+        se["SESEQ"] = derive_seq(se, "SE", ["USUBJID", "SESTDTC", "ETCD"])
         ctx.domains["SE"] = se
 
 
