@@ -129,8 +129,9 @@ def copy(frame, ctx, dataset, variable, source, **_):
 
 @step("dm_reference_dates")
 def dm_reference_dates(frame, ctx, dataset, variable, treatment_category="CAR-T",
-                       first_exposure_categories=None, **_):
-    """RFSTDTC/RFENDTC = the CAR-T infusion; RFXSTDTC/RFXENDTC = first/last protocol treatment (any EX);
+                       first_exposure_categories=None, end_of_study="STUDY PARTICIPATION", **_):
+    """RFSTDTC = the CAR-T infusion; RFXSTDTC/RFXENDTC = first/last protocol treatment (any EX); RFENDTC = the
+    end-of-study disposition date (DS with DSSCAT `end_of_study`), else RFXENDTC (method MT.DM.RFENDTC);
     RFPENDTC = the last date the subject is known in the study (any complete date in the built domains)."""
     ex = ctx.domain("EX")
     infusion = ex[ex["EXCAT"] == treatment_category]
@@ -141,11 +142,15 @@ def dm_reference_dates(frame, ctx, dataset, variable, treatment_category="CAR-T"
     subjects = frame["USUBJID"]
     out = pd.DataFrame(index=frame.index)
     out["RFSTDTC"] = as_text(subjects.map(first_infusion))
-    out["RFENDTC"] = as_text(subjects.map(_first_by_subject(infusion, "EXENDTC", last=True)))
     out["RFXSTDTC"] = as_text(subjects.map(first))
     out["RFXENDTC"] = as_text(subjects.map(last))
+    ds = ctx.domains.get("DS")
+    ended = pd.Series(dtype=object)
+    if ds is not None and {"DSSCAT", "DSSTDTC", "USUBJID"} <= set(ds.columns):
+        ended = _first_by_subject(ds[ds["DSSCAT"] == end_of_study], "DSSTDTC", last=True)
+    out["RFENDTC"] = as_text(subjects.map(ended)).fillna(out["RFXENDTC"])
     out["RFPENDTC"] = as_text(subjects.map(last_known_dates(ctx, frame)))
-    return out
+    return out[["RFSTDTC", "RFENDTC", "RFXSTDTC", "RFXENDTC", "RFPENDTC"]]
 
 
 def _first_by_subject(frame: pd.DataFrame, dtc: str, last: bool) -> pd.Series:
@@ -173,8 +178,12 @@ def last_known_dates(ctx: DomainContext, dm: pd.DataFrame) -> pd.Series:
 
 @step("stresu")
 def stresu(frame, ctx, dataset, variable, unit, **arguments):
-    """--STRESU = `unit`; `from` = "unit:factor, ..." converts other units to it (kept for stresc/stnr)."""
-    return pd.DataFrame({variable: unit, "__conversions": arguments.get("from", "")}, index=frame.index)
+    """--STRESU = `unit` on records with a result (SD0029: no unit without a value); `from` = "unit:factor,
+    ..." converts other units to it (kept for stresc/stnr)."""
+    result = frame.get(f"{dataset}ORRES", pd.Series("x", index=frame.index))
+    has_result = result.notna() & (result.astype("str").str.strip() != "")
+    return pd.DataFrame({variable: pd.Series(unit, index=frame.index, dtype="str").where(has_result),
+                         "__conversions": arguments.get("from", "")}, index=frame.index)
 
 
 def _standardized(frame, dataset, orres_column, too_small=None):
@@ -191,7 +200,7 @@ def stresc(frame, ctx, dataset, variable, too_small=None, **_):
     _need(frame, dataset, "stresc", f"{dataset}ORRES")
     _after_stresu(frame, ctx, dataset, "stresc")
     out = _standardized(frame, dataset, f"{dataset}ORRES", too_small)
-    ctx.report(dataset, variable, frame, out["PROBLEM"].notna(), lambda v: v, out["PROBLEM"])
+    ctx.report_problems(dataset, variable, frame, out["PROBLEM"], frame[f"{dataset}ORRES"])
     return out["STRESC"]
 
 

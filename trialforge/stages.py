@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from specs.errors import SpecError
+from trialforge import clock
 from trialforge.pipeline import AUDIT_DIR, BuildContext, Stage
 
 log = logging.getLogger(__name__)
@@ -184,6 +185,55 @@ def _missing_as_null(frame):
     return frame.assign(**{c: frame[c].mask(frame[c].astype("str").str.strip() == "") for c in text})
 
 
+def validate_package(ctx: BuildContext) -> None:
+    """Conformance rules over the written SDTM and ADaM (with their define.xml when written) -> audit reports."""
+    from trialforge.reproducible import pin_zip_times
+    from validation.engine import validate_folder
+    from validation.reports import write_reports
+
+    totals = {}
+    for kind in ("sdtm", "adam"):
+        folder = ctx.artifacts.get(f"{kind}_folder")
+        if folder is None or not Path(folder).is_dir():
+            continue
+        define = Path(folder) / "define.xml"
+        result = validate_folder(folder, define=define if define.is_file() else None)
+        if kind == "sdtm" and "raw_findings" in ctx.artifacts:
+            result.add_findings(ctx.artifacts["raw_findings"])
+        _make_reproducible(result, ctx.staging)
+        written = write_reports(result, ctx.path(AUDIT_DIR, "validation", kind, "x").parent,
+                                name=f"{kind}-validation")
+        for path in written:
+            if path.suffix == ".xlsx":
+                pin_zip_times(path, clock.build_timestamp())
+        counts = result.counts()
+        totals[kind] = {"findings": counts, "rules": result.status_counts()}
+        log.info("%s conformance: %s", kind.upper(), ", ".join(f"{n} {s}" for s, n in counts.items()))
+    ctx.artifacts["validation_counts"] = totals
+    ctx.record("validation", totals)
+
+
+def _make_reproducible(result, package_root: Path) -> None:
+    """Paths relative to the package (the staging folder is gone after the build); the run date from the
+    build clock; with SOURCE_DATE_EPOCH no durations, so two builds of the same inputs are identical."""
+    import dataclasses
+
+    root = str(package_root)
+
+    def relative(text: str) -> str:
+        return text.replace(root + "/", "").replace(root, ".") if text else text
+
+    for key in ("data", "define_file"):
+        if isinstance(result.run.get(key), str):
+            result.run[key] = relative(result.run[key])
+    result.datasets = [dataclasses.replace(d, file=relative(d.file)) for d in result.datasets]
+    result.run["run_date"] = clock.build_timestamp().isoformat()
+    if clock.reproducible():
+        result.timings.clear()
+        result.statuses = [dataclasses.replace(s, seconds=0.0) if hasattr(s, "seconds") else s
+                           for s in result.statuses]
+
+
 def _frame(records: list[dict], columns: list[str]):
     import pandas as pd
 
@@ -207,4 +257,5 @@ def default_stages() -> list[Stage]:
         Stage("write-sdtm", "write SDTM as XPT v5 with the spec's metadata", write_sdtm),
         Stage("adam", "derive ADSL, ADAE, ADRS, ADTTE and ADTR from the SDTM", derive_adam),
         Stage("write-adam", "write ADaM as XPT v5 with the spec's metadata", write_adam),
+        Stage("validate", "run the conformance rules; reports in audit/validation", validate_package),
     ]

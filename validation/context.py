@@ -1,0 +1,225 @@
+"""What an operator sees while a rule runs on one dataset: the frame, the other datasets, define.xml,
+and cached, vectorized views of columns (null masks, numbers, ISO dates) shared by every rule.
+
+Views are cached per dataset and column for the whole run: forty rules asking whether LBDTC is a full
+date parse it once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from validation.datasets import Dataset
+from validation.define import Define
+
+_SAS_EPOCH = pd.Timestamp("1960-01-01")
+_FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+class NotApplicable(Exception):
+    """The rule cannot apply to this dataset (a variable or a dataset it needs is absent)."""
+
+
+class Cache:
+    def __init__(self) -> None:
+        self._store: dict[Hashable, Any] = {}
+
+    def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        if key not in self._store:
+            self._store[key] = make()
+        return self._store[key]
+
+
+class RuleContext:
+    """One rule on one dataset (or on the study, when `dataset` is None)."""
+
+    def __init__(self, datasets: dict[str, Dataset], define: Define | None, cache: Cache,
+                 dataset: Dataset | None = None, evaluate: Callable[..., pd.Series] | None = None,
+                 options: dict[str, Any] | None = None):
+        self.datasets = datasets
+        self.define = define
+        self.cache = cache
+        self.dataset = dataset
+        self._evaluate = evaluate
+        self.options = options or {}
+        self.absent: frozenset[str] = frozenset()  # optional variables (`--STAT?`) read as all-missing
+
+    # --- the dataset and its variables -------------------------------------------------------------------
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self.dataset is None:
+            raise NotApplicable("this operator needs a dataset")
+        return self.dataset.frame
+
+    def on(self, dataset: Dataset) -> "RuleContext":
+        return RuleContext(self.datasets, self.define, self.cache, dataset, self._evaluate, self.options)
+
+    def allowing_absent(self, variable: str) -> "RuleContext":
+        """The same context, reading `variable` as missing on every record if it is not a column."""
+        child = self.on(self.dataset)
+        child.absent = self.absent | {variable}
+        return child
+
+    def other(self, name: str) -> Dataset:
+        """Another dataset of the study, by name; NotApplicable when it is not there."""
+        found = self.datasets.get(name.upper())
+        if found is None:
+            raise NotApplicable(f"dataset {name} is not present")
+        return found
+
+    def expand(self, variable: str | None, dataset: Dataset | None = None) -> str | None:
+        """`--SEQ` -> `AESEQ` for the dataset (this one unless given); a trailing `?` marks it optional."""
+        if variable is None:
+            return None
+        dataset = dataset or self.dataset
+        name = variable.rstrip("?")
+        if name.startswith("--"):
+            prefix = dataset.prefix if dataset is not None else ""
+            name = prefix + name[2:] if prefix else name
+        return name
+
+    def expand_all(self, variables, dataset: Dataset | None = None, *, must_exist: bool = True) -> list[str]:
+        """Expand a list of names; optional ones (`--CAT?`) absent from the dataset are dropped."""
+        dataset = dataset or self.dataset
+        out = []
+        for variable in _as_list(variables):
+            name = self.expand(variable, dataset)
+            if dataset is not None and name not in dataset.frame.columns:
+                if variable.endswith("?") or not must_exist:
+                    continue
+                raise NotApplicable(f"{dataset.name} has no variable {name}")
+            out.append(name)
+        return out
+
+    def has(self, variable: str, dataset: Dataset | None = None) -> bool:
+        dataset = dataset or self.dataset
+        return dataset is not None and self.expand(variable, dataset) in dataset.frame.columns
+
+    def column(self, variable: str, dataset: Dataset | None = None) -> pd.Series:
+        dataset = dataset or self.dataset
+        name = self.expand(variable, dataset)
+        if dataset is not None and name not in dataset.frame.columns and name in self.absent:
+            return pd.Series("", index=dataset.frame.index, dtype="str")
+        if dataset is None or name not in dataset.frame.columns:
+            where = dataset.name if dataset is not None else "the study"
+            raise NotApplicable(f"{where} has no variable {name}")
+        return dataset.frame[name]
+
+    # --- cached views ----------------------------------------------------------------------------------
+
+    def _cached(self, kind: str, variable: str, dataset: Dataset | None, make: Callable[[pd.Series], Any]):
+        dataset = dataset or self.dataset
+        series = self.column(variable, dataset)
+        key = (id(dataset), self.expand(variable, dataset), kind)
+        return self.cache.get(key, lambda: make(series))
+
+    def null(self, variable: str, dataset: Dataset | None = None) -> pd.Series:
+        """True where the value is missing: NaN for numbers, "" (or only blanks) for text."""
+        return self._cached("null", variable, dataset, null_mask)
+
+    def text(self, variable: str, dataset: Dataset | None = None) -> pd.Series:
+        """Values as text ("" for missing); numbers print without a trailing .0 when whole."""
+        return self._cached("text", variable, dataset, as_text)
+
+    def numeric(self, variable: str, dataset: Dataset | None = None) -> pd.Series:
+        """Values as float64; text that does not parse as a number is NaN."""
+        return self._cached("numeric", variable, dataset, as_numeric)
+
+    def iso(self, variable: str, dataset: Dataset | None = None) -> pd.Series:
+        """ISO 8601 text: text columns as they are, SAS numeric dates/datetimes converted."""
+        dataset_ = dataset or self.dataset
+        name = self.expand(variable, dataset_)
+        return self._cached("iso", variable, dataset, lambda s: as_iso(s, name))
+
+    def dates(self, variable: str, dataset: Dataset | None = None) -> pd.Series:
+        """datetime64 of the date part where it is a complete, valid date; NaT elsewhere."""
+        return self.per_value(variable, "dates", complete_dates, dataset, iso=True)
+
+    def per_value(self, variable: str, kind: str, compute: Callable[[pd.Series], pd.Series],
+                  dataset: Dataset | None = None, *, iso: bool = False) -> pd.Series:
+        """`compute` applied to each distinct value of the column once, spread back to every record.
+
+        SDTM columns repeat a few thousand values over millions of records (dates, codes, results), so
+        regular expressions and date parsing run on the distinct values only. Cached per column and kind.
+        """
+        dataset = dataset or self.dataset
+        name = self.expand(variable, dataset)
+        source = self.iso(variable, dataset) if iso else self.text(variable, dataset)
+
+        def make() -> pd.Series:
+            codes, uniques = self.cache.get((id(dataset), name, "factorized", iso), lambda: pd.factorize(source))
+            result = compute(pd.Series(uniques, dtype=source.dtype)).to_numpy()
+            return pd.Series(result[codes], index=source.index)
+
+        return self.cache.get((id(dataset), name, kind, iso), make)
+
+    # --- sub-conditions --------------------------------------------------------------------------------
+
+    def evaluate(self, check: dict, dataset: Dataset | None = None) -> pd.Series:
+        """Evaluate a check subtree (e.g. a `where`) on this dataset or another one."""
+        if self._evaluate is None:
+            raise RuntimeError("no evaluator bound to this context")
+        return self._evaluate(check, self.on(dataset) if dataset is not None else self)
+
+
+# --- column conversions (pure; the context caches them) -----------------------------------------------------
+
+def null_mask(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return series.isna()
+    mask = (series.isna() | (series == "")).fillna(True).astype(bool)
+    candidates = series.str.startswith(" ").fillna(False).astype(bool)
+    if candidates.any():  # all-blank text is missing too; rare, so only checked where a value starts blank
+        mask = mask | (candidates & (series.str.strip() == "").fillna(False))
+    return mask.astype(bool)
+
+
+def as_text(series: pd.Series) -> pd.Series:
+    """Numbers as text ("3", "2.5", "" for missing), converted once per distinct value."""
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        codes, uniques = pd.factorize(series.to_numpy(dtype="float64", na_value=np.nan))
+        shown = np.array([_number_text(v) for v in uniques] + [""], dtype=object)  # distinct values only
+        return pd.Series(shown[codes], index=series.index, dtype="str")
+    return series.fillna("") if series.hasnans else series
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def as_numeric(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return series.astype("float64")
+    return pd.to_numeric(series.where(series != ""), errors="coerce").astype("float64")
+
+
+def as_iso(series: pd.Series, name: str | None = None) -> pd.Series:
+    if not pd.api.types.is_numeric_dtype(series.dtype):
+        return series.fillna("") if series.hasnans else series
+    seconds = bool(name) and name.endswith("DTM")  # ADaM *DTM are SAS datetimes; *DT are SAS dates
+    unit = "s" if seconds else "D"
+    stamps = _SAS_EPOCH + pd.to_timedelta(series, unit=unit)
+    fmt = "%Y-%m-%dT%H:%M:%S" if seconds else "%Y-%m-%d"
+    return stamps.dt.strftime(fmt).fillna("").astype("str")
+
+
+def complete_dates(iso: pd.Series) -> pd.Series:
+    """Date part of ISO text as datetime64[ns] where it is a full valid date (calendar checked)."""
+    head = iso.str.slice(0, 10)
+    full = head.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+    parsed = pd.to_datetime(head.where(full), format="%Y-%m-%d", errors="coerce")
+    return parsed
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]

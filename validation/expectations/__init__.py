@@ -1,0 +1,1 @@
+"""Bundled raw-data expectation suites (YAML data)."""

@@ -1,0 +1,1 @@
+"""Bundled conformance rules (YAML data, one file per theme)."""
