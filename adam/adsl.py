@@ -13,7 +13,8 @@ Key derivations (study conventions in `StudyParameters`):
   parts imputed to their last value). DOSE01A = total CAR-T dose (sum of EXDOSE), DOSE01U = EXDOSU.
 - AGEGR1/AGEGR1N from `age_group_cuts`.
 - LDSTDT = first lymphodepletion dose (EXCAT = lymphodepletion_excat), fallback DM.RFXSTDTC.
-- ENRLFL = "Y" unless ARMNRS is a not-enrolled reason; SAFFL = received CAR-T (TRTSDT present);
+- ENRLFL = "Y" for a leukapheresed subject when a PR domain is given (DESIGN.md), else unless ARMNRS is a
+  not-enrolled reason; SAFFL = received CAR-T (TRTSDT present);
   EFFFL = SAFFL and MDISFL = "Y" (>= 1 TARGET lesion identified in TU on or before TRTSDT; TU records
   with an unknown date count when TULOBXFL = "Y").
 - DTHDT = DM.DTHDTC (else the DS death record's date) imputed to the first of the month/year but not
@@ -80,7 +81,15 @@ def create_adsl(
     procedures = (other_domains or {}).get("PR")
     if procedures is not None:
         adsl["APHDT"] = _leukapheresis_date(adsl, procedures, params)
+        # DESIGN.md: enrolled = leukapheresed; without a PR domain the ARMNRS rule above stands
+        adsl["ENRLFL"] = compute_yn(adsl["APHDT"].notna() | _has_procedure(adsl, procedures, params))
     return adsl.drop(columns=[c for c in DM_INTERNAL if c in adsl.columns])
+
+
+def _has_procedure(adsl: pd.DataFrame, pr: pd.DataFrame, params: StudyParameters) -> pd.Series:
+    """A leukapheresis record, even with a partial date, makes the subject enrolled."""
+    name = upper_text(column(pr, "PRDECOD")).fillna(upper_text(pr["PRTRT"]))
+    return adsl["USUBJID"].isin(pr.loc[name == params.leukapheresis_prtrt.upper(), "USUBJID"])
 
 
 def _leukapheresis_date(adsl: pd.DataFrame, pr: pd.DataFrame, params: StudyParameters) -> pd.Series:

@@ -166,3 +166,12 @@ def test_partial_new_therapy_start_is_imputed_and_flagged(sdtm):
     s006 = one(adsl, "006")
     assert (s006["NACTDT"], s006["NACTDTF"]) == (pd.Timestamp("2024-07-01"), "D")
     assert pd.isna(one(adsl, "009")["NACTDTF"])  # complete date: no flag
+
+
+def test_enrolled_means_leukapheresed_when_pr_is_given(sdtm):
+    """DESIGN.md: ENRLFL = leukapheresed. Subject 001 has a leukapheresis record with a partial date,
+    002 has none: only 001 is enrolled (without PR, ENRLFL falls back to the ARMNRS rule)."""
+    pr = pd.DataFrame({"USUBJID": [usubjid("001")], "PRTRT": ["LEUKAPHERESIS"], "PRSTDTC": ["2024-01"]})
+    adsl = create_adsl(sdtm["DM"], sdtm["EX"], other_domains={"PR": pr})
+    assert one(adsl, "001")["ENRLFL"] == "Y" and pd.isna(one(adsl, "001")["APHDT"])
+    assert one(adsl, "002")["ENRLFL"] == "N"
