@@ -18,6 +18,9 @@ import threading
 import time
 from pathlib import Path
 
+# the repository root first: this folder's adam.py must not hide the `adam` package
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 TARGET_SECONDS = {50: 10.0, 5000: 120.0}
 TARGET_RSS_MB = 4096
 

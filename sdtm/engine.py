@@ -91,6 +91,12 @@ class DomainContext:
             self.findings.append(MappingFinding(dataset, variable, file, None if row is None else int(row), value,
                                                 text, severity))
 
+    def report_problems(self, dataset: str, variable: str, frame: pd.DataFrame, problems: pd.Series,
+                        values: pd.Series) -> None:
+        """One finding per record with a problem text (null = no problem), showing the value as collected."""
+        for text in problems.dropna().unique():
+            self.report(dataset, variable, frame, problems.eq(text).fillna(False).astype(bool), str(text), values)
+
 
 @dataclass
 class DomainResult:
@@ -272,6 +278,8 @@ def _value(dataset: str, row, source: pd.DataFrame, records: pd.DataFrame, ctx: 
             _check_term(dataset, row, value, ctx)
         return pd.Series([value] * len(source), dtype=object)
     field_values = _field(dataset, row, source)
+    if algorithm == "supp" and _supp_codelist(dataset, row, ctx):
+        return _map_ct(dataset, row, field_values, records, ctx, applies)
     if algorithm in ("assign_no_ct", "supp"):
         return blank_to_none(field_values)
     if algorithm == "assign_ct":
@@ -282,8 +290,8 @@ def _value(dataset: str, row, source: pd.DataFrame, records: pd.DataFrame, ctx: 
         if time_field and time_field not in source.columns:
             raise MappingError(f"{dataset}.{row.variable}: time field {time_field} is not in form {row.source_form}")
         iso, problems = to_iso8601(field_values, times)
-        ctx.report(dataset, row.variable, records, problems.notna().set_axis(records.index) & applies,
-                   lambda v: v, problems.set_axis(records.index))
+        ctx.report_problems(dataset, row.variable, records, problems.set_axis(records.index).where(applies),
+                            field_values.set_axis(records.index))
         return iso
     if algorithm == "assign_numeric":
         text = blank_to_none(field_values)
@@ -320,7 +328,7 @@ def _map_ct(dataset: str, row, values: pd.Series, records: pd.DataFrame, ctx: Do
 
 def _codelists_for(dataset: str, row, records: pd.DataFrame, ctx: DomainContext):
     """(codelist id, record mask) pairs: an argument codelist=, value-level rows, then the variable's."""
-    explicit = row.argument("codelist")
+    explicit = row.argument("codelist") or (_supp_codelist(dataset, row, ctx) if row.algorithm == "supp" else None)
     if explicit:
         return [(explicit, pd.Series(True, index=records.index))]
     remaining = pd.Series(True, index=records.index)
@@ -342,6 +350,17 @@ def _codelists_for(dataset: str, row, records: pd.DataFrame, ctx: DomainContext)
         else:
             pairs.append((variable.codelist, remaining))
     return pairs
+
+
+def _supp_codelist(dataset: str, row, ctx: DomainContext) -> str | None:
+    """The codelist of the SUPP-- QVAL value-level row `QNAM EQ <qnam>` of a `supp` row, if it has one."""
+    qnam = row.argument("qnam") or row.variable
+    for vlm in ctx.spec.value_level_of(f"SUPP{dataset}", "QVAL"):
+        conditions = vlm.where.conditions if vlm.where is not None else ()
+        if vlm.codelist and any(c.variable == "QNAM" and c.comparator == "EQ" and tuple(c.values) == (qnam,)
+                                for c in conditions):
+            return vlm.codelist
+    return None
 
 
 def _lookup(codelist_id: str, dataset: str, row, ctx: DomainContext) -> dict[str, str]:

@@ -139,7 +139,7 @@ def _relrec_links(spec):
 
 def fill_ts_from_data(ts: pd.DataFrame, domains: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """TSVAL "@data": SSTDTC = first consent, SENDTC = last date of participation, DCUTDTC = the latest date
-    in the data, ACTSUB = subjects who entered the treatment arm (ACTARMCD)."""
+    in the data, ACTSUB = subjects enrolled, i.e. assigned to the arm (ARMCD), as PLANSUB counts them."""
     dm = domains.get("DM")
     if dm is None or "TSVAL" not in ts.columns:
         return ts
@@ -149,7 +149,7 @@ def fill_ts_from_data(ts: pd.DataFrame, domains: Mapping[str, pd.DataFrame]) -> 
         "SSTDTC": consent.min().strftime("%Y-%m-%d") if consent.notna().any() else None,
         "SENDTC": ends.max().strftime("%Y-%m-%d") if ends.notna().any() else None,
         "DCUTDTC": ends.max().strftime("%Y-%m-%d") if ends.notna().any() else None,
-        "ACTSUB": str(int(dm["ACTARMCD"].notna().sum())) if "ACTARMCD" in dm else None,
+        "ACTSUB": str(int(dm["ARMCD"].notna().sum())) if "ARMCD" in dm else None,
     }
     ts = ts.copy()
     blank = ts["TSVAL"].isna() | ts["TSVAL"].astype("str").str.strip().isin(["", "@data"])
