@@ -36,7 +36,8 @@ LAB_TESTS = [("HGB", "Hemoglobin", "g/L", "HEMATOLOGY"), ("WBC", "Leukocytes", "
              ("SODIUM", "Sodium", "mmol/L", "CHEMISTRY"), ("K", "Potassium", "mmol/L", "CHEMISTRY"),
              ("IL6", "Interleukin 6", "ng/L", "CRS MARKERS"), ("CRP", "C Reactive Protein", "mg/L", "CRS MARKERS"),
              ("FERRITIN", "Ferritin", "ug/L", "CRS MARKERS"), ("LDH", "Lactate Dehydrogenase", "U/L", "CHEMISTRY"),
-             ("GGT", "Gamma Glutamyl Transferase", "U/L", "CHEMISTRY"), ("ALP", "Alkaline Phosphatase", "U/L", "CHEMISTRY"),
+             ("GGT", "Gamma Glutamyl Transferase", "U/L", "CHEMISTRY"),
+             ("ALP", "Alkaline Phosphatase", "U/L", "CHEMISTRY"),
              ("UREA", "Urea", "mmol/L", "CHEMISTRY"), ("CA", "Calcium", "mmol/L", "CHEMISTRY")]
 VISITS = [(1, "SCREENING", -28), (2, "LEUKAPHERESIS", -21), (3, "LYMPHODEPLETION", -5), (4, "DAY 0", 1),
           (5, "DAY 1", 2), (6, "DAY 4", 5), (7, "DAY 7", 8), (8, "DAY 14", 15), (9, "DAY 21", 22), (10, "DAY 28", 29),
@@ -95,7 +96,8 @@ def synthesise(subjects: int, seed: int = 7) -> dict[str, pd.DataFrame]:
     lb = pd.DataFrame({
         "STUDYID": STUDY, "DOMAIN": "LB", "USUBJID": ids[subj],
         "LBSEQ": (np.arange(len(subj)) % v + 1).astype(float),
-        "LBTESTCD": np.array([t[0] for t in LAB_TESTS])[test_idx], "LBTEST": np.array([t[1] for t in LAB_TESTS])[test_idx],
+        "LBTESTCD": np.array([t[0] for t in LAB_TESTS])[test_idx],
+        "LBTEST": np.array([t[1] for t in LAB_TESTS])[test_idx],
         "LBCAT": np.array([t[3] for t in LAB_TESTS])[test_idx], "LBORRES": stresc,
         "LBORRESU": np.array([t[2] for t in LAB_TESTS])[test_idx], "LBORNRLO": "10", "LBORNRHI": "90",
         "LBSTRESC": stresc, "LBSTRESN": np.where(below, np.nan, result),
@@ -103,7 +105,8 @@ def synthesise(subjects: int, seed: int = 7) -> dict[str, pd.DataFrame]:
         "LBNRIND": np.where(result > 90, "HIGH", np.where(result < 10, "LOW", "NORMAL")),
         "LBSTAT": "", "LBREASND": "", "LBSPEC": np.where(test_idx < 5, "BLOOD", "SERUM"),
         "LBLOBXFL": np.where(visit_idx == 2, "Y", ""), "VISITNUM": vnum,
-        "VISIT": np.array([x[1] for x in VISITS])[visit_idx], "VISITDY": np.array([x[2] for x in VISITS], float)[visit_idx],
+        "VISIT": np.array([x[1] for x in VISITS])[visit_idx],
+        "VISITDY": np.array([x[2] for x in VISITS], float)[visit_idx],
         "EPOCH": np.where(vday < -21, "SCREENING", np.where(vday < 1, "TREATMENT", "FOLLOW-UP")),
         "LBDTC": iso_dates(days) + "T08:00", "LBDY": study_day(days, start[subj])})
     frames["LB"] = lb
@@ -143,7 +146,8 @@ def synthesise(subjects: int, seed: int = 7) -> dict[str, pd.DataFrame]:
     lesions = 5
     tu_subj = np.repeat(np.arange(n), lesions)
     frames["TU"] = pd.DataFrame({
-        "STUDYID": STUDY, "DOMAIN": "TU", "USUBJID": ids[tu_subj], "TUSEQ": np.tile(np.arange(1, lesions + 1), n).astype(float),
+        "STUDYID": STUDY, "DOMAIN": "TU", "USUBJID": ids[tu_subj],
+        "TUSEQ": np.tile(np.arange(1, lesions + 1), n).astype(float),
         "TULNKID": np.tile([f"T0{i}" for i in range(1, lesions + 1)], n), "TUTESTCD": "TUMIDENT",
         "TUTEST": "Tumor Identification", "TUORRES": "TARGET", "TUSTRESC": "TARGET", "TULOC": "PLEURA",
         "TUMETHOD": "CT SCAN", "TULOBXFL": "Y", "TUEVAL": "INVESTIGATOR", "VISITNUM": 1.0, "VISIT": "SCREENING",
@@ -164,7 +168,8 @@ def synthesise(subjects: int, seed: int = 7) -> dict[str, pd.DataFrame]:
     rs_subj = np.repeat(np.arange(n), assess)
     rs_visit = np.tile(np.arange(assess), n)
     frames["RS"] = pd.DataFrame({
-        "STUDYID": STUDY, "DOMAIN": "RS", "USUBJID": ids[rs_subj], "RSSEQ": np.tile(np.arange(1, assess + 1), n).astype(float),
+        "STUDYID": STUDY, "DOMAIN": "RS", "USUBJID": ids[rs_subj],
+        "RSSEQ": np.tile(np.arange(1, assess + 1), n).astype(float),
         "RSLNKGRP": np.array([f"V{i}" for i in range(assess)])[rs_visit], "RSTESTCD": "OVRLRESP",
         "RSTEST": "Overall Response", "RSCAT": "RECIST 1.1", "RSORRES": rng.choice(["PR", "SD", "PD"], len(rs_subj)),
         "RSEVAL": "INVESTIGATOR", "VISITNUM": (rs_visit + 11).astype(float), "EPOCH": "FOLLOW-UP",
@@ -220,13 +225,15 @@ def _adam(sdtm: dict, ids, start, dead, death, rng) -> dict[str, pd.DataFrame]:
     n = len(ids)
     tte = pd.DataFrame({
         "STUDYID": STUDY, "USUBJID": np.repeat(ids, 3), "PARAMCD": np.tile(["OS", "PFS", "DOR"], n),
-        "PARAM": np.tile(["Overall Survival (days)", "Progression-Free Survival (days)", "Duration of Response (days)"], n),
+        "PARAM": np.tile(["Overall Survival (days)", "Progression-Free Survival (days)",
+                          "Duration of Response (days)"], n),
         "TRTA": "MesoCAR-T", "STARTDT": np.repeat(start + sas, 3).astype(float)})
     tte["ADT"] = tte["STARTDT"] + rng.integers(10, 700, len(tte))
     tte["AVAL"] = tte["ADT"] - tte["STARTDT"] + 1
     tte["CNSR"] = rng.integers(0, 3, len(tte)).astype(float)
     tr = sdtm["TR"]
-    adtr = pd.DataFrame({"STUDYID": STUDY, "USUBJID": tr["USUBJID"], "PARAMCD": "LDIAM", "PARAM": "Longest Diameter (mm)",
+    adtr = pd.DataFrame({"STUDYID": STUDY, "USUBJID": tr["USUBJID"], "PARAMCD": "LDIAM",
+                         "PARAM": "Longest Diameter (mm)",
                          "TRTA": "MesoCAR-T", "AVAL": tr["TRSTRESN"], "AVISIT": tr["TRLNKGRP"],
                          "AVISITN": tr["VISITNUM"], "ABLFL": np.where(tr["TRLOBXFL"] == "Y", "Y", "")})
     return {"ADSL": adsl, "ADAE": adae, "ADTTE": tte, "ADTR": adtr}

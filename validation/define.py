@@ -110,7 +110,8 @@ def read_define(path: str | Path) -> Define:
             name=name, oid=group.get("OID", ""), label=_description(group) or _attr(group, "Label"),
             dataset_class=_dataset_class(group),
             standard=_standard_family(standard_names.get(_attr(group, "StandardOID"), ""), name),
-            variables=tuple(_variable(ref, items) for ref in _children(group, "ItemRef") if ref.get("ItemOID") in items),
+            variables=tuple(_variable(ref, items) for ref in _children(group, "ItemRef")
+                            if ref.get("ItemOID") in items),
             href=_leaf_href(group))
     codelists = {c.get("OID"): _codelist(c) for c in _children(mdv, "CodeList")}
     log.info("read %s: %d datasets, %d codelists", path, len(datasets), len(codelists))

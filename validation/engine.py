@@ -8,12 +8,14 @@ applicable" with the reason, never silently "passed".
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
 import re
-from collections import Counter
 import time
 import traceback
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -39,17 +41,24 @@ _REPORT_KEYS = ("variable", "other", "date", "minuend", "subtrahend", "current",
 
 # --- public entry points ---------------------------------------------------------------------------------
 
-def validate_folder(path: str | Path, define: str | Path | None = None, rules=None, standard: str | None = None,
-                    *, max_details: int = MAX_DETAILS_PER_RULE) -> ValidationResult:
-    """Validate every dataset file (XPT, CSV, Dataset-JSON) in `path`.
+def validate_folder(path: str | Path | list, define: str | Path | None = None, rules=None,
+                    standard: str | None = None, *, max_details: int = MAX_DETAILS_PER_RULE) -> ValidationResult:
+    """Validate every dataset file (XPT, CSV, Dataset-JSON) in `path` (or in several folders, e.g. SDTM
+    and ADaM together so ADaM-to-SDTM traceability rules can run).
 
-    `define`: a define.xml; when None, `define.xml` beside the datasets is used if there is one.
-    `rules`: rule files/folders or loaded `Rule`s (the bundled set when None). `standard`: run only the
-    rules of one standard, e.g. "SDTMIG 3.4".
+    `define`: a define.xml; when None, `define.xml` beside the datasets (first folder) is used if there is
+    one. `rules`: rule files/folders or loaded `Rule`s (the bundled set when None). `standard`: run only
+    the rules of one standard, e.g. "SDTMIG 3.4".
     """
     started = time.perf_counter()
-    folder = Path(path)
-    datasets = load_folder(folder)
+    folders = [Path(p) for p in path] if isinstance(path, (list, tuple)) else [Path(path)]
+    datasets: dict[str, Dataset] = {}
+    for folder in folders:
+        for name, dataset in load_folder(folder).items():
+            if name in datasets:
+                log.warning("dataset %s is in more than one folder; validating the one in %s", name, folder)
+            datasets[name] = dataset
+    folder = folders[0]
     if define is None and (folder / "define.xml").is_file():
         define = folder / "define.xml"
     define_doc = read_define(define) if define is not None else None
@@ -57,7 +66,8 @@ def validate_folder(path: str | Path, define: str | Path | None = None, rules=No
     result = validate_datasets(datasets, define_doc, rules, standard, max_details=max_details)
     result.timings["load"] = loaded
     result.timings["total"] = time.perf_counter() - started
-    result.run.update({"data": str(folder.resolve()), "define_file": str(define) if define else ""})
+    result.run.update({"data": ", ".join(str(f.resolve()) for f in folders),
+                       "define_file": str(define) if define else ""})
     return result
 
 
@@ -70,7 +80,7 @@ def validate_datasets(datasets: Mapping[str, Dataset] | Mapping[str, pd.DataFram
         datasets = datasets_from_frames(datasets)
     datasets = {name.upper(): dataset for name, dataset in datasets.items()}
     if define is not None:
-        _apply_define(datasets, define)
+        datasets = _apply_define(datasets, define)
     rule_list = _rules(rules, standard)
     result = run_rules(datasets, rule_list, define, max_details=max_details)
     result.timings.setdefault("total", time.perf_counter() - started)
@@ -405,12 +415,24 @@ def _detail(dataset: Dataset) -> DatasetDetail:
                          file_format=dataset.file_format, size_bytes=dataset.size_bytes)
 
 
-def _apply_define(datasets: dict[str, Dataset], define: Define) -> None:
-    """define.xml knows the class and standard of each dataset better than a guess from its name."""
+def _apply_define(datasets: dict[str, Dataset], define: Define) -> dict[str, Dataset]:
+    """define.xml knows the class and standard of each dataset better than a guess from its name; the
+    caller's datasets are left as they were."""
+    out = {}
     for name, dataset in datasets.items():
         described = define.datasets.get(name)
         if described is not None:
-            classify(dataset, define_class=described.dataset_class, define_standard=described.standard)
+            dataset = classify(dataclasses.replace(dataset), define_class=described.dataset_class,
+                               define_standard=described.standard)
+        out[name] = dataset
+    return out
+
+
+def run_timestamp() -> str:
+    """UTC time of the run; SOURCE_DATE_EPOCH, when set, so two builds of the same inputs report alike."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch.isdigit() else datetime.now(timezone.utc)
+    return moment.replace(microsecond=0).isoformat()
 
 
 def _rules(rules, standard: str | None) -> list[Rule]:
@@ -431,7 +453,7 @@ def _run_facts(datasets: dict[str, Dataset], define: Define | None, rules: list[
     standards = sorted({s for r in rules for s in r.standard if ("ADaM" if s.startswith("ADaM") else "SDTM")
                         in families})
     return {
-        "run_date": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "run_date": run_timestamp(),
         "engine": ENGINE_NAME, "engine_version": ENGINE_VERSION,
         "standards": (define.ig_versions() if define and define.ig_versions() else standards),
         "standard_filter": standard or "",
@@ -442,10 +464,6 @@ def _run_facts(datasets: dict[str, Dataset], define: Define | None, rules: list[
         "rules": len(rules), "datasets": len(datasets),
         "records": int(sum(len(d.frame) for d in datasets.values())),
     }
-
-
-def rules_by_id(rules: Iterable[Rule]) -> dict[str, Rule]:
-    return {rule.id: rule for rule in rules}
 
 
 __all__ = ["validate_folder", "validate_datasets", "run_rules", "evaluate", "in_scope", "format_message"]

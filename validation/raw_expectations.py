@@ -49,7 +49,7 @@ class Expectation:
     params: dict[str, Any]
     severity: str = "warning"
     message: str = ""
-    where: str = ""
+    where: dict = field(default_factory=dict)  # {column, equal | not_equal}: the records checked
 
     @property
     def columns(self) -> list[str]:
@@ -136,9 +136,14 @@ def _expectation(raw: Any, form: str, patterns: dict, source: str, problems: lis
             re.compile(str(params["pattern"]))
         except (re.error, KeyError) as exc:
             problem(f"bad pattern: {exc}")
-    if missing or extra or "id" not in raw or severity not in SEVERITIES:
+    where = raw.get("where") or {}
+    if where and (not isinstance(where, dict) or "column" not in where
+                  or len(set(where) & {"equal", "not_equal"}) != 1 or len(where) != 2):
+        problem("`where` is {column, equal: value} or {column, not_equal: value}")
+        where = None
+    if missing or extra or "id" not in raw or severity not in SEVERITIES or where is None:
         return None
-    return Expectation(ident, expect, form, params, severity, str(raw.get("message", "")), str(raw.get("where", "")))
+    return Expectation(ident, expect, form, params, severity, str(raw.get("message", "")), where)
 
 
 # --- running -----------------------------------------------------------------------------------------------
@@ -227,7 +232,11 @@ def _quiet(context) -> None:
 def _gx_expectation(gxe, item: Expectation):
     common: dict[str, Any] = {"meta": {"trialforge_id": item.id}}  # ties each GX result back to our id
     if item.where:
-        common.update(row_condition=item.where, condition_parser="pandas")
+        from great_expectations.expectations.row_conditions import Column
+
+        column = Column(item.where["column"])
+        condition = column == item.where["equal"] if "equal" in item.where else column != item.where["not_equal"]
+        common["row_condition"] = condition  # a missing value is "not equal": blank not-done flags count
     p = item.params
     if item.expect == "not_null":
         return gxe.ExpectColumnValuesToNotBeNull(column=p["column"], **common)
@@ -240,8 +249,9 @@ def _gx_expectation(gxe, item: Expectation):
                                                  max_value=p["max"], **common)
     if item.expect == "in_set":
         return gxe.ExpectColumnValuesToBeInSet(column=p["column"], value_set=[str(v) for v in p["values"]], **common)
-    if item.expect == "regex":
-        return gxe.ExpectColumnValuesToMatchRegex(column=p["column"], regex=str(p["pattern"]), **common)
+    if item.expect == "regex":  # groups only group here: non-capturing, so pandas does not warn about them
+        pattern = re.sub(r"(?<!\\)\((?!\?)", "(?:", str(p["pattern"]))
+        return gxe.ExpectColumnValuesToMatchRegex(column=p["column"], regex=pattern, **common)
     return gxe.ExpectColumnToExist(column=p["column"], meta=common["meta"])
 
 

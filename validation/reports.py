@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections import Counter, defaultdict
 from importlib import resources
 from pathlib import Path
@@ -41,6 +42,11 @@ def write_reports(result: ValidationResult, out_dir: str | Path, formats=("xlsx"
 
 # --- rows shared by the formats ----------------------------------------------------------------------------
 
+def reproducible() -> bool:
+    """With SOURCE_DATE_EPOCH set, reports hold no durations, so two runs on the same inputs are identical."""
+    return bool(os.environ.get("SOURCE_DATE_EPOCH", "").strip())
+
+
 def conformance_details(result: ValidationResult) -> list[tuple[str, Any]]:
     run = result.run
     counts = result.counts()
@@ -48,7 +54,7 @@ def conformance_details(result: ValidationResult) -> list[tuple[str, Any]]:
     raw = sum(1 for f in result.findings if f.source == "expectation")
     return [
         ("Run date (UTC)", run.get("run_date", "")),
-        ("Runtime (seconds)", round(result.timings.get("total", 0.0), 2)),
+        ("Runtime (seconds)", "" if reproducible() else round(result.timings.get("total", 0.0), 2)),
         ("Engine", run.get("engine", "")),
         ("Engine version", run.get("engine_version", "")),
         ("Standards", ", ".join(run.get("standards", []))),
@@ -173,7 +179,8 @@ def write_excel(result: ValidationResult, path: str | Path) -> Path:
           ["Rule ID", "Rule", "Implements", "Standard", "Severity", "Status", "Datasets", "Findings",
            "Reason / error", "Seconds"],
           ([s.rule_id, s.title, ", ".join(s.implements), ", ".join(s.standard), s.severity, s.status,
-            ", ".join(s.datasets), s.findings, s.reason, round(s.seconds, 3)] for s in result.statuses),
+            ", ".join(s.datasets), s.findings, s.reason, None if reproducible() else round(s.seconds, 3)]
+           for s in result.statuses),
           [14, 50, 40, 22, 10, 14, 30, 10, 60, 9])
     workbook.save(path)
     return path
@@ -198,6 +205,10 @@ def _letter(column: int) -> str:
 def write_json(result: ValidationResult, path: str | Path) -> Path:
     path = Path(path)
     document = result.as_dict()
+    if reproducible():
+        document["timings"] = {}
+        for rule in document["rules"]:
+            rule["seconds"] = None
     document["conformance_details"] = dict(conformance_details(result))
     document["issue_summary"] = issue_summary(result)
     path.write_text(json.dumps(document, indent=1, default=str, ensure_ascii=False), encoding="utf-8")

@@ -119,7 +119,8 @@ def test_dataset_sensitivity_reports_each_distinct_value_once(tmp_path):
 
 
 def test_optional_variables_read_as_missing(tmp_path):
-    check = "{all: [{variable: LBREASND, operator: non_empty}, {variable: 'LBSTAT?', operator: not_equal_to, value: NOT DONE}]}"
+    check = ("{all: [{variable: LBREASND, operator: non_empty},"
+             " {variable: 'LBSTAT?', operator: not_equal_to, value: NOT DONE}]}")
     rules = _rules(tmp_path, rule(check=check))
     result = validate_datasets({"LB": pd.DataFrame({"LBREASND": ["lost", ""]})}, rules=rules)
     assert [f.row for f in result.findings] == [1]
@@ -153,3 +154,9 @@ def test_gate_levels():
     assert result.fails("error")
     with pytest.raises(ValueError):
         result.fails("notice")
+
+
+def test_run_date_follows_source_date_epoch(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    result = validate_datasets({"AE": pd.DataFrame({"USUBJID": ["S1"]})}, rules=[])
+    assert result.run["run_date"] == "2023-11-14T22:13:20+00:00"

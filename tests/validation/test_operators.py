@@ -52,7 +52,8 @@ def test_study_day_has_no_day_zero_and_ignores_partial_dates():
 
 def test_study_day_against_a_date_on_the_same_record():
     adae = pd.DataFrame({"ASTDT": [23436.0, 23430.0], "TRTSDT": [23436.0, 23436.0], "ASTDY": [1.0, -5.0]})
-    check = {"variable": "ASTDY", "operator": "study_day_mismatch", "date": "ASTDT", "reference": {"variable": "TRTSDT"}}
+    check = {"variable": "ASTDY", "operator": "study_day_mismatch", "date": "ASTDT",
+             "reference": {"variable": "TRTSDT"}}
     assert run(check, "ADAE", {"ADAE": adae}) == [False, True]  # 6 days before is day -6
 
 

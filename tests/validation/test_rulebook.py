@@ -118,5 +118,6 @@ def test_dates_in_rule_files_stay_text(tmp_path):
 
 
 def test_each_variable_placeholder_needs_each_variable(tmp_path):
-    text = GOOD.replace("{variable: --SEQ, operator: is_not_unique, by: [USUBJID]}", "{variable: $each, operator: empty}")
+    text = GOOD.replace("{variable: --SEQ, operator: is_not_unique, by: [USUBJID]}",
+                        "{variable: $each, operator: empty}")
     assert any("no `each_variable`" in p for p in _problems(tmp_path, text))

@@ -61,7 +61,8 @@ def test_codelist_rules_are_errors_for_closed_lists_and_warnings_for_extensible_
         codes = [leaf["ct"] for leaf in leaves if leaf.get("operator") == "not_in_codelist"]
         for code in codes:
             expected = "warning" if ct.extensible(str(code)) else "error"
-            assert rule.severity == expected, f"{rule.id}: codelist {code} is {'' if expected == 'warning' else 'not '}extensible"
+            kind = "extensible" if expected == "warning" else "not extensible"
+            assert rule.severity == expected, f"{rule.id}: codelist {code} is {kind}"
             checked += 1
     assert checked >= 40
 
