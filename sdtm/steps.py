@@ -282,7 +282,11 @@ def tu_lnkid(frame, ctx, dataset, variable, **_):
 def lnkgrp(frame, ctx, dataset, variable, **_):
     """--LNKGRP: the assessment a record belongs to, named by its visit ("V12"); same in TR and RS."""
     _need(frame, dataset, "lnkgrp", "VISITNUM")
-    return as_text(frame["VISITNUM"].map(lambda v: None if pd.isna(v) else f"V{v:g}"))
+    group = as_text(frame["VISITNUM"].map(lambda v: None if pd.isna(v) else f"V{v:g}"))
+    status = frame.get(f"{dataset}STAT")
+    if status is not None:  # an assessment not done has no measurements to link to
+        group = group.mask(status.astype("str").str.upper() == "NOT DONE")
+    return group
 
 
 @step("armcd")

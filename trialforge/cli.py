@@ -80,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--sdtm-spec", type=Path, help="SDTM spec workbook (default: the bundled example spec)")
     build.add_argument("--adam-spec", type=Path, help="ADaM spec workbook (default: the bundled example spec)")
     _add_parameters(build)
+    _add_fail_on(build)
     _add_example_size(build)
     build.set_defaults(handler=cmd_build)
 
@@ -92,6 +93,18 @@ def _parser() -> argparse.ArgumentParser:
     adam.add_argument("--adam-spec", type=Path, help="ADaM spec workbook (default: the bundled example spec)")
     _add_parameters(adam)
     adam.set_defaults(handler=cmd_adam)
+
+    validate = commands.add_parser("validate", help="check SDTM/ADaM datasets against the conformance rules",
+                                   description="Run the conformance rules over folders of SDTM and/or ADaM "
+                                               "datasets (XPT v5, CSV or Dataset-JSON) and write the report as "
+                                               "Excel, JSON and HTML.")
+    validate.add_argument("folders", nargs="+", type=Path, help="dataset folder(s); give SDTM and ADaM together "
+                                                                "to check ADaM-to-SDTM traceability")
+    validate.add_argument("--define", type=Path, help="define.xml (default: one beside the datasets)")
+    validate.add_argument("--out", type=Path, default=Path("validation-report"), help="report folder")
+    validate.add_argument("--raw", type=Path, help="also run the raw-data expectations on this folder of EDC CSVs")
+    _add_fail_on(validate)
+    validate.set_defaults(handler=cmd_validate)
 
     spec = commands.add_parser("spec", help="check or export a spec workbook")
     spec_commands = spec.add_subparsers(title="spec commands", metavar="SPEC_COMMAND", required=True)
@@ -108,6 +121,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["csv", "markdown"], default="csv")
     export.set_defaults(handler=cmd_spec_export)
     return parser
+
+
+def _add_fail_on(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--fail-on", choices=["error", "warning", "notice"],
+                        help="exit 1 when conformance findings of this severity or worse are reported "
+                             "(the package is still written): for nightly CI gates")
 
 
 def _add_parameters(parser: argparse.ArgumentParser) -> None:
@@ -142,7 +161,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from trialforge.stages import default_stages, study_parameters
 
     options = {"sdtm_spec": _str_or_none(args.sdtm_spec), "adam_spec": _str_or_none(args.adam_spec),
-               "params": list(args.param), "param_file": _str_or_none(args.param_file)}
+               "params": list(args.param), "param_file": _str_or_none(args.param_file),
+               "fail_on": args.fail_on}
     study_parameters(options)  # bad parameters fail now, not after the SDTM stage
     with tempfile.TemporaryDirectory(prefix="trialforge-example-") as scratch:
         study = args.study
@@ -156,6 +176,10 @@ def cmd_build(args: argparse.Namespace) -> int:
             options.update(example_subjects=args.subjects, example_seed=args.seed)
         ctx = run_pipeline(default_stages(), study, args.out, options, progress=_progress)
     log.info("package written to %s", ctx.staging)
+    if ctx.artifacts.get("gate_failed"):
+        log.error("conformance findings at or above --fail-on %s: see %s", args.fail_on,
+                  ctx.staging / "audit" / "validation")
+        return EXIT_GATE_FAILED
     return EXIT_OK
 
 
@@ -166,6 +190,19 @@ def cmd_adam(args: argparse.Namespace) -> int:
                                       {"params": list(args.param), "param_file": _str_or_none(args.param_file)})
     log.info("wrote %s", ", ".join(f"{name} ({rows} records)" for name, rows in written.items()))
     return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from validation.gate import run_validation
+
+    folders = [str(f) for f in args.folders]
+    outcome = run_validation(folders if len(folders) > 1 else folders[0], define=args.define, out_dir=args.out,
+                             fail_on=args.fail_on, raw_dir=args.raw,
+                             raw_docs_dir=args.out / "raw-data-docs" if args.raw else None)
+    counts = outcome.result.counts()
+    print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['notice']} notices; "
+          f"reports: {', '.join(str(p) for p in outcome.reports)}")
+    return EXIT_GATE_FAILED if outcome.exit_code else EXIT_OK
 
 
 def cmd_spec_check(args: argparse.Namespace) -> int:

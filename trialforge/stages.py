@@ -186,31 +186,26 @@ def _missing_as_null(frame):
 
 
 def validate_package(ctx: BuildContext) -> None:
-    """Conformance rules over the written SDTM and ADaM (with their define.xml when written) -> audit reports."""
+    """Conformance rules over the written SDTM and ADaM together (so ADaM-to-SDTM traceability is checked),
+    with define.xml when written beside them; reports in audit/validation."""
     from trialforge.reproducible import pin_zip_times
-    from validation.engine import validate_folder
+    from validation.gate import run_validation
     from validation.reports import write_reports
 
-    totals = {}
-    for kind in ("sdtm", "adam"):
-        folder = ctx.artifacts.get(f"{kind}_folder")
-        if folder is None or not Path(folder).is_dir():
-            continue
-        define = Path(folder) / "define.xml"
-        result = validate_folder(folder, define=define if define.is_file() else None)
-        if kind == "sdtm" and "raw_findings" in ctx.artifacts:
-            result.add_findings(ctx.artifacts["raw_findings"])
-        _make_reproducible(result, ctx.staging)
-        written = write_reports(result, ctx.path(AUDIT_DIR, "validation", kind, "x").parent,
-                                name=f"{kind}-validation")
-        for path in written:
-            if path.suffix == ".xlsx":
-                pin_zip_times(path, clock.build_timestamp())
-        counts = result.counts()
-        totals[kind] = {"findings": counts, "rules": result.status_counts()}
-        log.info("%s conformance: %s", kind.upper(), ", ".join(f"{n} {s}" for s, n in counts.items()))
-    ctx.artifacts["validation_counts"] = totals
-    ctx.record("validation", totals)
+    folders = [str(ctx.artifacts[k]) for k in ("sdtm_folder", "adam_folder") if ctx.artifacts.get(k)]
+    if not folders:
+        return
+    outcome = run_validation(folders if len(folders) > 1 else folders[0], fail_on=ctx.options.get("fail_on"))
+    result = outcome.result
+    _make_reproducible(result, ctx.staging)
+    for path in write_reports(result, ctx.path(AUDIT_DIR, "validation", "x").parent):
+        if path.suffix == ".xlsx":
+            pin_zip_times(path, clock.build_timestamp())
+    counts = result.counts()
+    log.info("conformance: %s", ", ".join(f"{n} {s}" for s, n in counts.items()))
+    ctx.artifacts["gate_failed"] = bool(outcome.exit_code)
+    ctx.record("validation", {"findings": counts, "rules": result.status_counts(),
+                              "fail_on": ctx.options.get("fail_on"), "gate_failed": bool(outcome.exit_code)})
 
 
 def _make_reproducible(result, package_root: Path) -> None:

@@ -113,3 +113,18 @@ def test_adam_command_names_missing_inputs(tmp_path, capsys):
     (tmp_path / "sdtm").mkdir()
     assert main(["adam", "--sdtm", str(tmp_path / "sdtm"), "--out", str(tmp_path / "adam")]) == 3
     assert "DM" in capsys.readouterr().err
+
+
+def test_conformance_reports_are_in_the_audit_folder_and_find_the_planted_problems(package):
+    report = json.loads((package / "audit" / "validation" / "validation-report.json").read_text())
+    assert (package / "audit" / "validation" / "validation-report.xlsx").exists()
+    assert (package / "audit" / "validation" / "validation-report.html").exists()
+    messages = {(f["dataset"], f["message"]) for f in report["findings"]}
+    assert any(d == "ADAE" and "is after AENDY" in m for d, m in messages)  # the AE that ends before it starts
+
+
+def test_validate_command_and_fail_on_gate(package, tmp_path, capsys):
+    folders = [str(package / SDTM), str(package / ADAM)]
+    assert main(["validate", *folders, "--out", str(tmp_path / "report")]) == 0
+    assert (tmp_path / "report" / "validation-report.xlsx").exists()
+    assert main(["validate", *folders, "--out", str(tmp_path / "report"), "--fail-on", "error"]) == 1
