@@ -355,6 +355,7 @@ def write_folder_dataset_json(
         raise InputError(f"{folder}: no define.xml to take Dataset-JSON metadata from",
                          [Problem(str(define_file), "write define.xml first")])
     define = read_define_tree(define_file)
+    reference = os.path.relpath(define_file, folder).replace(os.sep, "/")
     written = []
     for xpt in sorted(folder.glob("*.xpt")):
         frame, meta = read_xpt(xpt, encoding=encoding)
@@ -364,6 +365,6 @@ def write_folder_dataset_json(
         written.append(write_dataset_json(
             frame, target, name=name, label=label, columns=columns, study_oid=define.study_oid,
             metadata_version_oid=define.mdv_oid, item_group_oid=group_oid, ndjson=ndjson, created=created,
-            source_system=("trialforge", __version__), metadata_ref=os.path.relpath(define_file, folder).replace(os.sep, "/")))
+            source_system=("trialforge", __version__), metadata_ref=reference))
     log.info("wrote %d Dataset-JSON files in %s", len(written), folder)
     return written

@@ -185,6 +185,23 @@ def _missing_as_null(frame):
     return frame.assign(**{c: frame[c].mask(frame[c].astype("str").str.strip() == "") for c in text})
 
 
+def write_define(ctx: BuildContext) -> None:
+    """define.xml (Define-XML 2.1) and define.html beside the SDTM and the ADaM XPTs, from spec + data."""
+    from define_xml.package import write_package_define
+
+    summaries = {}
+    for kind in ("sdtm", "adam"):
+        folder = ctx.artifacts.get(f"{kind}_folder")
+        if folder is None:
+            continue
+        summary = write_package_define(ctx.artifacts[f"{kind}_spec"], folder, kind, clock.build_timestamp(),
+                                       ctx.options.get("stylesheet"), schema=ctx.options.get("schema"))
+        summaries[kind] = summary
+        for finding in summary.get("findings", [])[:20]:
+            log.warning("define.xml (%s): %s", kind.upper(), finding)
+    ctx.record("define", summaries)
+
+
 def validate_package(ctx: BuildContext) -> None:
     """Conformance rules over the written SDTM and ADaM together (so ADaM-to-SDTM traceability is checked),
     with define.xml when written beside them; reports in audit/validation."""
@@ -252,5 +269,6 @@ def default_stages() -> list[Stage]:
         Stage("write-sdtm", "write SDTM as XPT v5 with the spec's metadata", write_sdtm),
         Stage("adam", "derive ADSL, ADAE, ADRS, ADTTE and ADTR from the SDTM", derive_adam),
         Stage("write-adam", "write ADaM as XPT v5 with the spec's metadata", write_adam),
+        Stage("define", "write define.xml and define.html beside the SDTM and ADaM", write_define),
         Stage("validate", "run the conformance rules; reports in audit/validation", validate_package),
     ]

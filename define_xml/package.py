@@ -1,0 +1,95 @@
+"""The build's define stage for one package folder: read the XPTs there, write define.xml and define.html.
+
+ARM and the plain schema: the Define-XML 2.1 schema (define2-1-0.xsd) has no place for Analysis Results
+Metadata; ARM needs its own schema (arm1-0-0.xsd). By default define.xml is therefore written without
+ARM, so it validates against the plain schema most tools use, and the ARM displays are shown in
+define.html; `arm_in_define=True` writes them into define.xml as well.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from define_xml.arm import has_arm, strip_arm
+from define_xml.build import build_define
+from define_xml.checks import check_against_data, check_references, validate_schema
+from define_xml.datasets import DatasetInfo
+from define_xml.html import render_define_html
+from define_xml.writer import write_define
+from specs.model import Spec
+
+log = logging.getLogger(__name__)
+
+DEFINE_NAME = "define.xml"
+HTML_NAME = "define.html"
+DEFAULT_STYLESHEET = "define2-1.xsl"
+
+
+def read_folder_datasets(folder: str | os.PathLike, *, encoding: str = "utf-8") -> dict[str, DatasetInfo]:
+    """Every XPT in `folder` as a DatasetInfo (href = the file name), keyed by upper-case dataset name."""
+    from trialforge.xpt import read_xpt  # the I/O edge: only this function reads files
+
+    found: dict[str, DatasetInfo] = {}
+    for path in sorted(Path(folder).glob("*.xpt")):
+        frame, meta = read_xpt(path, encoding=encoding)
+        name = (meta.name or path.stem).upper()
+        found[name] = DatasetInfo(name=name, href=path.name, columns=tuple(meta.columns), frame=frame,
+                                  label=meta.label or None)
+    return found
+
+
+def write_package_define(
+    spec: Spec,
+    folder: str | os.PathLike,
+    kind: str,
+    created: datetime,
+    stylesheet: str | os.PathLike | None = None,
+    *,
+    context: str = "Submission",
+    arm_in_define: bool = False,
+    schema: str | os.PathLike | None = None,
+    encoding: str = "utf-8",
+) -> dict[str, Any]:
+    """Write define.xml and define.html for the XPTs in `folder`; return a JSON-ready summary.
+
+    `stylesheet`: a user-supplied XSL copied beside define.xml and named by its xml-stylesheet
+    instruction (the project ships none). `schema`: the Define-XML schema file or folder to validate
+    with; without it, schema validation is skipped (and said so in the summary).
+    """
+    if kind not in ("sdtm", "adam"):
+        raise ValueError(f"kind must be 'sdtm' or 'adam', not {kind!r}")
+    folder = Path(folder)
+    datasets = read_folder_datasets(folder, encoding=encoding)
+    stylesheet_href = Path(stylesheet).name if stylesheet else DEFAULT_STYLESHEET
+    full = build_define(spec, datasets, context=context, created=created, stylesheet_href=stylesheet_href,
+                        kind=kind, arm=True)
+    tree = full if arm_in_define else strip_arm(full)
+    define_path = write_define(tree, folder / DEFINE_NAME)
+    render_define_html(full, folder / HTML_NAME)
+    if stylesheet:
+        shutil.copyfile(stylesheet, folder / stylesheet_href)
+    findings = check_references(tree) + check_against_data(tree, datasets)
+    schema_problems = [str(p) for p in validate_schema(define_path, schema)] if schema else None
+    for finding in findings:
+        log.log(logging.ERROR if finding.severity == "error" else logging.WARNING, "define.xml: %s",
+                finding.message)
+    for problem in schema_problems or ():
+        log.error("%s", problem)
+    return {
+        "kind": kind, "define": DEFINE_NAME, "html": HTML_NAME,
+        "stylesheet": stylesheet_href if stylesheet else None,
+        "datasets": sorted(datasets), "arm_in_define": has_arm(tree), "arm_displays": _displays(full),
+        "schema_validated": schema is not None, "schema_problems": schema_problems or [],
+        "findings": [f.as_dict() for f in findings],
+    }
+
+
+def _displays(tree) -> int:
+    from define_xml.xmlns import ARM
+
+    return len(tree.getroot().findall(f".//{{{ARM}}}ResultDisplay"))

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import json
+
+from lxml import etree
+
+from define_xml.arm import has_arm
+from define_xml.package import read_folder_datasets, write_package_define
+from tests.define_xml.conftest import CREATED
+from tests.define_xml.small_study import write_small_adam_xpts
+
+
+def test_write_package_define_writes_define_xml_and_html_and_reports(spec, written, schema):
+    folder, _ = written
+    summary = write_package_define(spec, folder, "sdtm", CREATED, schema=schema)
+    assert (folder / "define.xml").is_file() and (folder / "define.html").is_file()
+    assert summary["datasets"] == ["AE", "DM", "LB", "SUPPAE"]
+    assert summary["schema_validated"] and summary["schema_problems"] == []
+    assert summary["findings"] == [] and summary["stylesheet"] is None
+    json.dumps(summary)  # ready for the build log
+    tree = etree.parse(str(folder / "define.xml"))
+    assert 'href="define2-1.xsl"' in tree.getroot().getprevious().text
+    assert not (folder / "define2-1.xsl").exists()  # the project ships no stylesheet
+
+
+def test_a_user_stylesheet_is_copied_and_named_by_define_xml(spec, written, tmp_path):
+    folder, _ = written
+    mine = tmp_path / "house-style.xsl"
+    mine.write_text('<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"/>')
+    summary = write_package_define(spec, folder, "sdtm", CREATED, mine)
+    assert (folder / "house-style.xsl").read_text() == mine.read_text()
+    assert summary["stylesheet"] == "house-style.xsl"
+    assert 'href="house-style.xsl"' in etree.parse(str(folder / "define.xml")).getroot().getprevious().text
+
+
+def test_findings_from_the_folder_reach_the_summary(spec, written):
+    folder, datasets = written
+    (folder / "lb.xpt").rename(folder / "lab.xpt")  # the file name no longer matches
+    summary = write_package_define(spec, folder, "sdtm", CREATED)
+    assert summary["findings"] == []  # described from what was written: leaf follows the file
+    assert read_folder_datasets(folder)["LB"].href == "lab.xpt"
+    assert "lab.xpt" in (folder / "define.html").read_text()
+
+
+def test_arm_goes_into_define_html_and_into_define_xml_only_when_asked(adam_spec, tmp_path, schema):
+    folder = tmp_path / "adam"
+    folder.mkdir()
+    write_small_adam_xpts(folder, adam_spec)
+    plain = write_package_define(adam_spec, folder, "adam", CREATED, schema=schema)
+    assert plain["arm_displays"] == 2 and not plain["arm_in_define"] and plain["schema_problems"] == []
+    assert plain["findings"] == []
+    assert not has_arm(etree.parse(str(folder / "define.xml")))
+    assert "analysis-results" in (folder / "define.html").read_text()
+    embedded = write_package_define(adam_spec, folder, "adam", CREATED, schema=schema, arm_in_define=True)
+    assert embedded["arm_in_define"] and embedded["schema_problems"] == []
+    assert has_arm(etree.parse(str(folder / "define.xml")))
