@@ -60,6 +60,10 @@ def _result(ctx: Context, result: AnalysisResult, described: set[str]) -> etree.
             log.warning("%s: analysis result %s: variable %r names no dataset; left out", ctx.spec.source,
                         result.id, text)
             continue
+        if not ctx.spec.has_variable(dataset, name):
+            log.warning("%s: analysis result %s: %s is not in the Variables sheet; left out", ctx.spec.source,
+                        result.id, text)
+            continue
         variables.setdefault(dataset, []).append(name.upper())
     for dataset in conditions:
         variables.setdefault(dataset, [])
@@ -72,7 +76,7 @@ def _result(ctx: Context, result: AnalysisResult, described: set[str]) -> etree.
         log.warning("%s: analysis result %s names no dataset; left out", ctx.spec.source, result.id)
         return None
     parameter = next((ctx.oids.item(d, "PARAMCD") for d, conds in conditions.items()
-                      if any(c.variable == "PARAMCD" for c in conds)), None)
+                      if any(c.variable == "PARAMCD" for c in conds) and ctx.spec.has_variable(d, "PARAMCD")), None)
     node = element(arm("AnalysisResult"), {
         "OID": ctx.oids.result(result.id), "ParameterOID": parameter,
         "AnalysisReason": result.reason or "", "AnalysisPurpose": result.purpose or ""})

@@ -12,7 +12,7 @@ from lxml import etree
 
 from define_xml.context import Context
 from define_xml.datasets import same_term
-from define_xml.xmlns import dfn, element, odm, sub, description
+from define_xml.xmlns import description, dfn, element, odm, sub
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from lxml import etree
 
 from define_xml.context import Context
-from define_xml.datasets import DATE_TYPES, DatasetInfo, decimals, masked, text_length, used_terms
+from define_xml.datasets import DATE_TYPES, DatasetInfo, decimals, masked, present, text_length, used_terms
 from define_xml.oids import where_readable
 from define_xml.support import leaf
-from define_xml.xmlns import dfn, element, odm, sub, description
+from define_xml.xmlns import description, dfn, element, odm, sub
 from specs.model import DatasetDef, ValueLevelDef, VariableDef
 from specs.whereclause import Condition, WhereClause
 
@@ -28,9 +28,10 @@ SUBCLASSES = frozenset({"ADVERSE EVENT", "MEDICAL DEVICE TIME-TO-EVENT", "NON-CO
                         "POPULATION PHARMACOKINETIC ANALYSIS", "TIME-TO-EVENT"})
 # Class names found in older workbooks -> the Define-XML 2.1 controlled term.
 _CLASS_ALIASES = {
-    "SPECIAL-PURPOSE": "SPECIAL PURPOSE", "SPECIAL PURPOSE DOMAINS": "SPECIAL PURPOSE", "ADSL": "SUBJECT LEVEL "
-    "ANALYSIS DATASET", "BDS": "BASIC DATA STRUCTURE", "OCCDS": "OCCURRENCE DATA STRUCTURE",
-    "TRIAL DESIGN DOMAINS": "TRIAL DESIGN", "RELATIONSHIPS": "RELATIONSHIP", "OTHER": "ADAM OTHER",
+    "SPECIAL-PURPOSE": "SPECIAL PURPOSE", "SPECIAL PURPOSE DOMAINS": "SPECIAL PURPOSE",
+    "TRIAL DESIGN DOMAINS": "TRIAL DESIGN", "RELATIONSHIPS": "RELATIONSHIP",
+    "ADSL": "SUBJECT LEVEL ANALYSIS DATASET", "BDS": "BASIC DATA STRUCTURE", "OCCDS": "OCCURRENCE DATA STRUCTURE",
+    "OTHER": "ADAM OTHER",
 }
 
 
@@ -51,11 +52,12 @@ def dataset_defs(ctx: Context, dataset: DatasetDef) -> DatasetDefs:
     value_level = _value_level_by_variable(ctx, dataset.name, {v.name for v in variables})
     for order, variable in enumerate(variables, start=1):
         item_oid = ctx.oids.item(dataset.name, variable.name)
-        method = ctx.method_ref(variable.method) if variable.origin == "Derived" or variable.method else None
+        method = ctx.method_ref(variable.method)
         group.append(element(odm("ItemRef"), {
             "ItemOID": item_oid, "OrderNumber": order, "Mandatory": _yes_no(variable.mandatory),
             "KeySequence": variable.key_sequence, "MethodOID": method,
-            "Role": variable.role if ctx.kind == "sdtm" and variable.role else None}))
+            "Role": variable.role if ctx.kind == "sdtm" and variable.role else None,
+            dfn("HasNoData"): "Yes" if variable.has_no_data or _empty(info, variable.name) else None}))
         rows = value_level.get(variable.name, [])
         value_list_oid = ctx.oids.value_list(dataset.name, variable.name) if rows else None
         items.append(_item_def(ctx, dataset.name, variable, info, item_oid, value_list_oid))
@@ -125,6 +127,12 @@ def _domain(ctx: Context, dataset: DatasetDef, info: DatasetInfo | None) -> str:
             return domains.pop()
     assigned = next((v.assigned_value for v in ctx.spec.variables_of(name) if v.name == "DOMAIN"), None)
     return assigned or name
+
+
+def _empty(info: DatasetInfo | None, variable: str) -> bool:
+    """Written, but without a single value (Define-XML 2.1 says so with def:HasNoData on the ItemRef)."""
+    values = info.values(variable) if info is not None else None
+    return values is not None and not values.empty and present(values).empty
 
 
 def _repeats(dataset: DatasetDef) -> bool:
@@ -229,7 +237,7 @@ def _value_list(ctx: Context, dataset: str, variable: VariableDef, rows: list[Va
         seen.add(item_oid)
         ref = sub(value_list, odm("ItemRef"), {
             "ItemOID": item_oid, "OrderNumber": order, "Mandatory": _yes_no(row.mandatory),
-            "MethodOID": ctx.method_ref(row.method) if row.origin == "Derived" or row.method else None})
+            "MethodOID": ctx.method_ref(row.method)})
         sub(ref, dfn("WhereClauseRef"), {"WhereClauseOID": where_oid})
         items.append(_value_item(ctx, dataset, variable, row, info, column, item_oid))
     return value_list, items

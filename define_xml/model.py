@@ -56,6 +56,7 @@ class ItemRef:
     method: str
     role: str
     where: tuple[str, ...] = ()  # WhereClauseDef OIDs (value-level)
+    has_no_data: bool = False
 
 
 @dataclass(frozen=True)
@@ -306,7 +307,8 @@ def _item_ref(node) -> ItemRef:
     return ItemRef(
         item=node.get("ItemOID", ""), order=_int(node.get("OrderNumber")), mandatory=node.get("Mandatory") == "Yes",
         key_sequence=_int(node.get("KeySequence")), method=node.get("MethodOID", ""), role=node.get("Role", ""),
-        where=tuple(w.get("WhereClauseOID", "") for w in node.iterfind("def:WhereClauseRef", NS)))
+        where=tuple(w.get("WhereClauseOID", "") for w in node.iterfind("def:WhereClauseRef", NS)),
+        has_no_data=node.get(_DEF + "HasNoData") == "Yes")
 
 
 def _item(node) -> ItemDef:

@@ -71,7 +71,7 @@ def write_package_define(
     tree = full if arm_in_define else strip_arm(full)
     define_path = write_define(tree, folder / DEFINE_NAME)
     render_define_html(full, folder / HTML_NAME)
-    if stylesheet:
+    if stylesheet and Path(stylesheet).resolve() != (folder / stylesheet_href).resolve():
         shutil.copyfile(stylesheet, folder / stylesheet_href)
     findings = check_references(tree) + check_against_data(tree, datasets)
     schema_problems = [str(p) for p in validate_schema(define_path, schema)] if schema else None

@@ -7,7 +7,7 @@ import logging
 from lxml import etree
 
 from define_xml.context import Context
-from define_xml.xmlns import dfn, element, odm, sub, description, xlink
+from define_xml.xmlns import description, dfn, element, odm, sub, xlink
 
 log = logging.getLogger(__name__)
 

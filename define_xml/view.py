@@ -80,7 +80,7 @@ def _item(doc: DefineDoc, item: ItemDef, ref: ItemRef) -> dict[str, Any]:
     return {
         "oid": item.oid, "name": item.name, "label": item.label, "data_type": item.data_type,
         "length": item.length, "significant_digits": item.significant_digits,
-        "display_format": item.display_format, "mandatory": ref.mandatory,
+        "display_format": item.display_format, "mandatory": ref.mandatory, "has_no_data": ref.has_no_data,
         "codelist": _codelist_ref(codelist) if codelist else None,
         "origins": [{"type": o.type, "source": o.source, "description": o.description, "refs": _links(doc, o.refs)}
                     for o in item.origins],

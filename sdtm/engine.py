@@ -196,6 +196,12 @@ def _records_from_form(dataset: str, source: pd.DataFrame, rows: list, topics: s
         keep = pd.Series(True, index=source.index)
         reasons = pd.Series([None] * len(source), index=source.index, dtype=object)
         for row in (r for r in topic_rows if (str(r.where) if r.where is not None else None) == set_name):
+            if row.argument("first_by"):
+                first = _first_occurrence(source, row, keep)
+                reasons[keep & ~first] = row.argument("reason") or (
+                    f"{dataset}: already recorded from an earlier {row.source_form} record with the same "
+                    f"{row.argument('first_by')} (Mapping row {row.row})")
+                keep &= first
             if row.condition is None:
                 continue
             meets = row.condition.mask(source)
@@ -225,6 +231,23 @@ def _records_from_form(dataset: str, source: pd.DataFrame, rows: list, topics: s
             _assign(dataset, row, records, chosen, applies, ctx)
         pieces.append(records)
     return pieces, exclusions
+
+
+def _first_occurrence(source: pd.DataFrame, row, keep: pd.Series) -> pd.Series:
+    """`first_by=A, B; order=DATEFIELD`: only the earliest source row of each (A, B) makes a record (a new
+    lesion is identified once, at the first scan that shows it); ties and undated rows go by raw row."""
+    by = [c.strip() for c in row.argument("first_by").split(",") if c.strip()]
+    missing = [c for c in by if c not in source.columns]
+    if missing:
+        raise MappingError(f"Mapping row {row.row}: first_by names {missing}, not fields of form {row.source_form}")
+    order = row.argument("order")
+    when = to_iso8601(source[order])[0] if order else pd.Series("", index=source.index)
+    ranked = source.loc[keep, by].assign(_when=when[keep].fillna("9999"), _row=source.loc[keep, "__row"])
+    ranked = ranked.sort_values(["_when", "_row"], kind="mergesort")
+    first = ~ranked.duplicated(by, keep="first")
+    result = pd.Series(False, index=source.index)
+    result[ranked.index[first.to_numpy()]] = True
+    return result
 
 
 def _mask(where, records: pd.DataFrame) -> pd.Series:

@@ -18,11 +18,11 @@ ADRS  | PD      | Disease Progression by Investigator                 | NY
 ADRS  | DEATH   | Death                                               | NY
 ADRS  | LSTA    | Last Disease Assessment by Investigator             | RESP
 ADRS  | MDIS    | Measurable Disease at Baseline by Investigator      | NY
-ADRS  | ORR     | Objective Response (Confirmed CR or PR)             | NY
+ADRS  | ORR     | Objective Response (Confirmed CR or PR) by Investigator | NY
 ADTTE | OS      | Overall Survival (days)                             | DAYS
-ADTTE | PFS     | Progression-Free Survival (days)                    | DAYS
-ADTTE | DOR     | Duration of Response (days)                         | DAYS
-ADTTE | TTR     | Time to Response (days)                             | DAYS
+ADTTE | PFS     | Progression-Free Survival by Investigator (days)    | DAYS
+ADTTE | DOR     | Duration of Confirmed Response by Investigator (days) | DAYS
+ADTTE | TTR     | Time to First Confirmed Response by Investigator (days) | DAYS
 ADTR  | SUMDIAM | Sum of Diameters of Target Lesions (mm)             | MM
 """, ("Dataset", "PARAMCD", "PARAM", "Kind"))
 
@@ -37,12 +37,14 @@ CNSR_CODES = (
     ("3", "Censored at last adequate assessment before new anti-cancer therapy"),
     ("4", "Censored at last adequate assessment before two or more missed assessments"),
 )
-EVENT_DESCRIPTIONS = ("DEATH", "DISEASE PROGRESSION", "CONFIRMED RESPONSE", "LAST KNOWN ALIVE",
-                      "LAST ADEQUATE TUMOR ASSESSMENT", "NO POST-BASELINE TUMOR ASSESSMENT",
-                      "NEW ANTI-CANCER THERAPY", "EVENT AFTER TWO OR MORE MISSED ASSESSMENTS")
-CENSOR_DATE_DESCRIPTIONS = ("LAST KNOWN ALIVE DATE", "LAST ADEQUATE TUMOR ASSESSMENT DATE", "CAR-T INFUSION DATE",
+# The texts adam/adtte.py sets (EventSource/CensorSource set_values); missed_assessments = 2.
+EVENT_DESCRIPTIONS = ("DEATH", "DISEASE PROGRESSION", "CONFIRMED RESPONSE (CR OR PR)", "ALIVE",
+                      "ALIVE WITHOUT PROGRESSION", "NO ADEQUATE POST-BASELINE TUMOR ASSESSMENT",
+                      "NO CONFIRMED RESPONSE", "NEW ANTI-CANCER THERAPY BEFORE PD OR DEATH",
+                      "PD OR DEATH AFTER >= 2 MISSED ASSESSMENTS")
+CENSOR_DATE_DESCRIPTIONS = ("LAST DATE KNOWN ALIVE", "LAST ADEQUATE TUMOR ASSESSMENT", "DATE OF CAR-T INFUSION",
                             "LAST ADEQUATE TUMOR ASSESSMENT BEFORE NEW ANTI-CANCER THERAPY",
-                            "LAST ADEQUATE TUMOR ASSESSMENT BEFORE MISSED ASSESSMENTS")
+                            "LAST ADEQUATE TUMOR ASSESSMENT BEFORE THE MISSED ASSESSMENTS")
 CRS_TERMS = ("Cytokine release syndrome",)
 NEUROTOXICITY_TERMS = ("Immune effector cell-associated neurotoxicity syndrome", "Encephalopathy",
                        "Confusional state", "Aphasia", "Seizure", "Somnolence", "Tremor", "Cerebral oedema")

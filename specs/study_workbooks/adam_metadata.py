@@ -23,10 +23,12 @@ def valuelevel_rows() -> list[Row]:
     for p in PARAMETERS:
         if p["Dataset"] == "ADTTE":
             rows.append({"Dataset": "ADTTE", "Variable": "AVAL", "Where Clause": f"PARAMCD EQ {p['PARAMCD']}",
-                         "Label": p["PARAM"], "Data Type": "integer", "Length": "8", "Method": "MT.ADTTE.AVAL"})
+                         "Label": f"{p['PARAMCD']} Analysis Value (days)", "Data Type": "integer", "Length": "8",
+                         "Method": "MT.ADTTE.AVAL"})
         elif p["Dataset"] == "ADTR":
             rows.append({"Dataset": "ADTR", "Variable": "AVAL", "Where Clause": f"PARAMCD EQ {p['PARAMCD']}",
-                         "Label": p["PARAM"], "Data Type": "float", "Length": "8", "Significant Digits": "1",
+                         "Label": f"{p['PARAMCD']} Analysis Value (mm)", "Data Type": "float", "Length": "8",
+                         "Significant Digits": "1",
                          "Method": "MT.ADTR.AVAL"})
     order: dict[tuple[str, str], int] = {}
     for row in rows:

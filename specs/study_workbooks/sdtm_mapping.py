@@ -360,7 +360,7 @@ TUMETHOD | NTL | NTLMETH  | assign_ct
 TUDTC    | NTL | NTLDAT   | assign_datetime
 TUEVAL   | NTL |          | hardcode_ct    | value=INVESTIGATOR
 @VISIT NTL TUDTC
-TUTESTCD | NL  | NLNUM    | hardcode_ct    | value=TUMIDENT
+TUTESTCD | NL  | NLNUM    | hardcode_ct    | value=TUMIDENT; first_by=Subject, NLNUM; order=NLDAT
 TUTEST   | NL  |          | hardcode_ct    | value=Tumor Identification
 TUORRES  | NL  |          | hardcode_ct    | value=NEW
 TUSTRESC | NL  |          | hardcode_ct    | value=NEW

@@ -256,7 +256,7 @@ def small_adam_spec() -> Spec:
                         sheet="Analysis Displays", row=4),
     )
     results = (
-        _result("T-14.3.1", "AR.TEAE", ["ADAE.AEBODSYS", "ADAE.AEDECOD"],
+        _result("T-14.3.1", "AR.TEAE", ["ADAE.AEBODSYS", "ADAE.AEDECOD", "ADAE.NOTDESCRIBED"],
                 "ADAE.TRTEMFL EQ Y and ADSL.SAFFL EQ Y", join="ADAE joins ADSL on USUBJID."),
         _result("T-14.2.2", "PFS", ["ADTTE.AVAL", "ADTTE.CNSR"], "ADTTE.PARAMCD EQ PFS",
                 code="km = KaplanMeier(adtte.AVAL, adtte.CNSR == 0)", reason="SPECIFIED IN PROTOCOL"),

@@ -204,3 +204,15 @@ def test_oids_are_unique_across_kinds_and_stable_per_key():
     assert oids.method("SEQ") == "MT.SEQ"
     assert oids.comment("COM.DM") == "COM.DM" and oids.leaf("doc", "my doc:1") == "LF.my_doc_1"
     assert oids.dataset("dm") == "IG.DM" and oids.item("dm", "sex") == "IT.DM.SEX"
+
+
+def test_a_variable_written_without_any_value_says_it_has_no_data(spec, tmp_path):
+    from tests.define_xml.small_study import small_frames, write_small_xpts
+
+    frames = small_frames()
+    frames["DM"] = frames["DM"].assign(COUNTRY=["", "", ""])  # XPT: blank is missing
+    tree = build_define(spec, write_small_xpts(tmp_path, spec, frames), created=CREATED)
+    refs = {r.get("ItemOID"): r.get(f"{{{NS['def']}}}HasNoData") for r in _all(tree, "//odm:ItemGroupDef/odm:ItemRef")}
+    assert refs["IT.DM.COUNTRY"] == "Yes"
+    assert refs["IT.DM.AGE"] is None  # one subject without AGE is not 'no data'
+    assert [k for k, v in refs.items() if v] == ["IT.DM.COUNTRY"]

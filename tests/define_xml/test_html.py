@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -89,3 +90,6 @@ def test_define_html_in_a_browser_lists_every_dataset_with_a_working_link(spec, 
     taken = _browser(binary, tmp_path / "profile", f"--screenshot={screenshot}", "--window-size=1400,1000", url)
     assert taken.returncode == 0, taken.stderr[-2000:]
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 10_000
+    if keep := os.environ.get("TRIALFORGE_SCREENSHOT_DIR"):  # CI keeps the picture for people to look at
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(screenshot, Path(keep) / "define-html.png")

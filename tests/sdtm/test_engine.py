@@ -137,3 +137,18 @@ def test_a_form_whose_rows_are_all_excluded_gives_an_empty_domain_with_its_colum
     result = map_domain("IE", DomainContext(spec=ie_spec, raw={"IE": ie_raw}), STEPS)
     assert result.frame.empty and {"IETESTCD", "USUBJID", "IESEQ"} <= set(result.frame.columns)
     assert result.exclusions["reason"].str.contains("IEYN EQ No").all()
+
+
+def test_first_by_keeps_the_earliest_identification_only():
+    nl_raw = raw([["01-001", "W12", "NEW01", "12 MAR 2024"], ["01-001", "W6", "NEW01", "01 FEB 2024"],
+                  ["01-001", "W12", "NEW02", "12 MAR 2024"]], ["Subject", "Folder", "NLNUM", "NLDAT"])
+    tu_spec = spec(
+        datasets=[dataset("TU")],
+        variables=[variable("TU", "TUTESTCD", 1), variable("TU", "TULNKID", 2)],
+        mappings=[mapping("TU", "TUTESTCD", "NL", None, "hardcode_no_ct",
+                          "value=TUMIDENT; first_by=Subject, NLNUM; order=NLDAT"),
+                  mapping("TU", "TULNKID", "NL", "NLNUM", "assign_no_ct")])
+    result = map_domain("TU", DomainContext(spec=tu_spec, raw={"NL": nl_raw}), STEPS)
+    assert sorted(zip(result.frame["TULNKID"], result.frame["__row"])) == [("NEW01", 3), ("NEW02", 4)]
+    assert result.exclusions["__row"].tolist() == [2]
+    assert "already recorded" in result.exclusions["reason"].iloc[0]

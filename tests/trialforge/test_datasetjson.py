@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from specs.errors import ExportError, InputError
+from trialforge.datasetjson import (
+    JsonColumn, read_dataset_json, sas_format_kind, write_dataset_json, write_folder_dataset_json,
+)
+from trialforge.xpt import XptColumn, read_xpt, write_xpt
+
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
+DATASET_JSON = SHARED / "standards" / "dataset-json-1.1"
+CREATED = datetime(2025, 3, 28, 9, 30, 0)
+EXAMPLE_PAIRS = [("adsl", "json"), ("adae", "json"), ("dm", "json"), ("dm", "ndjson"), ("ts", "json")]
+
+
+def need(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the Dataset-JSON standard lives in ../shared, outside the package")
+    return path
+
+
+def _columns():
+    return [
+        JsonColumn("IT.ADX.USUBJID", "USUBJID", "Unique Subject Identifier", "string", length=5, key_sequence=1),
+        JsonColumn("IT.ADX.AVALC", "AVALC", "Analysis Value (C)", "string", length=3),
+        JsonColumn("IT.ADX.AVAL", "AVAL", "Analysis Value", "integer"),
+        JsonColumn("IT.ADX.PCHG", "PCHG", "Percent Change", "float"),
+        JsonColumn("IT.ADX.ADT", "ADT", "Analysis Date", "date", "integer", display_format="DATE9."),
+        JsonColumn("IT.ADX.ADTM", "ADTM", "Analysis Datetime", "datetime", "integer", display_format="DATETIME20."),
+        JsonColumn("IT.ADX.ATM", "ATM", "Analysis Time", "time", "integer", display_format="TIME8."),
+        JsonColumn("IT.ADX.ADTC", "ADTC", "Collected Date", "date"),
+    ]
+
+
+def _frame():
+    return pd.DataFrame({
+        "USUBJID": ["S-001", "S-002", "S-003"],
+        "AVALC": ["CR", "", None],  # "" and missing differ in Dataset-JSON
+        "AVAL": [1.0, np.nan, -3.0],
+        "PCHG": [-12.5, 0.1, np.nan],
+        "ADT": [0.0, 366.0, np.nan],  # SAS days: 1960-01-01, 1961-01-01 (1960 is a leap year)
+        "ADTM": [86400.0 + 3661.0, np.nan, 0.0],  # SAS seconds
+        "ATM": [45296.5, 0.0, np.nan],
+        "ADTC": ["2024-03", "2024-03-01T10:00", None],  # SDTM ISO 8601 text, partial dates too
+    })
+
+
+def test_values_are_written_as_their_dataset_json_types(tmp_path):
+    path = write_dataset_json(_frame(), tmp_path / "adx.json", name="ADX", label="Analysis X", columns=_columns(),
+                              study_oid="STDY.S", metadata_version_oid="MDV.S", created=CREATED)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert list(document)[:2] == ["datasetJSONCreationDateTime", "datasetJSONVersion"]
+    assert list(document)[-1] == "rows"
+    assert (document["records"], document["itemGroupOID"], document["datasetJSONVersion"]) == (3, "IG.ADX", "1.1.0")
+    assert document["rows"] == [
+        ["S-001", "CR", 1, -12.5, "1960-01-01", "1960-01-02T01:01:01", "12:34:56.5", "2024-03"],
+        ["S-002", "", None, 0.1, "1961-01-01", None, "00:00:00", "2024-03-01T10:00"],
+        ["S-003", None, -3, None, None, "1960-01-01T00:00:00", None, None],
+    ]
+    assert document["columns"][4] == {"itemOID": "IT.ADX.ADT", "name": "ADT", "label": "Analysis Date",
+                                      "dataType": "date", "targetDataType": "integer", "displayFormat": "DATE9."}
+
+
+@pytest.mark.parametrize("suffix", [".json", ".ndjson"])
+def test_round_trip_gives_the_frame_back(tmp_path, suffix):
+    frame = _frame()
+    path = write_dataset_json(frame, tmp_path / f"adx{suffix}", name="ADX", label="Analysis X", columns=_columns(),
+                              study_oid="STDY.S", metadata_version_oid="MDV.S", created=CREATED,
+                              ndjson=suffix == ".ndjson")
+    back, metadata = read_dataset_json(path)
+    expected = frame.assign(AVALC=pd.Series(["CR", "", None], dtype="str"),
+                            USUBJID=frame["USUBJID"].astype("str"), ADTC=frame["ADTC"].astype("str"))
+    pd.testing.assert_frame_equal(back, expected)
+    assert metadata["name"] == "ADX" and "rows" not in metadata
+    blank, _ = read_dataset_json(path, blank_missing_text=True)
+    assert blank["AVALC"].tolist() == ["CR", "", ""]
+
+
+def test_ndjson_is_one_metadata_line_then_one_row_per_line(tmp_path):
+    path = write_dataset_json(_frame(), tmp_path / "adx.ndjson", name="ADX", label="X", columns=_columns(),
+                              study_oid="STDY.S", metadata_version_oid="MDV.S", created=CREATED, ndjson=True)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 4 and "rows" not in json.loads(lines[0])
+    assert json.loads(lines[3])[0] == "S-003"
+
+
+def test_written_files_are_valid_against_the_dataset_json_schema(tmp_path):
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a test dependency")
+    schema = json.loads(need(DATASET_JSON / "dataset.schema.json").read_text(encoding="utf-8"))
+    path = write_dataset_json(_frame(), tmp_path / "adx.json", name="ADX", label="X", columns=_columns(),
+                              study_oid="STDY.S", metadata_version_oid="MDV.S", created=CREATED,
+                              source_system=("trialforge", "0.1.0"))
+    jsonschema.Draft201909Validator(schema).validate(json.loads(path.read_text(encoding="utf-8")))
+
+
+def test_values_that_would_lose_information_are_refused_with_every_column_named(tmp_path):
+    frame = _frame().assign(AVAL=[1.5, 2.0, np.nan], PCHG=["x", "1", None])
+    with pytest.raises(ExportError) as raised:
+        write_dataset_json(frame, tmp_path / "adx.json", name="ADX", label="X", columns=_columns(),
+                           study_oid="S", metadata_version_oid="M", created=CREATED)
+    assert [p.column for p in raised.value.problems] == ["AVAL", "PCHG"]
+    assert "row 1" in str(raised.value) and not (tmp_path / "adx.json").exists()
+    with pytest.raises(ExportError, match="NOPE"):
+        write_dataset_json(_frame(), tmp_path / "adx.json", name="ADX", label="X",
+                           columns=[JsonColumn("IT.NOPE", "NOPE", "Nope", "string")], study_oid="S",
+                           metadata_version_oid="M", created=CREATED)
+
+
+def test_unreadable_or_malformed_files_are_input_errors(tmp_path):
+    (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputError):
+        read_dataset_json(tmp_path / "bad.json")
+    (tmp_path / "short.json").write_text(json.dumps({"columns": [{"name": "A", "dataType": "string"}],
+                                                     "rows": [["x", "y"]]}), encoding="utf-8")
+    with pytest.raises(InputError, match="row 1"):
+        read_dataset_json(tmp_path / "short.json")
+
+
+@pytest.mark.parametrize(("name", "suffix"), EXAMPLE_PAIRS)
+def test_cdisc_examples_read_to_the_same_frame_as_their_xpt(name, suffix):
+    folder = need(DATASET_JSON / "examples")
+    from_json, metadata = read_dataset_json(folder / f"{name}.{suffix}", blank_missing_text=True)
+    from_xpt, xpt = read_xpt(folder / f"{name}.xpt", encoding="utf-8")
+    pd.testing.assert_frame_equal(from_json, from_xpt)
+    assert metadata["name"] == xpt.name and metadata["records"] == len(from_xpt)
+
+
+def test_sas_format_kinds():
+    assert [sas_format_kind(f) for f in ("DATE9.", "E8601DA.", "DATETIME20.", "TIME8.", "8.2", "", None)] == [
+        "date", "date", "datetime", "time", None, None, None]
+
+
+def test_a_package_folder_gets_dataset_json_with_its_define_metadata(tmp_path):
+    from define_xml.model import read_define_tree
+    from define_xml.package import write_package_define
+    from tests.define_xml.small_study import small_spec, write_small_xpts
+
+    spec = small_spec()
+    write_small_xpts(tmp_path, spec)
+    write_package_define(spec, tmp_path, "sdtm", CREATED)
+    paths = write_folder_dataset_json(tmp_path, created=CREATED)
+    assert sorted(p.name for p in paths) == ["ae.json", "dm.json", "lb.json", "suppae.json"]
+    define = read_define_tree(tmp_path / "define.xml")
+    ae = json.loads((tmp_path / "ae.json").read_text(encoding="utf-8"))
+    group = define.group("AE")
+    assert (ae["itemGroupOID"], ae["studyOID"], ae["metaDataVersionOID"]) == (group.oid, define.study_oid,
+                                                                            define.mdv_oid)
+    assert [c["itemOID"] for c in ae["columns"]] == [r.item for r in group.items]
+    keys = {c["name"]: c["keySequence"] for c in ae["columns"] if "keySequence" in c}
+    assert keys == {"STUDYID": 1, "USUBJID": 2, "AEDECOD": 3, "AESTDTC": 4}
+    types = {c["name"]: (c["dataType"], c.get("length")) for c in ae["columns"]}
+    assert types["AESEQ"] == ("integer", None) and types["AESTDTC"] == ("datetime", None)
+    assert types["AETERM"] == ("string", 25)
+    for path in paths:
+        back, _ = read_dataset_json(path, blank_missing_text=True)
+        pd.testing.assert_frame_equal(back, read_xpt(path.with_suffix(".xpt"))[0])
+
+
+def test_adam_dates_from_an_xpt_round_trip_through_json(tmp_path):
+    frame = pd.DataFrame({"USUBJID": ["S-1", "S-2"], "ADT": [23011.0, np.nan]})
+    columns = [XptColumn("USUBJID", "Unique Subject Identifier"), XptColumn("ADT", "Analysis Date", "num",
+                                                                             format="DATE9.")]
+    write_xpt(frame, tmp_path / "adx.xpt", name="ADX", label="X", columns=columns)
+    (tmp_path / "define.xml").write_text(_tiny_define(), encoding="utf-8")
+    path = write_folder_dataset_json(tmp_path, created=CREATED, ndjson=True)[0]
+    row = json.loads(path.read_text(encoding="utf-8").splitlines()[1])
+    assert row == ["S-1", "2023-01-01"]  # SAS day 23011
+    back, _ = read_dataset_json(path, blank_missing_text=True)
+    pd.testing.assert_frame_equal(back, read_xpt(tmp_path / "adx.xpt")[0])
+
+
+def _tiny_define() -> str:
+    return """<?xml version="1.0" encoding="UTF-8"?>
+<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" xmlns:def="http://www.cdisc.org/ns/def/v2.1">
+  <Study OID="STDY.T"><GlobalVariables><StudyName>T</StudyName><StudyDescription>T</StudyDescription>
+  <ProtocolName>T</ProtocolName></GlobalVariables>
+  <MetaDataVersion OID="MDV.T" Name="T" def:DefineVersion="2.1.0">
+    <ItemGroupDef OID="IG.ADX" Name="ADX" Repeating="Yes" def:Structure="x">
+      <ItemRef ItemOID="IT.ADX.USUBJID" Mandatory="Yes" KeySequence="1"/>
+      <ItemRef ItemOID="IT.ADX.ADT" Mandatory="No"/>
+    </ItemGroupDef>
+    <ItemDef OID="IT.ADX.USUBJID" Name="USUBJID" DataType="text" Length="3"/>
+    <ItemDef OID="IT.ADX.ADT" Name="ADT" DataType="integer" Length="8" def:DisplayFormat="DATE9."/>
+  </MetaDataVersion></Study></ODM>"""
