@@ -81,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--adam-spec", type=Path, help="ADaM spec workbook (default: the bundled example spec)")
     _add_parameters(build)
     _add_fail_on(build)
+    build.add_argument("--format", default="xpt", help="dataset formats: xpt (always), plus json and/or ndjson "
+                                                        "(Dataset-JSON v1.1), comma-separated, e.g. xpt,json")
+    build.add_argument("--stylesheet", type=Path, help="an XSL stylesheet to copy beside each define.xml and name "
+                                                       "in its xml-stylesheet instruction (none is shipped)")
+    build.add_argument("--schema", type=Path, help="the Define-XML 2.1 schema (define2-1-0.xsd or its folder) to "
+                                                   "validate each define.xml with (none is shipped)")
     _add_example_size(build)
     build.set_defaults(handler=cmd_build)
 
@@ -162,7 +168,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     options = {"sdtm_spec": _str_or_none(args.sdtm_spec), "adam_spec": _str_or_none(args.adam_spec),
                "params": list(args.param), "param_file": _str_or_none(args.param_file),
-               "fail_on": args.fail_on}
+               "fail_on": args.fail_on, "formats": _formats(args.format),
+               "stylesheet": _str_or_none(args.stylesheet), "schema": _str_or_none(args.schema)}
     study_parameters(options)  # bad parameters fail now, not after the SDTM stage
     with tempfile.TemporaryDirectory(prefix="trialforge-example-") as scratch:
         study = args.study
@@ -241,6 +248,14 @@ def _workbook(args: argparse.Namespace) -> Path:
     if not args.workbook:
         raise SystemExit("trialforge: give a WORKBOOK path or --bundled sdtm|adam")
     return args.workbook
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    formats = tuple(f.strip().lower() for f in text.split(",") if f.strip())
+    unknown = sorted(set(formats) - {"xpt", "json", "ndjson"})
+    if unknown:
+        raise SystemExit(f"trialforge: --format {text!r}: unknown format(s) {unknown}; use xpt, json, ndjson")
+    return formats
 
 
 def _check_subjects(subjects: int) -> None:

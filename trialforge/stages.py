@@ -198,7 +198,16 @@ def write_define(ctx: BuildContext) -> None:
                                        ctx.options.get("stylesheet"), schema=ctx.options.get("schema"))
         summaries[kind] = summary
         for finding in summary.get("findings", [])[:20]:
-            log.warning("define.xml (%s): %s", kind.upper(), finding)
+            log.warning("define.xml (%s): %s: %s", kind.upper(), finding.get("dataset"), finding.get("message"))
+        for problem in summary.get("schema_problems", []):
+            log.error("define.xml (%s) is not schema-valid: %s", kind.upper(), problem)
+        formats = ctx.options.get("formats") or ("xpt",)
+        for fmt in ("json", "ndjson"):
+            if fmt in formats:
+                from trialforge.datasetjson import write_folder_dataset_json
+
+                written = write_folder_dataset_json(folder, created=clock.build_timestamp(), ndjson=fmt == "ndjson")
+                summary.setdefault("dataset_json", []).extend(p.name for p in written)
     ctx.record("define", summaries)
 
 

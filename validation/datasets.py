@@ -91,7 +91,7 @@ def load_folder(folder: str | Path) -> dict[str, Dataset]:
         name = path.stem.upper()
         if name in chosen:
             keep, drop = sorted((chosen[name], path), key=lambda p: _PREFERENCE[p.suffix.lower()])
-            log.warning("%s: dataset %s also in %s; validating %s", folder, name, drop.name, keep.name)
+            log.info("%s: dataset %s also in %s; validating %s", folder, name, drop.name, keep.name)
             chosen[name] = keep
         else:
             chosen[name] = path
