@@ -80,8 +80,8 @@ def test_no_study_day_zero_and_protocol_day_zero_is_day_one(package):
 
 
 @pytest.mark.skipif(not (SHARED / "acceptance" / "check_package.py").exists(), reason="../shared/acceptance absent")
-def test_reviewer_acceptance_check_passes_for_sdtm_and_adam(package):
-    for section in ("sdtm", "adam"):
+def test_reviewer_acceptance_check_passes_for_sdtm_adam_and_define(package):
+    for section in ("sdtm", "adam", "define"):
         result = subprocess.run([sys.executable, str(SHARED / "acceptance" / "check_package.py"), str(package),
                                  "--section", section], capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
@@ -128,3 +128,15 @@ def test_validate_command_and_fail_on_gate(package, tmp_path, capsys):
     assert main(["validate", *folders, "--out", str(tmp_path / "report")]) == 0
     assert (tmp_path / "report" / "validation-report.xlsx").exists()
     assert main(["validate", *folders, "--out", str(tmp_path / "report"), "--fail-on", "error"]) == 1
+
+
+def test_dataset_json_alongside_xpt_reads_the_same(tmp_path):
+    from trialforge.datasetjson import read_dataset_json
+
+    out = tmp_path / "pkg"
+    assert main(["build", "--example", "--subjects", "6", "--format", "xpt,ndjson", "--out", str(out)]) == 0
+    for name in ("dm", "ae"):
+        from_json, meta = read_dataset_json(out / SDTM / f"{name}.ndjson")
+        from_xpt, _ = read_xpt(out / SDTM / f"{name}.xpt")
+        pd.testing.assert_frame_equal(from_json, from_xpt, check_dtype=False)
+    assert (out / SDTM / "define.xml").exists() and (out / ADAM / "define.html").exists()
