@@ -85,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
                                                         "(Dataset-JSON v1.1), comma-separated, e.g. xpt,json")
     build.add_argument("--stylesheet", type=Path, help="an XSL stylesheet to copy beside each define.xml and name "
                                                        "in its xml-stylesheet instruction (none is shipped)")
+    build.add_argument("--arm-in-define", action="store_true",
+                       help="put Analysis Results Metadata (ARM 1.0) into the ADaM define.xml; it then validates "
+                            "against arm1-0-0.xsd, not plain define2-1-0.xsd (define.html always shows ARM)")
     build.add_argument("--schema", type=Path, help="the Define-XML 2.1 schema (define2-1-0.xsd or its folder) to "
                                                    "validate each define.xml with (none is shipped)")
     _add_example_size(build)
@@ -169,7 +172,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     options = {"sdtm_spec": _str_or_none(args.sdtm_spec), "adam_spec": _str_or_none(args.adam_spec),
                "params": list(args.param), "param_file": _str_or_none(args.param_file),
                "fail_on": args.fail_on, "formats": _formats(args.format),
-               "stylesheet": _str_or_none(args.stylesheet), "schema": _str_or_none(args.schema)}
+               "stylesheet": _str_or_none(args.stylesheet), "schema": _str_or_none(args.schema),
+               "arm_in_define": args.arm_in_define}
     study_parameters(options)  # bad parameters fail now, not after the SDTM stage
     with tempfile.TemporaryDirectory(prefix="trialforge-example-") as scratch:
         study = args.study

@@ -195,7 +195,8 @@ def write_define(ctx: BuildContext) -> None:
         if folder is None:
             continue
         summary = write_package_define(ctx.artifacts[f"{kind}_spec"], folder, kind, clock.build_timestamp(),
-                                       ctx.options.get("stylesheet"), schema=ctx.options.get("schema"))
+                                       ctx.options.get("stylesheet"), schema=ctx.options.get("schema"),
+                                       arm_in_define=bool(ctx.options.get("arm_in_define")))
         summaries[kind] = summary
         for finding in summary.get("findings", [])[:20]:
             log.warning("define.xml (%s): %s: %s", kind.upper(), finding.get("dataset"), finding.get("message"))
