@@ -89,6 +89,33 @@ class Define:
         return [f"{s.get('Name')} {s.get('Version')}" for s in self.standards if s.get("Type") == "IG"]
 
 
+def merge_defines(defines: list[Define]) -> Define:
+    """One Define for datasets described by several define.xml files (SDTM and ADaM validated together).
+
+    Codelist OIDs are per file: where two files use one OID for different codelists, the later file's
+    codelist is renamed and its variables re-pointed, so no dataset is checked against another file's terms.
+    """
+    import dataclasses
+
+    if len(defines) == 1:
+        return defines[0]
+    datasets: dict[str, DefineDataset] = {}
+    codelists: dict[str, DefineCodelist] = {}
+    for number, define in enumerate(defines):
+        renamed = {oid: f"{oid}@{number}" for oid, codelist in define.codelists.items()
+                   if oid in codelists and codelists[oid] != codelist}
+        for oid, codelist in define.codelists.items():
+            new_oid = renamed.get(oid, oid)
+            codelists[new_oid] = dataclasses.replace(codelist, oid=new_oid)
+        for name, dataset in define.datasets.items():
+            variables = tuple(dataclasses.replace(v, codelist=renamed.get(v.codelist, v.codelist))
+                              for v in dataset.variables)
+            datasets.setdefault(name, dataclasses.replace(dataset, variables=variables))
+    standards = tuple(dict(t) for t in dict.fromkeys(tuple(sorted(s.items())) for d in defines for s in d.standards))
+    return Define(path=", ".join(d.path for d in defines), define_version=defines[0].define_version,
+                  standards=standards, datasets=datasets, codelists=codelists)
+
+
 def read_define(path: str | Path) -> Define:
     path = Path(path)
     try:

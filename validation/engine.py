@@ -28,7 +28,7 @@ from specs.terminology import CT_VERSION
 from validation import ENGINE_NAME, ENGINE_VERSION, operators
 from validation.context import Cache, NotApplicable, RuleContext
 from validation.datasets import Dataset, classify, datasets_from_frames, load_folder
-from validation.define import Define, read_define
+from validation.define import Define, merge_defines, read_define
 from validation.model import DatasetDetail, Finding, RuleStatus, ValidationResult
 from validation.operators import Issue
 from validation.rulebook import EACH, Rule, load_rules
@@ -58,10 +58,12 @@ def validate_folder(path: str | Path | list, define: str | Path | None = None, r
             if name in datasets:
                 log.warning("dataset %s is in more than one folder; validating the one in %s", name, folder)
             datasets[name] = dataset
-    folder = folders[0]
-    if define is None and (folder / "define.xml").is_file():
-        define = folder / "define.xml"
-    define_doc = read_define(define) if define is not None else None
+    if define is None:  # the define.xml beside each folder's datasets, merged
+        found = [f / "define.xml" for f in folders if (f / "define.xml").is_file()]
+        define_doc = merge_defines([read_define(p) for p in found]) if found else None
+        define = ", ".join(str(p) for p in found) or None
+    else:
+        define_doc = read_define(define)
     loaded = time.perf_counter() - started
     result = validate_datasets(datasets, define_doc, rules, standard, max_details=max_details)
     result.timings["load"] = loaded

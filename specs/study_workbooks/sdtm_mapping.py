@@ -431,7 +431,7 @@ RSTESTCD | RS |          | hardcode_ct    | value=TRGRESP    | RSTESTCD EQ TRGRE
 RSTEST   | RS |          | hardcode_ct    | value=Target Response | RSTESTCD EQ TRGRESP
 RSORRES  | RS | TRGRESP  | assign_no_ct   |                  | RSTESTCD EQ TRGRESP | RSNDYN NE Yes
 RSSTRESC | RS | TRGRESP  | assign_ct      |                  | RSTESTCD EQ TRGRESP | RSNDYN NE Yes
-RSTESTCD | RS |          | hardcode_ct    | value=NTRGRESP   | RSTESTCD EQ NTRGRESP
+RSTESTCD | RS | NTRGRESP | hardcode_ct    | value=NTRGRESP; reason=no non-target lesions at baseline: no non-target response | RSTESTCD EQ NTRGRESP | NTRGRESP NE ""
 RSTEST   | RS |          | hardcode_ct    | value=Non-target Response | RSTESTCD EQ NTRGRESP
 RSORRES  | RS | NTRGRESP | assign_no_ct   |                  | RSTESTCD EQ NTRGRESP | RSNDYN NE Yes
 RSSTRESC | RS | NTRGRESP | assign_ct      |                  | RSTESTCD EQ NTRGRESP | RSNDYN NE Yes

@@ -102,3 +102,18 @@ def test_a_file_that_is_not_define_xml_is_an_input_error(tmp_path):
     path.write_text("<root/>", encoding="utf-8")
     with pytest.raises(InputError):
         read_define(path)
+
+
+def test_merged_defines_keep_each_files_codelists_apart():
+    from validation.define import Define, DefineCodelist, DefineDataset, DefineVariable, merge_defines
+
+    def define(name, dataset, terms):
+        variable = DefineVariable("SEX", f"IT.{dataset}.SEX", "text", 1, "Sex", "CL.SEX", True, None, 1)
+        return Define(name, "2.1.0", ({"Type": "IG", "Name": name, "Version": "1"},),
+                      {dataset: DefineDataset(dataset, f"IG.{dataset}", dataset, "", "", (variable,))},
+                      {"CL.SEX": DefineCodelist("CL.SEX", "Sex", "C66731", frozenset(terms), frozenset())})
+
+    merged = merge_defines([define("sdtm.xml", "DM", {"M", "F"}), define("adam.xml", "ADSL", {"F"})])
+    assert merged.codelist_for("DM", "SEX").values == {"M", "F"}
+    assert merged.codelist_for("ADSL", "SEX").values == {"F"}
+    assert set(merged.datasets) == {"DM", "ADSL"} and len(merged.standards) == 2
