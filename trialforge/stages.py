@@ -222,17 +222,37 @@ def validate_package(ctx: BuildContext) -> None:
     folders = [str(ctx.artifacts[k]) for k in ("sdtm_folder", "adam_folder") if ctx.artifacts.get(k)]
     if not folders:
         return
-    outcome = run_validation(folders if len(folders) > 1 else folders[0], fail_on=ctx.options.get("fail_on"))
+    # GX's data docs carry their own run times and ids: in a reproducible build the findings still go into
+    # the report, the HTML docs are left out (said in the build log)
+    docs = None if clock.reproducible() else ctx.path(AUDIT_DIR, "raw-data-docs", "x").parent
+    outcome = run_validation(folders if len(folders) > 1 else folders[0], fail_on=ctx.options.get("fail_on"),
+                             raw_dir=ctx.study_dir, raw_docs_dir=docs)
     result = outcome.result
+    result.add_findings(_mapping_findings(ctx))
     _make_reproducible(result, ctx.staging)
     for path in write_reports(result, ctx.path(AUDIT_DIR, "validation", "x").parent):
         if path.suffix == ".xlsx":
             pin_zip_times(path, clock.build_timestamp())
     counts = result.counts()
     log.info("conformance: %s", ", ".join(f"{n} {s}" for s, n in counts.items()))
-    ctx.artifacts["gate_failed"] = bool(outcome.exit_code)
+    failed = bool(result.fails(ctx.options.get("fail_on")))
+    ctx.artifacts["gate_failed"] = failed
     ctx.record("validation", {"findings": counts, "rules": result.status_counts(),
-                              "fail_on": ctx.options.get("fail_on"), "gate_failed": bool(outcome.exit_code)})
+                              "fail_on": ctx.options.get("fail_on"), "gate_failed": failed,
+                              "raw_data_docs": "audit/raw-data-docs/index.html" if docs else
+                              "left out: SOURCE_DATE_EPOCH is set (GX docs embed run times)"})
+
+
+def _mapping_findings(ctx: BuildContext) -> list:
+    """The SDTM stage's record-level findings (unmapped terms, invalid dates, ...) in the same report."""
+    from validation.model import Finding
+
+    build = ctx.artifacts.get("sdtm")
+    if build is None:
+        return []
+    return [Finding(rule_id="TF-MAP-" + ("CT" if "codelist" in f.message else "VAL"), severity=f.severity,
+                    message=f"{f.file} row {f.row}: {f.message}", dataset=f.dataset, row=f.row,
+                    variables=(f.variable,), values=(f.value,), source="mapping") for f in build.findings]
 
 
 def _make_reproducible(result, package_root: Path) -> None:
@@ -248,6 +268,8 @@ def _make_reproducible(result, package_root: Path) -> None:
     for key in ("data", "define_file"):
         if isinstance(result.run.get(key), str):
             result.run[key] = relative(result.run[key])
+    if isinstance(result.run.get("raw_data"), str):  # the raw extracts live outside the package
+        result.run["raw_data"] = Path(result.run["raw_data"]).name
     result.datasets = [dataclasses.replace(d, file=relative(d.file)) for d in result.datasets]
     result.run["run_date"] = clock.build_timestamp().isoformat()
     if clock.reproducible():

@@ -121,6 +121,10 @@ def test_conformance_reports_are_in_the_audit_folder_and_find_the_planted_proble
     assert (package / "audit" / "validation" / "validation-report.html").exists()
     messages = {(f["dataset"], f["message"]) for f in report["findings"]}
     assert any(d == "ADAE" and "is after AENDY" in m for d, m in messages)  # the AE that ends before it starts
+    sources = {(f["source"], f["dataset"]) for f in report["findings"]}
+    assert ("expectation", "ae.csv") in sources and ("expectation", "lb.csv") in sources  # raw duplicates (GX)
+    assert any(f["source"] == "mapping" and "Per PEG" in str(f["values"]) for f in report["findings"])
+    assert (package / "audit" / "raw-data-docs" / "index.html").exists()  # GX data docs
 
 
 def test_validate_command_and_fail_on_gate(package, tmp_path, capsys):
