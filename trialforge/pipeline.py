@@ -52,6 +52,12 @@ class BuildContext:
         target.parent.mkdir(parents=True, exist_ok=True)
         return target
 
+    def folder(self, *parts: str) -> Path:
+        """A folder inside the staging folder, created."""
+        target = self.staging.joinpath(*parts)
+        target.mkdir(parents=True, exist_ok=True)
+        return target
+
 
 ProgressFn = Callable[[int, int, Stage, float | None], None]
 

@@ -36,7 +36,7 @@ def load_specs(ctx: BuildContext) -> None:
         if errors or spec is None:
             raise SpecError(f"the {kind.upper()} spec workbook {path} has {len(errors)} problem(s)", errors)
         ctx.artifacts[f"{kind}_spec"] = spec
-        export_spec(spec, ctx.path(AUDIT_DIR, "specs", kind, "x").parent, fmt="csv")
+        export_spec(spec, ctx.folder(AUDIT_DIR, "specs", kind), fmt="csv")
         ctx.record(kind, {"workbook": path.name, "datasets": len(spec.datasets),
                           "variables": len(spec.variables), "warnings": [str(w) for w in warnings]})
 
@@ -130,32 +130,38 @@ def derive_adam(ctx: BuildContext) -> None:
     from adam.api import derive_all
 
     params = study_parameters(ctx.options)
-    sdtm = {name: frame for name, frame in ctx.artifacts["sdtm"].domains.items()}
-    adam = derive_all(sdtm, params)
+    adam = derive_all(ctx.artifacts["sdtm"].domains, params)
     ctx.artifacts["adam"] = adam
     ctx.record("records", {name: len(frame) for name, frame in adam.items()})
 
 
 def write_adam(ctx: BuildContext) -> None:
     """Each ADaM dataset as XPT v5 with the ADaM spec's metadata (numeric dates with display formats)."""
-    from trialforge.package import adam_dir, conform_to_spec, write_dataset
+    from trialforge.package import adam_dir
 
-    spec = ctx.artifacts["adam_spec"]
-    folder = adam_dir(ctx.artifacts["sdtm_spec"].study.name)
+    folder = ctx.folder(str(adam_dir(ctx.artifacts["sdtm_spec"].study.name)))
+    written, problems = write_adam_datasets(ctx.artifacts["adam"], ctx.artifacts["adam_spec"], folder)
+    ctx.artifacts["adam_folder"] = folder
+    ctx.record("written", written)
+    ctx.record("metadata_problems", problems)
+
+
+def write_adam_datasets(adam: dict, spec, folder: Path) -> tuple[dict[str, int], list[str]]:
+    """Conform each derived dataset to the spec and write it; a dataset the spec lacks is reported, not written."""
+    from trialforge.package import conform_to_spec, write_dataset
+
     written, problems = {}, []
-    for name, frame in ctx.artifacts["adam"].items():
+    for name, frame in adam.items():
         if not spec.has_dataset(name):
             problems.append(f"{name} is derived but not described in the ADaM spec; not written")
             continue
         conformed = conform_to_spec(frame, spec, name, numeric_dates=True)
         problems += [str(p) for p in conformed.problems]
-        write_dataset(conformed, ctx.path(str(folder), f"{name.lower()}.xpt"), name)
+        write_dataset(conformed, Path(folder) / f"{name.lower()}.xpt", name)
         written[name] = len(conformed.frame)
     for problem in problems:
         log.warning("%s", problem)
-    ctx.artifacts["adam_folder"] = ctx.staging / folder
-    ctx.record("written", written)
-    ctx.record("metadata_problems", problems)
+    return written, problems
 
 
 def derive_adam_from_folder(sdtm_folder: Path, out: Path, adam_spec: str | None,
@@ -163,19 +169,12 @@ def derive_adam_from_folder(sdtm_folder: Path, out: Path, adam_spec: str | None,
     """`trialforge adam`: SDTM another tool made (XPT, CSV or Dataset-JSON) -> ADaM XPT files in `out`."""
     from adam.api import derive_all
     from specs.reader import read_spec
-    from trialforge.package import conform_to_spec, write_dataset
     from validation.datasets import load_folder
 
     params = study_parameters(options)
     spec = read_spec(Path(adam_spec) if adam_spec else bundled_spec("adam"))
     sdtm = {name.upper(): _missing_as_null(dataset.frame) for name, dataset in load_folder(sdtm_folder).items()}
-    written = {}
-    for name, frame in derive_all(sdtm, params).items():
-        conformed = conform_to_spec(frame, spec, name, numeric_dates=True)
-        for problem in conformed.problems:
-            log.warning("%s", problem)
-        write_dataset(conformed, Path(out) / f"{name.lower()}.xpt", name)
-        written[name] = len(conformed.frame)
+    written, _ = write_adam_datasets(derive_all(sdtm, params), spec, Path(out))
     return written
 
 
@@ -224,13 +223,13 @@ def validate_package(ctx: BuildContext) -> None:
         return
     # GX's data docs carry their own run times and ids: in a reproducible build the findings still go into
     # the report, the HTML docs are left out (said in the build log)
-    docs = None if clock.reproducible() else ctx.path(AUDIT_DIR, "raw-data-docs", "x").parent
+    docs = None if clock.reproducible() else ctx.folder(AUDIT_DIR, "raw-data-docs")
     outcome = run_validation(folders if len(folders) > 1 else folders[0], fail_on=ctx.options.get("fail_on"),
                              raw_dir=ctx.study_dir, raw_docs_dir=docs)
     result = outcome.result
     result.add_findings(_mapping_findings(ctx))
     _make_reproducible(result, ctx.staging)
-    for path in write_reports(result, ctx.path(AUDIT_DIR, "validation", "x").parent):
+    for path in write_reports(result, ctx.folder(AUDIT_DIR, "validation")):
         if path.suffix == ".xlsx":
             pin_zip_times(path, clock.build_timestamp())
     counts = result.counts()
