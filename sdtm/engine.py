@@ -29,7 +29,7 @@ import pandas as pd
 from sdtm.controlled_terms import map_values
 from sdtm.dates import to_iso8601
 from sdtm.frames import as_text, blank_to_none
-from specs.errors import MappingError, Problem
+from specs.errors import MappingError
 
 log = logging.getLogger(__name__)
 
@@ -495,8 +495,3 @@ def _derive(dataset: str, frame: pd.DataFrame, row, ctx: DomainContext, steps: M
             values = values.where(applies)
         frame[column] = _stored(values)
     return frame
-
-
-def problems_from_findings(findings: list[MappingFinding]) -> list[Problem]:
-    return [Problem(f.file or f.dataset, f"{f.dataset}.{f.variable}: {f.message}", row=f.row, column=f.variable)
-            for f in findings]

@@ -7,7 +7,6 @@ qualifier ("<0.1") keep the qualifier in --STRESC and leave --STRESN null.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd

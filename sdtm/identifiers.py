@@ -13,7 +13,7 @@ import pandas as pd
 from sdtm.dates import complete_date
 
 
-def compute_usubjid(studyid: str, subject: pd.Series) -> pd.Series:
+def compute_usubjid(studyid: str | pd.Series, subject: pd.Series) -> pd.Series:
     """USUBJID = STUDYID-subject number as on the CRF: unique across the submission."""
     return studyid + "-" + subject.astype(str).str.strip()
 

@@ -14,7 +14,7 @@ import pandas as pd
 from sdtm import findings, identifiers
 from sdtm.dates import complete_date, study_day as compute_study_day
 from sdtm.engine import DomainContext
-from sdtm.frames import as_text, nulls
+from sdtm.frames import as_text
 from specs.errors import MappingError
 
 STEPS: dict[str, Callable] = {}
@@ -46,8 +46,8 @@ def _by_subject(ctx: DomainContext, frame: pd.DataFrame, domain: str, variable: 
 @step("usubjid")
 def usubjid(frame, ctx, dataset, variable, **_):
     _need(frame, dataset, "usubjid", "__subject")
-    studyid = frame["STUDYID"] if "STUDYID" in frame.columns else ctx.studyid
-    return as_text(pd.Series(studyid, index=frame.index).astype(str) + "-" + frame["__subject"].astype(str).str.strip())
+    studyid = frame["STUDYID"].astype(str) if "STUDYID" in frame.columns else ctx.studyid
+    return as_text(identifiers.compute_usubjid(studyid, frame["__subject"]))
 
 
 @step("seq")
