@@ -59,3 +59,7 @@ class DerivationError(TrialforgeError):
 
 class ExportError(TrialforgeError):
     """A dataset cannot be written in the requested format without losing information."""
+
+
+class UsageError(TrialforgeError):
+    """The command asks for something trialforge refuses to do (e.g. replace a folder it did not write)."""

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import signal
 import sys
 import tempfile
 import traceback
 from pathlib import Path
 
-from specs.errors import ExportError, TrialforgeError
+from specs.errors import ExportError, TrialforgeError, UsageError
 
 log = logging.getLogger("trialforge")
 
 # Exit codes (documented in the README).
 EXIT_OK = 0
 EXIT_GATE_FAILED = 1  # the build ran, but findings at or above --fail-on were reported
-EXIT_USAGE = 2  # the command line itself is wrong (argparse)
+EXIT_USAGE = 2  # the command line is wrong, or asks for something refused (e.g. --out holding user files)
 EXIT_INPUT = 3  # an input cannot be used: spec workbook, raw extracts, parameters
 EXIT_OUTPUT = 4  # an output cannot be written without losing information (e.g. XPT v5 limits)
 EXIT_INTERNAL = 70  # a bug in trialforge: the traceback is printed; please report it
+EXIT_TERMINATED = 143  # stopped by SIGTERM (128 + 15); the previous output folder is unchanged
+
+# errno values that mean "the output cannot be written" rather than "an input cannot be read"
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG}
 
 DESCRIPTION = """\
 trialforge builds a clinical-trial submission package: raw EDC extracts (one CSV per CRF form) and
@@ -38,21 +44,52 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
+    previous_handler = _stop_cleanly_on_sigterm()
     try:
         return args.handler(args)
+    except UsageError as exc:
+        log.error("%s", exc)
+        return EXIT_USAGE
     except ExportError as exc:
         log.error("%s", exc)
         return EXIT_OUTPUT
     except TrialforgeError as exc:
         log.error("%s", exc)
         return EXIT_INPUT
+    except OSError as exc:  # the environment: a file that cannot be read or written
+        where = f" {exc.filename}" if exc.filename else ""
+        log.error("cannot use%s: %s", where, exc.strerror or exc)
+        return EXIT_OUTPUT if exc.errno in _WRITE_ERRNOS else EXIT_INPUT
+    except MemoryError:
+        log.error("out of memory; the previous output folder, if any, is unchanged")
+        return EXIT_OUTPUT
     except KeyboardInterrupt:
         log.error("interrupted; the previous output folder, if any, is unchanged")
         return 130
+    except _Terminated:
+        log.error("terminated (SIGTERM); the previous output folder, if any, is unchanged")
+        return EXIT_TERMINATED
     except Exception:  # a bug: say so plainly and show where
         traceback.print_exc()
         log.error("internal error in trialforge %s; please report it with the traceback above", _version())
         return EXIT_INTERNAL
+    finally:
+        if previous_handler is not None:
+            signal.signal(signal.SIGTERM, previous_handler)
+
+
+class _Terminated(BaseException):
+    """Raised in the main thread on SIGTERM, so staging folders are removed as on Ctrl-C."""
+
+
+def _stop_cleanly_on_sigterm():
+    def handler(signum, frame):
+        raise _Terminated()
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (e.g. an embedding application): leave signals alone
+        return None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,6 +127,10 @@ def _parser() -> argparse.ArgumentParser:
                             "against arm1-0-0.xsd, not plain define2-1-0.xsd (define.html always shows ARM)")
     build.add_argument("--schema", type=Path, help="the Define-XML 2.1 schema (define2-1-0.xsd or its folder) to "
                                                    "validate each define.xml with (none is shipped)")
+    build.add_argument("--stages", default="all", metavar="LIST",
+                       help="which parts to run, comma-separated: sdtm (always), adam, define, validate; "
+                            "default all, e.g. --stages sdtm,define")
+    _add_adam_datasets(build)
     _add_example_size(build)
     build.set_defaults(handler=cmd_build)
 
@@ -101,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     adam.add_argument("--out", required=True, type=Path, help="folder to write the ADaM XPT files into")
     adam.add_argument("--adam-spec", type=Path, help="ADaM spec workbook (default: the bundled example spec)")
     _add_parameters(adam)
+    _add_adam_datasets(adam)
     adam.set_defaults(handler=cmd_adam)
 
     validate = commands.add_parser("validate", help="check SDTM/ADaM datasets against the conformance rules",
@@ -138,6 +180,12 @@ def _add_fail_on(parser: argparse.ArgumentParser) -> None:
                              "(the package is still written): for nightly CI gates")
 
 
+def _add_adam_datasets(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--adam-datasets", metavar="LIST",
+                        help="derive and write only these ADaM datasets, e.g. ADSL,ADAE (default: all that "
+                             "trialforge derives; each must be described in the ADaM spec)")
+
+
 def _add_parameters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                         help="override an ADaM study parameter, e.g. --param confirm_days=28 (repeatable)")
@@ -156,10 +204,12 @@ def _add_workbook(parser: argparse.ArgumentParser) -> None:
 
 def cmd_example(args: argparse.Namespace) -> int:
     from trialforge.example_study.generator import generate_study
+    from trialforge.publish import EXAMPLE_RAW, staged_output
 
     _check_subjects(args.subjects)
     log.info("generating %d subjects (seed %d) into %s", args.subjects, args.seed, args.out)
-    manifest = generate_study(args.out, subjects=args.subjects, seed=args.seed)
+    with staged_output(args.out, EXAMPLE_RAW, manifest={"subjects": args.subjects, "seed": args.seed}) as staging:
+        manifest = generate_study(staging, subjects=args.subjects, seed=args.seed)
     rows = sum(form["rows"] for form in manifest["forms"].values())
     log.info("wrote %d forms, %d records", len(manifest["forms"]), rows)
     return EXIT_OK
@@ -167,25 +217,32 @@ def cmd_example(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from trialforge.pipeline import run_pipeline
-    from trialforge.stages import default_stages, study_parameters
+    from trialforge.publish import PACKAGE, check_target
+    from trialforge.stages import check_adam_names, select_stages, study_parameters
 
+    stages = select_stages(args.stages)
     options = {"sdtm_spec": _str_or_none(args.sdtm_spec), "adam_spec": _str_or_none(args.adam_spec),
                "params": list(args.param), "param_file": _str_or_none(args.param_file),
                "fail_on": args.fail_on, "formats": _formats(args.format),
                "stylesheet": _str_or_none(args.stylesheet), "schema": _str_or_none(args.schema),
-               "arm_in_define": args.arm_in_define}
+               "arm_in_define": args.arm_in_define, "stages": [s.name for s in stages],
+               "adam_datasets": _names(args.adam_datasets)}
+    if args.example:
+        _check_subjects(args.subjects)
+    check_adam_names(options["adam_datasets"])
     study_parameters(options)  # bad parameters fail now, not after the SDTM stage
+    inputs = [args.sdtm_spec, args.adam_spec, args.param_file, args.stylesheet, args.schema]
+    check_target(args.out, PACKAGE, [args.study, *inputs])  # before any work: the study is not even read
     with tempfile.TemporaryDirectory(prefix="trialforge-example-") as scratch:
         study = args.study
         if args.example:
             from trialforge.example_study.generator import generate_study
 
-            _check_subjects(args.subjects)
             study = Path(scratch) / "raw"
             log.info("generating the example study: %d subjects, seed %d", args.subjects, args.seed)
             generate_study(study, subjects=args.subjects, seed=args.seed)
             options.update(example_subjects=args.subjects, example_seed=args.seed)
-        ctx = run_pipeline(default_stages(), study, args.out, options, progress=_progress)
+        ctx = run_pipeline(stages, study, args.out, options, progress=_progress, inputs=inputs)
     log.info("package written to %s", ctx.staging)
     if ctx.artifacts.get("gate_failed"):
         log.error("conformance findings at or above --fail-on %s: see %s", args.fail_on,
@@ -195,24 +252,32 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_adam(args: argparse.Namespace) -> int:
-    from trialforge.stages import derive_adam_from_folder
+    from trialforge.publish import ADAM_FOLDER, staged_output
+    from trialforge.stages import check_adam_names, derive_adam_from_folder
 
-    written = derive_adam_from_folder(args.sdtm, args.out, _str_or_none(args.adam_spec),
-                                      {"params": list(args.param), "param_file": _str_or_none(args.param_file)})
-    log.info("wrote %s", ", ".join(f"{name} ({rows} records)" for name, rows in written.items()))
+    check_adam_names(_names(args.adam_datasets))
+    inputs = [args.sdtm, args.adam_spec, args.param_file]
+    with staged_output(args.out, ADAM_FOLDER, inputs) as staging:
+        written = derive_adam_from_folder(args.sdtm, staging, _str_or_none(args.adam_spec),
+                                          {"params": list(args.param), "param_file": _str_or_none(args.param_file),
+                                           "adam_datasets": _names(args.adam_datasets)})
+    log.info("wrote %s into %s", ", ".join(f"{name} ({rows} records)" for name, rows in written.items()), args.out)
     return EXIT_OK
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from trialforge.publish import REPORT_FOLDER, staged_output
     from validation.gate import run_validation
 
     folders = [str(f) for f in args.folders]
-    outcome = run_validation(folders if len(folders) > 1 else folders[0], define=args.define, out_dir=args.out,
-                             fail_on=args.fail_on, raw_dir=args.raw,
-                             raw_docs_dir=args.out / "raw-data-docs" if args.raw else None)
+    inputs = [*args.folders, args.define, args.raw]
+    with staged_output(args.out, REPORT_FOLDER, inputs) as staging:
+        outcome = run_validation(folders if len(folders) > 1 else folders[0], define=args.define,
+                                 out_dir=staging, fail_on=args.fail_on, raw_dir=args.raw,
+                                 raw_docs_dir=staging / "raw-data-docs" if args.raw else None)
     counts = outcome.result.counts()
-    print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['notice']} notices; "
-          f"reports: {', '.join(str(p) for p in outcome.reports)}")
+    reports = ", ".join(str(Path(args.out) / p.relative_to(staging)) for p in outcome.reports)
+    print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['notice']} notices; reports: {reports}")
     return EXIT_GATE_FAILED if outcome.exit_code else EXIT_OK
 
 
@@ -244,13 +309,13 @@ def cmd_spec_export(args: argparse.Namespace) -> int:
 
 def _workbook(args: argparse.Namespace) -> Path:
     if args.bundled and args.workbook:
-        raise SystemExit("trialforge: give either a WORKBOOK or --bundled, not both")
+        raise UsageError("give either a WORKBOOK or --bundled, not both")
     if args.bundled:
         from trialforge.stages import bundled_spec
 
         return bundled_spec(args.bundled)
     if not args.workbook:
-        raise SystemExit("trialforge: give a WORKBOOK path or --bundled sdtm|adam")
+        raise UsageError("give a WORKBOOK path or --bundled sdtm|adam")
     return args.workbook
 
 
@@ -258,13 +323,17 @@ def _formats(text: str) -> tuple[str, ...]:
     formats = tuple(f.strip().lower() for f in text.split(",") if f.strip())
     unknown = sorted(set(formats) - {"xpt", "json", "ndjson"})
     if unknown:
-        raise SystemExit(f"trialforge: --format {text!r}: unknown format(s) {unknown}; use xpt, json, ndjson")
+        raise UsageError(f"--format {text!r}: unknown format(s) {unknown}; use xpt, json, ndjson")
     return formats
+
+
+def _names(text: str | None) -> list[str] | None:
+    return [n.strip().upper() for n in text.split(",") if n.strip()] if text else None
 
 
 def _check_subjects(subjects: int) -> None:
     if subjects < 1:
-        raise SystemExit(f"trialforge: --subjects must be at least 1, got {subjects}")
+        raise UsageError(f"--subjects must be at least 1, got {subjects}")
 
 
 def _progress(number: int, total: int, stage, seconds: float | None) -> None:

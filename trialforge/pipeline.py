@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from trialforge import clock
+from trialforge.publish import PACKAGE, staged_output
 
 log = logging.getLogger(__name__)
 
@@ -68,20 +67,18 @@ def run_pipeline(
     out_dir: Path,
     options: dict[str, Any] | None = None,
     progress: ProgressFn | None = None,
+    inputs: Sequence[Path | str | None] = (),
 ) -> BuildContext:
     """Run the stages in order into a staging folder beside `out_dir`, then move it into place.
 
-    Any exception leaves `out_dir` exactly as it was and removes the staging folder.
+    `out_dir` must be new, empty or a package trialforge wrote (see trialforge.publish); `inputs` (the
+    study folder is always one) must lie outside it. Any exception leaves `out_dir` exactly as it was
+    and removes the staging folder.
     """
-    out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir()
-    ctx = BuildContext(study_dir=Path(study_dir), staging=staging, options=dict(options or {}))
+    ctx = BuildContext(study_dir=Path(study_dir), staging=Path(), options=dict(options or {}))
     timings: dict[str, float] = {}
-    try:
+    with staged_output(out_dir, PACKAGE, [study_dir, *inputs]) as staging:
+        ctx.staging = staging
         for number, stage in enumerate(stages, start=1):
             ctx.current_stage = stage.name
             if progress:
@@ -92,12 +89,7 @@ def run_pipeline(
             if progress:
                 progress(number, len(stages), stage, timings[stage.name])
         _write_build_log(ctx, stages, timings)
-        _write_manifest(ctx)
-        _swap_into_place(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    ctx.staging = out_dir
+    ctx.staging = Path(out_dir).resolve()
     ctx.artifacts["timings"] = timings
     return ctx
 
@@ -121,33 +113,6 @@ def _write_build_log(ctx: BuildContext, stages: Sequence[Stage], timings: dict[s
         "stages": entries,
     }
     write_json(ctx.path(AUDIT_DIR, "build-log.json"), document)
-
-
-def _write_manifest(ctx: BuildContext) -> None:
-    """SHA-256 and size of every file of the package, so an auditor can verify nothing changed."""
-    import hashlib
-
-    files = []
-    for path in sorted(p for p in ctx.staging.rglob("*") if p.is_file()):
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        files.append({"path": path.relative_to(ctx.staging).as_posix(), "bytes": path.stat().st_size,
-                      "sha256": digest})
-    write_json(ctx.path(AUDIT_DIR, "manifest.json"), {"files": files})
-
-
-def _swap_into_place(staging: Path, out_dir: Path) -> None:
-    """Replace out_dir by staging with renames only, so a crash never leaves a half-written package."""
-    previous = out_dir.parent / f".{out_dir.name}.previous-{os.getpid()}"
-    if out_dir.exists():
-        out_dir.rename(previous)
-    try:
-        staging.rename(out_dir)
-    except BaseException:
-        if previous.exists():
-            previous.rename(out_dir)
-        raise
-    if previous.exists():
-        shutil.rmtree(previous)
 
 
 def write_json(path: Path, document: Any) -> None:

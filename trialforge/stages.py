@@ -26,7 +26,8 @@ def load_specs(ctx: BuildContext) -> None:
     from specs.export import export_spec
     from specs.reader import check_spec
 
-    for kind in ("sdtm", "adam"):
+    kinds = ("sdtm", "adam") if "adam" in ctx.options.get("stages", ("adam",)) else ("sdtm",)
+    for kind in kinds:
         path = Path(ctx.options.get(f"{kind}_spec") or bundled_spec(kind))
         spec, problems = check_spec(path)
         errors = [p for p in problems if getattr(p, "severity", "error") == "error"]
@@ -39,6 +40,36 @@ def load_specs(ctx: BuildContext) -> None:
         export_spec(spec, ctx.folder(AUDIT_DIR, "specs", kind), fmt="csv")
         ctx.record(kind, {"workbook": path.name, "datasets": len(spec.datasets),
                           "variables": len(spec.variables), "warnings": [str(w) for w in warnings]})
+    if "adam_spec" in ctx.artifacts:
+        ctx.options["adam_datasets"] = adam_datasets_described(ctx.artifacts["adam_spec"],
+                                                               ctx.options.get("adam_datasets"))
+
+
+def check_adam_names(requested: list[str] | None) -> list[str] | None:
+    """`--adam-datasets` as asked, or a UsageError naming the datasets trialforge does not derive."""
+    from adam.api import DATASETS
+    from specs.errors import UsageError
+
+    unknown = [name for name in requested or () if name not in DATASETS]
+    if unknown:
+        raise UsageError(f"--adam-datasets names {', '.join(unknown)}, which trialforge does not derive; "
+                         f"it derives {', '.join(DATASETS)}")
+    return requested
+
+
+def adam_datasets_described(spec, requested: list[str] | None) -> list[str]:
+    """The ADaM datasets to derive: those asked for (default all trialforge derives), each of which the
+    ADaM spec must describe. A derived dataset the spec lacks would be silently missing from the package."""
+    from adam.api import DATASETS
+
+    wanted = check_adam_names(requested) or list(DATASETS)
+    lacking = [name for name in wanted if not spec.has_dataset(name)]
+    if lacking:
+        raise SpecError(
+            f"the ADaM spec workbook {spec.source} does not describe {', '.join(lacking)}, which the build derives; "
+            f"describe them in its Datasets and Variables sheets, or ask for fewer with --adam-datasets "
+            f"{','.join(n for n in wanted if n not in lacking) or 'ADSL'}")
+    return wanted
 
 
 def read_raw(ctx: BuildContext) -> None:
@@ -130,7 +161,9 @@ def derive_adam(ctx: BuildContext) -> None:
     from adam.api import derive_all
 
     params = study_parameters(ctx.options)
-    adam = derive_all(ctx.artifacts["sdtm"].domains, params)
+    wanted = ctx.options.get("adam_datasets")
+    adam = derive_all(ctx.artifacts["sdtm"].domains, params, only=wanted)
+    adam = {name: frame for name, frame in adam.items() if wanted is None or name in wanted}
     ctx.artifacts["adam"] = adam
     ctx.record("records", {name: len(frame) for name, frame in adam.items()})
 
@@ -147,14 +180,11 @@ def write_adam(ctx: BuildContext) -> None:
 
 
 def write_adam_datasets(adam: dict, spec, folder: Path) -> tuple[dict[str, int], list[str]]:
-    """Conform each derived dataset to the spec and write it; a dataset the spec lacks is reported, not written."""
+    """Conform each derived dataset to the spec and write it (the spec describes each: adam_datasets_described)."""
     from trialforge.package import conform_to_spec, write_dataset
 
     written, problems = {}, []
     for name, frame in adam.items():
-        if not spec.has_dataset(name):
-            problems.append(f"{name} is derived but not described in the ADaM spec; not written")
-            continue
         conformed = conform_to_spec(frame, spec, name, numeric_dates=True)
         problems += [str(p) for p in conformed.problems]
         write_dataset(conformed, Path(folder) / f"{name.lower()}.xpt", name)
@@ -173,8 +203,10 @@ def derive_adam_from_folder(sdtm_folder: Path, out: Path, adam_spec: str | None,
 
     params = study_parameters(options)
     spec = read_spec(Path(adam_spec) if adam_spec else bundled_spec("adam"))
+    wanted = adam_datasets_described(spec, options.get("adam_datasets"))
     sdtm = {name.upper(): _missing_as_null(dataset.frame) for name, dataset in load_folder(sdtm_folder).items()}
-    written, _ = write_adam_datasets(derive_all(sdtm, params), spec, Path(out))
+    adam = {name: frame for name, frame in derive_all(sdtm, params, only=wanted).items() if name in wanted}
+    written, _ = write_adam_datasets(adam, spec, Path(out))
     return written
 
 
@@ -284,12 +316,34 @@ def _frame(records: list[dict], columns: list[str]):
 
 
 def _write_csv(frame, path: Path) -> None:
-    frame.to_csv(path, index=False, lineterminator="\n")
+    """An audit CSV a reviewer may open in Excel: text that Excel would run as a formula is written inert."""
+    from trialforge.csvsafe import neutralise_formulas
+
+    neutralise_formulas(frame).to_csv(path, index=False, lineterminator="\n")
 
 
 def _is_trial_design(source_form: str) -> bool:
     """Trial design rows name a spec sheet (TS, TA, ...) as their source, not a raw form."""
     return source_form.upper() in {"TS", "TA", "TE", "TV", "TI"}
+
+
+STAGE_GROUPS = {"sdtm": ("load-specs", "read-raw", "sdtm", "write-sdtm"), "adam": ("adam", "write-adam"),
+                "define": ("define",), "validate": ("validate",)}
+
+
+def select_stages(text: str | None) -> list[Stage]:
+    """The stages `--stages sdtm,define` asks for, in pipeline order (the SDTM stages always run)."""
+    from specs.errors import UsageError
+
+    names = {n.strip().lower() for n in (text or "all").split(",") if n.strip()}
+    if names == {"all"}:
+        return default_stages()
+    unknown = sorted(names - set(STAGE_GROUPS))
+    if unknown:
+        raise UsageError(f"--stages {text!r}: unknown part(s) {', '.join(unknown)}; "
+                         f"use {', '.join(STAGE_GROUPS)} or all")
+    chosen = {stage for group in names | {"sdtm"} for stage in STAGE_GROUPS[group]}
+    return [stage for stage in default_stages() if stage.name in chosen]
 
 
 def default_stages() -> list[Stage]:
