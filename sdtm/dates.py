@@ -1,8 +1,13 @@
 """Raw EDC date and time strings -> ISO 8601, right-truncated, nothing imputed (SDTMIG 3.4 section 4.4).
 
 Sites type dates in many shapes: "12 JAN 2024", "12-JAN-2024", "UN JAN 2024", "UNK-UNK-1961", "JAN 2024",
-"2024-03", "2024-03-12". Each distinct string is parsed once and the result mapped back, so a column of a
-million records costs as much as its few thousand distinct values.
+"2024-03", "2024-03-12"; a date field may carry its time ("2024-03-12T14:30", "12 JAN 2024 14:30"). Each
+distinct string is parsed once and the result mapped back, so a column of a million records costs as much
+as its few thousand distinct values.
+
+A value that is not a date gives a problem and no ISO value. A valid date with an invalid time keeps the
+date and gives a problem about the time (the date is never lost to a bad time). Dates that parse but
+cannot be true (after the build date, before 1900) are kept and flagged by `date_range_problems`.
 """
 
 from __future__ import annotations
@@ -23,8 +28,20 @@ _ISO = re.compile(rf"^(?P<y>\d{{4}})(?:[\-/](?P<m>\d{{1,2}}|{_UNKNOWN})(?:[\-/](
 _TIME = re.compile(r"^(?P<h>\d{1,2}|UN|UNK):(?P<mi>\d{2}|UN|UNK)(?::(?P<s>\d{2}))?$")
 
 
+_ISO_WITH_TIME = re.compile(r"^(?P<date>\d{4}[\-/]\d{1,2}[\-/]\d{1,2})T(?P<time>.*)$")
+_WITH_TIME = re.compile(r"^(?P<date>.*\S)\s+(?P<time>\S*:\S*)$")
+EARLIEST_YEAR = 1900
+
+
 class DateProblem(ValueError):
-    """A raw date or time that is not a date at all (as opposed to a partial one)."""
+    """A raw date or time that is not a date at all (as opposed to a partial one).
+
+    `kept` is the valid part that survives the problem: the date when only the time is invalid.
+    """
+
+    def __init__(self, message: str, kept: str | None = None):
+        super().__init__(message)
+        self.kept = kept
 
 
 def iso_date(raw: str) -> str | None:
@@ -69,10 +86,29 @@ def iso_time(raw: str) -> str | None:
     return text if second is None else f"{text}:{second:02d}"
 
 
+def split_time(raw: str) -> tuple[str, str]:
+    """A date field that carries its time -> (date text, time text): "2024-03-05T14:30", "12 JAN 2024 14:30"."""
+    text = raw.strip()
+    match = _ISO_WITH_TIME.match(text.upper()) or _WITH_TIME.match(text)
+    return (match["date"], match["time"]) if match else (text, "")
+
+
 def iso_datetime(raw_date: str, raw_time: str = "") -> str | None:
-    """Combine a raw date and time; a time is kept only with a complete date (no 'T' after a partial date)."""
-    day = iso_date(raw_date)
-    clock = iso_time(raw_time) if raw_time else None
+    """Combine a raw date and time; a time is kept only with a complete date (no 'T' after a partial date).
+
+    The time may also be part of the date field ("2024-03-05T14:30"); a separate time field wins. An
+    invalid date raises DateProblem; a valid date with an invalid time raises DateProblem whose `kept`
+    is the ISO date, so the caller keeps the date and reports the time.
+    """
+    date_text, embedded = split_time(raw_date)
+    day = iso_date(date_text)
+    clock_text = raw_time if raw_time and raw_time.strip() else embedded
+    try:
+        clock = iso_time(clock_text) if clock_text else None
+    except DateProblem as exc:
+        if day is None:
+            raise
+        raise DateProblem(f"invalid time: {exc}; the date {day} is kept without the time", kept=day) from None
     if day and clock and len(day) == 10:
         return f"{day}T{clock}"
     return day
@@ -89,7 +125,7 @@ def to_iso8601(dates: pd.Series, times: pd.Series | None = None) -> tuple[pd.Ser
             results.append(iso_datetime(raw_date, raw_time))
             problems.append(None)
         except DateProblem as exc:
-            results.append(None)
+            results.append(exc.kept)
             problems.append(str(exc))
     lookup = pd.DataFrame({"d": distinct["d"].to_numpy(), "t": distinct["t"].to_numpy(),
                            "iso": pd.Series(results, dtype=object), "problem": pd.Series(problems, dtype=object)})
@@ -97,6 +133,41 @@ def to_iso8601(dates: pd.Series, times: pd.Series | None = None) -> tuple[pd.Ser
     iso = pd.Series(merged["iso"].to_numpy(), index=dates.index, dtype=object)
     problem = pd.Series(merged["problem"].to_numpy(), index=dates.index, dtype=object)
     return iso.where(iso.notna(), None), problem.where(problem.notna(), None)
+
+
+def date_range_problems(iso: pd.Series, today: date, earliest_year: int = EARLIEST_YEAR) -> pd.Series:
+    """Problem text (None where fine) for ISO 8601 dates that cannot be true: after `today` (the build date,
+    passed in by the caller) or before `earliest_year`. A partial date is after `today` when even its
+    earliest possible day is ("2099" is, "2025-12" is not on 2025-12-05); before 1900 when its year is.
+    Such dates are kept: these are warnings for a person to check (a typing error in the year?).
+    """
+    codes, distinct = pd.factorize(iso, use_na_sentinel=True)  # a few thousand distinct dates at most
+    found = [_range_problem(str(value).strip(), today, earliest_year) for value in distinct]
+    if not any(found):
+        return pd.Series([None] * len(iso), index=iso.index, dtype=object)
+    lookup = pd.array(found + [None], dtype=object)
+    return pd.Series(lookup[codes], index=iso.index, dtype=object)
+
+
+def _range_problem(value: str, today: date, earliest_year: int) -> str | None:
+    if not value[:4].isdigit():
+        return None
+    year = int(value[:4])
+    if earliest_year <= year < today.year:
+        return None
+    if year < earliest_year:
+        return f"the date {value} is before {earliest_year}: check the year (kept as collected)"
+    month = value[5:7] if len(value) >= 7 and value[5:7].isdigit() else "01"
+    day = value[8:10] if len(value) >= 10 and value[8:10].isdigit() else "01"
+    if "---" in value[:8]:  # day known, month unknown
+        day = value[7:9] if value[7:9].isdigit() else "01"
+    try:
+        earliest = date(year, int(month), int(day))
+    except ValueError:
+        return None
+    if earliest > today:
+        return f"the date {value} is after the build date {today.isoformat()}: a date in the future (kept as collected)"
+    return None
 
 
 def complete_date(dtc: pd.Series) -> pd.Series:

@@ -13,6 +13,10 @@ The rules (also in the README of the bundled study workbooks):
   every other form is joined on Subject, as is any row with the argument `join=subject`.
 - Rows without a Source Form (and `derive` rows) run after the records exist, over the records their
   Where Clause matches; `derive` rows call named domain steps (sdtm.steps).
+- A raw record whose every field is empty makes no record: it is excluded with that reason (see
+  `empty_record_exclusions`), so it is still reconciled.
+- A subject-level dataset with two different records for one subject cannot be mapped: MappingError naming
+  the raw file, both rows and the subject (exact duplicates are excluded as duplicates, as in every dataset).
 Every record keeps `__file` and `__row`, the raw record it came from.
 """
 
@@ -21,15 +25,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sdtm.controlled_terms import map_values
-from sdtm.dates import to_iso8601
+from sdtm.dates import date_range_problems, to_iso8601
 from sdtm.frames import as_text, blank_to_none
-from specs.errors import MappingError
+from sdtm.numbers import to_numbers
+from specs.errors import MappingError, Problem
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +43,7 @@ PROVENANCE = ("__file", "__row")
 # Raw context kept on every record for the domain steps (visit, USUBJID), dropped before writing.
 CONTEXT = {"Subject": "__subject", "Folder": "__folder", "InstanceName": "__instance"}
 TRIAL_DESIGN_SOURCES = frozenset({"TS", "TA", "TE", "TV", "TI"})
+EMPTY_RECORD = "every field of the raw record is empty"
 RECORD_ALGORITHMS = frozenset({"assign_no_ct", "assign_ct", "hardcode_no_ct", "hardcode_ct", "assign_datetime",
                                "assign_numeric", "supp", "select"})
 
@@ -68,6 +75,7 @@ class DomainContext:
     domains: dict[str, pd.DataFrame] = field(default_factory=dict)
     lookups: dict[str, Any] = field(default_factory=dict)
     findings: list[MappingFinding] = field(default_factory=list)
+    today: date | None = None  # the build date: collected dates after it are flagged (None: not checked)
 
     @property
     def studyid(self) -> str:
@@ -92,10 +100,11 @@ class DomainContext:
                                                 text, severity))
 
     def report_problems(self, dataset: str, variable: str, frame: pd.DataFrame, problems: pd.Series,
-                        values: pd.Series) -> None:
+                        values: pd.Series, severity: str = "error") -> None:
         """One finding per record with a problem text (null = no problem), showing the value as collected."""
         for text in problems.dropna().unique():
-            self.report(dataset, variable, frame, problems.eq(text).fillna(False).astype(bool), str(text), values)
+            self.report(dataset, variable, frame, problems.eq(text).fillna(False).astype(bool), str(text), values,
+                        severity)
 
 
 @dataclass
@@ -156,6 +165,8 @@ def map_domain(dataset: str, ctx: DomainContext, steps: Mapping[str, Step],
             frame[target] = pd.Series([None] * len(frame), index=frame.index, dtype="str")
     frame, duplicates = _drop_duplicates(dataset, frame)
     exclusions.append(duplicates)
+    if _subject_level(ctx.spec, dataset):
+        assert_one_record_per_subject(dataset, frame)
     frame = run_derive_rows(dataset, frame, ctx, steps, lambda name: name not in defer)
     excluded = pd.concat([e for e in exclusions if len(e)], ignore_index=True) if any(
         len(e) for e in exclusions) else pd.DataFrame(columns=[*PROVENANCE, "dataset", "reason"])
@@ -179,9 +190,61 @@ def _topic_variables(spec, dataset: str) -> set[str]:
 
 
 def _raw(ctx: DomainContext, dataset: str, form: str) -> pd.DataFrame:
+    """The raw form's records that hold something: all-empty records make no SDTM record (they are
+    excluded with a reason by the study build, see `empty_record_exclusions`)."""
     if form not in ctx.raw:
         raise MappingError(f"{dataset}: the spec maps from raw form {form}, which was not read")
-    return ctx.raw[form]
+    key = f"raw:{form}"
+    if key not in ctx.lookups:
+        source = ctx.raw[form]
+        empty = empty_records(source)
+        ctx.lookups[key] = source.loc[~empty].reset_index(drop=True) if empty.any() else source
+    return ctx.lookups[key]
+
+
+def empty_records(source: pd.DataFrame) -> pd.Series:
+    """True for each raw record whose every field (provenance aside) is empty or blanks only."""
+    columns = [c for c in source.columns if not str(c).startswith("__")]
+    empty = pd.Series(bool(columns), index=source.index)
+    for column in columns:
+        if not empty.any():
+            break
+        values = source.loc[empty, column]
+        empty[empty] = (values.isna() | values.astype("str").str.strip().eq("")).to_numpy(dtype=bool)
+    return empty
+
+
+def empty_record_exclusions(raw: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One exclusion (reason: every field empty) per all-empty record of every raw form."""
+    pieces = []
+    for form, source in raw.items():
+        empty = empty_records(source)
+        if empty.any():
+            pieces.append(source.loc[empty, list(PROVENANCE)].assign(dataset=None, reason=EMPTY_RECORD))
+    return pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=[*PROVENANCE, "dataset", "reason"])
+
+
+def assert_one_record_per_subject(dataset: str, frame: pd.DataFrame) -> None:
+    """A subject-level dataset (DM) cannot hold two different records for one subject: MappingError naming
+    the raw file, every row of the subject and the variables in which the records differ."""
+    if "__subject" not in frame.columns or frame.empty:
+        return
+    several = frame["__subject"].duplicated(keep=False)
+    if not several.any():
+        return
+    content = [c for c in frame.columns if not str(c).startswith("__") or str(c).startswith("__supp__")]
+    problems = []
+    for subject, group in frame.loc[several].groupby("__subject", sort=False, dropna=False):
+        rows = [int(r) for r in group["__row"]]
+        files = list(dict.fromkeys(str(f) for f in group["__file"]))
+        differ = [c.removeprefix("__supp__") for c in content if group[c].astype("str").nunique(dropna=False) > 1]
+        problems.append(Problem(
+            files[0], f"subject {subject!r} has {len(rows)} records, on rows {', '.join(map(str, rows))}"
+                      f"{' of ' + ' and '.join(files) if len(files) > 1 else ''}"
+                      f"{', which differ in ' + ', '.join(differ) if differ else ''}; {dataset} holds one record "
+                      f"per subject: keep one of them in the raw extract", row=rows[1], column="Subject"))
+    raise MappingError(f"{dataset} has one record per subject, but the raw data has several for "
+                       f"{len(problems)} subject(s)", problems)
 
 
 def _records_from_form(dataset: str, source: pd.DataFrame, rows: list, topics: set[str],
@@ -313,15 +376,20 @@ def _value(dataset: str, row, source: pd.DataFrame, records: pd.DataFrame, ctx: 
         if time_field and time_field not in source.columns:
             raise MappingError(f"{dataset}.{row.variable}: time field {time_field} is not in form {row.source_form}")
         iso, problems = to_iso8601(field_values, times)
-        ctx.report_problems(dataset, row.variable, records, problems.set_axis(records.index).where(applies),
-                            field_values.set_axis(records.index))
+        shown = field_values.set_axis(records.index)
+        if times is not None:  # show date and time as collected
+            clock = times.fillna("").astype(str).str.strip().set_axis(records.index)
+            shown = shown.where(clock.eq(""), shown.astype(str) + " " + clock)
+        ctx.report_problems(dataset, row.variable, records, problems.set_axis(records.index).where(applies), shown)
+        if ctx.today is not None:
+            ranged = date_range_problems(iso, ctx.today).set_axis(records.index).where(applies)
+            ctx.report_problems(dataset, row.variable, records, ranged, shown, severity="warning")
         return iso
     if algorithm == "assign_numeric":
         text = blank_to_none(field_values)
-        number = pd.to_numeric(text, errors="coerce")
-        bad = text.notna() & number.isna()
-        ctx.report(dataset, row.variable, records, bad.set_axis(records.index) & applies,
-                   lambda v: f"{v!r} is not a number", text.set_axis(records.index))
+        number, problems = to_numbers(text)
+        ctx.report_problems(dataset, row.variable, records, problems.set_axis(records.index).where(applies),
+                            text.set_axis(records.index))
         return number.astype(float)
     raise MappingError(f"{dataset}.{row.variable}: Mapping row {row.row} names unknown algorithm {algorithm!r}")
 

@@ -2,7 +2,9 @@
 
 --STRESC holds every result in standard character form; --STRESN its number when it is one; --STRESU
 one standard unit per test (SDTMIG 4.5.1, FDA business rules FDAB030/031). Values reported with a
-qualifier ("<0.1") keep the qualifier in --STRESC and leave --STRESN null.
+qualifier ("<0.1") keep the qualifier in --STRESC and leave --STRESN null. A result that is no number a
+dataset can hold ("1e400", "1e-400", "inf", "nan") leaves --STRESC and --STRESN null with a problem naming
+the value: never a quiet `inf` or 0.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pandas as pd
 from sdtm.controlled_terms import normalise
 from sdtm.dates import complete_date
 from sdtm.frames import nulls
+from sdtm.numbers import number_problem
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _RESULT = rf"^\s*(?P<qual><=|>=|<|>)?\s*(?P<num>{_NUMBER})\s*$"
@@ -74,7 +77,11 @@ def standardize_results(orres: pd.Series, orresu: pd.Series, stresu: pd.Series, 
     # parse each distinct result once: results repeat a lot, and the regex is the costly part
     codes, distinct = pd.factorize(text)
     parts = pd.Series(distinct, dtype=object).str.extract(_RESULT)
-    number = pd.Series(pd.to_numeric(parts["num"], errors="coerce").to_numpy()[codes], index=orres.index)
+    parsed = pd.to_numeric(parts["num"], errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+    unusable = _unusable_numbers(pd.Series(distinct, dtype=object), parts["num"], parsed)
+    parsed[pd.notna(unusable)] = np.nan
+    number = pd.Series(parsed[codes] if len(codes) else parsed[:0], index=orres.index)
+    number_problems = pd.Series(unusable[codes] if len(codes) else unusable[:0], index=orres.index, dtype=object)
     qualifier = pd.Series(parts["qual"].fillna("").to_numpy()[codes], index=orres.index)
     unit = _normalised(orresu)
     target = _normalised(stresu)
@@ -91,6 +98,11 @@ def standardize_results(orres: pd.Series, orresu: pd.Series, stresu: pd.Series, 
         problem[missing] = [f"no conversion from {u!r} to standard unit {s!r}" for u, s in
                             zip(orresu[missing].fillna(""), stresu[missing])]
     converted = number * factor
+    overflow = number.notna() & factor.notna() & ~np.isfinite(converted)
+    if overflow.any():  # a huge number times a conversion factor
+        number_problems[overflow] = [f"{v!r} converted to the standard unit is too large for a number a dataset "
+                                     f"can hold" for v in orres[overflow]]
+        converted = converted.mask(overflow)
     plain = pd.Series(format_number(converted), index=orres.index, dtype=object)
     rounded = needs & converted.notna()
     if rounded.any():
@@ -98,10 +110,27 @@ def standardize_results(orres: pd.Series, orresu: pd.Series, stresu: pd.Series, 
     stresc = pd.Series(np.where(number.notna(), qualifier + plain.fillna(""), text), index=orres.index,
                        dtype=object)
     stresc[number.notna() & converted.isna()] = None
+    stresc[number_problems.notna()] = None
     stresc[stresc == ""] = None
     # STRESN is the number STRESC shows (FDA business rule FDAB031), not the unrounded product
-    stresn = pd.to_numeric(plain, errors="coerce").where(qualifier.eq("") & number.notna())
-    return pd.DataFrame({"STRESC": stresc, "STRESN": stresn.astype(float), "PROBLEM": problem})
+    stresn = pd.to_numeric(plain, errors="coerce").where(qualifier.eq("") & number.notna() & number_problems.isna())
+    problem = problem.astype(object).where(problem.notna(), None)
+    problem[number_problems.notna()] = number_problems[number_problems.notna()]
+    return pd.DataFrame({"STRESC": stresc, "STRESN": stresn.astype(float), "PROBLEM": problem,
+                         "NUMBER_PROBLEM": number_problems})
+
+
+def _unusable_numbers(distinct: pd.Series, numbers: pd.Series, parsed: np.ndarray) -> np.ndarray:
+    """Per distinct result: why its number cannot be held ("1e400", "1e-400"), or why a non-finite text
+    ("inf", "nan") is no result; None for the rest."""
+    why = np.full(len(distinct), None, dtype=object)
+    suspect = numbers.notna().to_numpy() & (~np.isfinite(parsed) | (parsed == 0))
+    for i in np.flatnonzero(suspect):
+        why[i] = number_problem(str(numbers.iloc[i]), float(parsed[i]))
+    non_finite = distinct.astype(str).str.fullmatch(r"\s*[<>]?=?\s*[-+]?(?:nan|inf|infinity)\s*", case=False)
+    for i in np.flatnonzero(non_finite.fillna(False).to_numpy(dtype=bool)):
+        why[i] = f"{distinct.iloc[i]!r} is not a finite number"
+    return why
 
 
 def reference_range_indicator(value: pd.Series, low: pd.Series, high: pd.Series) -> pd.Series:

@@ -226,7 +226,9 @@ def stnr(frame, ctx, dataset, variable, orres, **_):
     """--STNRLO/--STNRHI: the collected range limit in `orres`, converted like the result."""
     _need(frame, dataset, "stnr", orres)
     _after_stresu(frame, ctx, dataset, "stnr")
-    return _standardized(frame, dataset, orres)["STRESN"]
+    out = _standardized(frame, dataset, orres)
+    ctx.report_problems(dataset, variable, frame, out["NUMBER_PROBLEM"], frame[orres])
+    return out["STRESN"]
 
 
 @step("toxgr")

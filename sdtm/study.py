@@ -11,12 +11,14 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from sdtm.identifiers import derive_seq
-from sdtm.engine import PROVENANCE, DomainContext, MappingFinding, map_domain, run_derive_rows
+from sdtm.engine import (PROVENANCE, DomainContext, MappingFinding, empty_record_exclusions, empty_records,
+                         map_domain, run_derive_rows)
 from sdtm.frames import as_text
 from sdtm.relationships import build_relrec, build_supp
 from sdtm.subject_elements import derive_subject_elements, shift_days
@@ -42,8 +44,13 @@ class SdtmBuild:
     order: list[str] = field(default_factory=list)
 
 
-def build_sdtm(spec, raw: Mapping[str, pd.DataFrame]) -> SdtmBuild:
-    ctx = DomainContext(spec=spec, raw=raw)
+def build_sdtm(spec, raw: Mapping[str, pd.DataFrame], today: date | None = None) -> SdtmBuild:
+    """Every domain of the spec from the raw forms (form OID -> frame with `__file`/`__row`).
+
+    `today` is the build date: collected dates after it are flagged (warnings); the caller passes the
+    build's clock (`trialforge.clock.build_timestamp().date()`), the default is the system date.
+    """
+    ctx = DomainContext(spec=spec, raw=raw, today=today or date.today())
     names = [d.name for d in spec.datasets]
     for name in TRIAL_DESIGN:
         if name in names:
@@ -53,7 +60,7 @@ def build_sdtm(spec, raw: Mapping[str, pd.DataFrame]) -> SdtmBuild:
     ordered = [n for n in FIRST if n in mapped] + [n for n in mapped if n not in FIRST]
     if "SV" in mapped:
         ctx.lookups["visits"] = visits_from_raw(spec, raw)
-    exclusions, joined = [], []
+    exclusions, joined = [empty_record_exclusions(raw)], []
     first = [n for n in ordered if n in FIRST]
     for name in ordered:
         if name not in FIRST and "SE" in names and "SE" not in ctx.domains:
@@ -112,6 +119,7 @@ def visits_from_raw(spec, raw: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     if row is None or row.source_form not in raw:
         raise MappingError("SV: the spec needs an SVSTDTC row naming the raw visit-date form and field")
     form = raw[row.source_form]
+    form = form.loc[~empty_records(form)]
     dates, _ = to_iso8601(form[row.source_field])
     visits = pd.DataFrame({"USUBJID": form["Subject"], "FOLDER": form["Folder"], "INSTANCE": form["InstanceName"],
                            "DATE": dates})

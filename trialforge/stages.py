@@ -78,12 +78,14 @@ def read_raw(ctx: BuildContext) -> None:
 
     spec = ctx.artifacts["sdtm_spec"]
     required: dict[str, list[str]] = {}
+    mapping_rows: dict[str, list[int]] = {}
     for row in spec.mappings:
         if row.source_form and not _is_trial_design(row.source_form):
             fields = required.setdefault(row.source_form, [])
+            mapping_rows.setdefault(row.source_form, []).append(row.row)
             if row.source_field:
                 fields.append(row.source_field)
-    forms = read_raw_study(ctx.study_dir, required)
+    forms = read_raw_study(ctx.study_dir, required, mapping_rows)
     ctx.artifacts["raw"] = forms
     unread = unread_forms(ctx.study_dir, forms)
     for name in unread:
@@ -98,7 +100,7 @@ def map_sdtm(ctx: BuildContext) -> None:
 
     spec = ctx.artifacts["sdtm_spec"]
     raw = {oid: form.frame for oid, form in ctx.artifacts["raw"].items()}
-    build = build_sdtm(spec, raw)
+    build = build_sdtm(spec, raw, today=clock.build_timestamp().date())  # dates after the build date are flagged
     ctx.artifacts["sdtm"] = build
     _write_csv(build.reconciliation, ctx.path(AUDIT_DIR, "sdtm", "reconciliation.csv"))
     _write_csv(build.exclusions.rename(columns={"__file": "file", "__row": "row"}),

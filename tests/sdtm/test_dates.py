@@ -63,3 +63,59 @@ def test_study_day_has_no_day_zero_and_is_null_for_partial_dates():
     dtc = pd.Series(["2024-01-10", "2024-01-11", "2024-01-09", "2024-01-01T08:00", "2024-01", None])
     assert study_day(dtc, ref).tolist() == [1, 2, -1, -9, pd.NA, pd.NA]
     assert study_day(pd.Series(["2024-01-12"]), pd.Series(["2024-01"])).tolist() == [pd.NA]
+
+
+# --- issue 9: a bad time never costs the date; dates that cannot be true ----------------------------------------
+
+from datetime import date  # noqa: E402
+
+from sdtm.dates import date_range_problems, split_time  # noqa: E402
+
+
+@pytest.mark.parametrize("raw_date, raw_time, kept", [
+    ("2024-03-05T25:99", "", "2024-03-05"),
+    ("05 MAR 2024", "25:99", "2024-03-05"),
+    ("05 MAR 2024", "24:10", "2024-03-05"),
+    ("05 MAR 2024", "12:60", "2024-03-05"),
+    ("05 MAR 2024", "noon", "2024-03-05"),
+    ("2024-03-05T14", "", "2024-03-05"),
+    ("MAR 2024", "25:00", "2024-03"),
+])
+def test_invalid_time_keeps_the_date(raw_date, raw_time, kept):
+    with pytest.raises(DateProblem) as caught:
+        iso_datetime(raw_date, raw_time)
+    assert caught.value.kept == kept and "kept without the time" in str(caught.value)
+    iso, problems = to_iso8601(pd.Series([raw_date]), pd.Series([raw_time]))
+    assert iso.tolist() == [kept] and "time" in problems[0]
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("2024-03-05T14:30", "2024-03-05T14:30"),
+    ("2024-03-05T14:30:59", "2024-03-05T14:30:59"),
+    ("12 JAN 2024 14:30", "2024-01-12T14:30"),
+    ("12 JAN 2024", "2024-01-12"),
+])
+def test_a_date_field_may_carry_its_time(raw, expected):
+    assert iso_datetime(raw) == expected
+
+
+def test_separate_time_field_wins_and_split_time():
+    assert iso_datetime("2024-03-05T14:30", "09:00") == "2024-03-05T09:00"
+    assert split_time("12 JAN 2024") == ("12 JAN 2024", "")
+    assert split_time("2024-03-05t25:99") == ("2024-03-05", "25:99")
+
+
+def test_invalid_date_still_gives_no_value():
+    iso, problems = to_iso8601(pd.Series(["31 FEB 2024"]), pd.Series(["25:99"]))
+    assert iso.tolist() == [None] and "calendar date" in problems[0]
+
+
+def test_date_range_problems_flag_future_and_pre_1900_dates():
+    today = date(2025, 6, 30)
+    iso = pd.Series(["2099", "2025-07", "2025-06", "2025-06-30", "2025-07-01T08:00", "1850-01-01", "1899", "1900",
+                     None, "2099---15"])
+    problems = date_range_problems(iso, today).tolist()
+    assert ["after" in p if p else p for p in problems] == [True, True, None, None, True, False, False, None, None,
+                                                            True]
+    assert "before 1900" in problems[5] and "before 1900" in problems[6]
+    assert "2025-06-30" in problems[0]

@@ -152,3 +152,86 @@ def test_first_by_keeps_the_earliest_identification_only():
     assert sorted(zip(result.frame["TULNKID"], result.frame["__row"])) == [("NEW01", 3), ("NEW02", 4)]
     assert result.exclusions["__row"].tolist() == [2]
     assert "already recorded" in result.exclusions["reason"].iloc[0]
+
+
+# --- issue 9: all-empty records, one record per subject, numbers and dates that cannot be true -----------------
+
+import dataclasses  # noqa: E402
+from datetime import date  # noqa: E402
+
+from sdtm.engine import EMPTY_RECORD, empty_record_exclusions, empty_records  # noqa: E402
+
+
+def _subject_level(name):
+    return dataclasses.replace(dataset(name), structure="One record per subject")
+
+
+DM_SPEC = spec(
+    datasets=[_subject_level("DM")],
+    variables=[variable("DM", v, i) for i, v in enumerate(["USUBJID", "AGE", "SEX", "BRTHDTC"], 1)],
+    mappings=[mapping("DM", "AGE", "DM", "AGE", "assign_numeric"),
+              mapping("DM", "SEX", "DM", "SEX", "assign_no_ct"),
+              mapping("DM", "BRTHDTC", "DM", "BRTHDAT", "assign_datetime"),
+              mapping("DM", "USUBJID", None, None, "derive", "function=usubjid")])
+DM_COLUMNS = ["Subject", "Folder", "AGE", "SEX", "BRTHDAT"]
+
+
+def test_all_empty_records_make_no_record_and_are_excluded_with_a_reason():
+    source = raw([["01-001", "SCR", "60", "M", ""], ["", "", "", "", ""], ["  ", "", " ", "", ""],
+                  ["01-002", "SCR", "", "", ""]], DM_COLUMNS)
+    assert empty_records(source).tolist() == [False, True, True, False]
+    result = map_domain("DM", DomainContext(spec=DM_SPEC, raw={"DM": source}), STEPS)
+    assert result.frame["__row"].tolist() == [2, 5]
+    excluded = empty_record_exclusions({"DM": source})
+    assert excluded["__row"].tolist() == [3, 4] and set(excluded["reason"]) == {EMPTY_RECORD}
+
+
+def test_two_different_records_for_one_subject_in_a_subject_level_dataset_is_an_error():
+    source = raw([["01-001", "SCR", "60", "M", ""], ["01-002", "SCR", "50", "F", ""],
+                  ["01-001", "SCR", "61", "M", ""]], DM_COLUMNS)
+    with pytest.raises(MappingError) as caught:
+        map_domain("DM", DomainContext(spec=DM_SPEC, raw={"DM": source}), STEPS)
+    (problem,) = caught.value.problems
+    assert problem.file == "form.csv" and problem.column == "Subject" and problem.row == 4
+    assert "'01-001'" in problem.message and "rows 2, 4" in problem.message and "AGE" in problem.message
+
+
+def test_identical_records_for_one_subject_are_an_exact_duplicate():
+    source = raw([["01-001", "SCR", "60", "M", ""], ["01-001", "SCR", "60", "M", ""]], DM_COLUMNS)
+    result = map_domain("DM", DomainContext(spec=DM_SPEC, raw={"DM": source}), STEPS)
+    assert result.frame["__row"].tolist() == [2]
+    assert result.exclusions["reason"].tolist() == ["exact duplicate of form.csv row 2"]
+
+
+@pytest.mark.parametrize("age, words", [("1e400", "too large"), ("-1e400", "too large"), ("inf", "not a finite"),
+                                        ("nan", "not a finite"), ("1e-400", "too small"), ("sixty", "not a number")])
+def test_assigned_numbers_no_dataset_can_hold_are_null_with_a_finding(age, words):
+    source = raw([["01-001", "SCR", age, "M", ""], ["01-002", "SCR", "0", "F", ""]], DM_COLUMNS)
+    ctx = DomainContext(spec=DM_SPEC, raw={"DM": source})
+    frame = map_domain("DM", ctx, STEPS).frame
+    assert pd.isna(frame["AGE"][0]) and frame["AGE"][1] == 0.0
+    (finding,) = ctx.findings
+    assert (finding.variable, finding.file, finding.row, finding.value) == ("AGE", "form.csv", 2, age)
+    assert words in finding.message
+
+
+@pytest.mark.parametrize("collected, iso, words", [("UNK-UNK-1850", "1850", "before 1900"),
+                                                   ("12 JAN 2099", "2099-01-12", "after the build date 2025-06-30")])
+def test_dates_that_cannot_be_true_are_kept_with_a_warning(collected, iso, words):
+    source = raw([["01-001", "SCR", "60", "M", collected]], DM_COLUMNS)
+    ctx = DomainContext(spec=DM_SPEC, raw={"DM": source}, today=date(2025, 6, 30))
+    frame = map_domain("DM", ctx, STEPS).frame
+    assert frame["BRTHDTC"].tolist() == [iso]
+    (finding,) = ctx.findings
+    assert finding.severity == "warning" and words in finding.message and finding.value == collected
+
+
+def test_invalid_time_keeps_the_date_and_is_a_finding_showing_date_and_time():
+    lb_spec = spec(datasets=[dataset("LB")], variables=[variable("LB", "LBDTC", 1)],
+                   mappings=[mapping("LB", "LBDTC", "LB", "LBDAT", "assign_datetime", "time=LBTIM")])
+    source = raw([["01-001", "05 MAR 2024", "25:99"], ["01-001", "2024-03-06T08:15", ""]], ["Subject", "LBDAT", "LBTIM"])
+    ctx = DomainContext(spec=lb_spec, raw={"LB": source})
+    frame = map_domain("LB", ctx, STEPS).frame
+    assert listed(frame["LBDTC"]) == ["2024-03-05", "2024-03-06T08:15"]
+    (finding,) = ctx.findings
+    assert finding.row == 2 and finding.value == "05 MAR 2024 25:99" and "hour 25" in finding.message

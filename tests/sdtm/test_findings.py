@@ -47,3 +47,16 @@ def test_lobxfl_last_non_missing_before_first_exposure():
     flag = last_observation_before_exposure(frame, ["USUBJID", "LBTESTCD"], "LBDTC", "LBORRES", ref)
     # A/ALT: 01-09 has no result, so 01-08 is the baseline; A/AST partial date; B: strictly before 09:00
     assert listed(flag) == [None, "Y", None, None, None, "Y", None]
+
+
+def test_results_no_dataset_can_hold_leave_stresc_and_stresn_null_with_a_problem():
+    orres = pd.Series(["1e400", "-1e400", "nan", "inf", "1e-400", ">inf", "5", "NEGATIVE", "1e300"])
+    out = standardize_results(orres, pd.Series(["g/L"] * 8 + ["g/L"]), pd.Series(["g/L"] * 8 + ["mg/L"]),
+                              pd.Series(["g/L:1e10"] * 9))
+    assert listed(out["STRESC"]) == [None] * 6 + ["5", "NEGATIVE", None]
+    assert out["STRESN"].isna().tolist() == [True] * 6 + [False, True, True]
+    problems = out["PROBLEM"].tolist()
+    assert "too large" in problems[0] and "too large" in problems[1] and "too small" in problems[4]
+    assert all("not a finite" in p for p in problems[2:4] + problems[5:6])
+    assert problems[6] is None and problems[7] is None and "converted to the standard unit" in problems[8]
+    assert out["NUMBER_PROBLEM"].notna().tolist() == [True] * 6 + [False, False, True]

@@ -88,7 +88,7 @@ def test_reviewer_acceptance_check_passes_for_sdtm_adam_and_define(package):
 
 
 def test_source_date_epoch_gives_identical_packages(tmp_path, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")  # 2027-01-15: after the example's data cutoff
     first, second = tmp_path / "a", tmp_path / "b"
     for out in (first, second):
         assert main(["build", "--example", "--subjects", "8", "--out", str(out)]) == 0

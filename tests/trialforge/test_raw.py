@@ -28,3 +28,140 @@ def test_missing_folder_and_unread_files(tmp_path):
     (tmp_path / "ae.csv").write_text("Subject\n")
     (tmp_path / "extra.csv").write_text("Subject\n")
     assert unread_forms(tmp_path, ["AE"]) == ["extra.csv"]
+
+
+# --- issue 9: structure, line numbers, control characters, form names -------------------------------------------
+
+import numpy as np  # noqa: E402
+
+from trialforge.raw import form_path, read_form  # noqa: E402
+
+
+def _read(tmp_path, data: bytes, name="ae.csv"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return read_form(path)
+
+
+@pytest.mark.parametrize("data, values, lines", [
+    (b"a,b\n1,2\n3,4\n", [["1", "2"], ["3", "4"]], [2, 3]),
+    (b"a,b\n1,2\n3,4", [["1", "2"], ["3", "4"]], [2, 3]),                         # no final line end
+    (b"a,b\n1,2\n\n   \n3,4\n", [["1", "2"], ["3", "4"]], [2, 5]),                 # blank lines are skipped
+    (b"a,b\n1,\"x\ny\"\n3,4\n", [["1", "x\ny"], ["3", "4"]], [2, 4]),               # a line break in a value
+    (b"a,b\r\n1,\"x\r\ny\"\r\n\r\n3,4\r\n", [["1", "x\r\ny"], ["3", "4"]], [2, 5]),  # CRLF
+    (b"\xef\xbb\xbfa,b\n1,2\n", [["1", "2"]], [2]),                                   # byte-order mark
+    (b"a,b\r1,2\r\r3,4\r", [["1", "2"], ["3", "4"]], [2, 4]),                        # old Mac line ends
+    (b"\n\na,b\n1,2\n", [["1", "2"]], [4]),                                           # blank lines before the header
+    (b"a,b\n\"he said \"\"hi\"\"\",\"x,y\"\n", [['he said "hi"', "x,y"]], [2]),       # doubled quotes, comma
+    (b"a,b\n1\"x\"y,2\n\n3,4\n", [['1"x"y', "2"], ["3", "4"]], [2, 4]),               # a quote inside a value
+    (b"a,b\n,\n1,2\n", [["", ""], ["1", "2"]], [2, 3]),                               # all-empty: still a record
+    (b"a,b\n", [], []),                                                               # header only
+])
+def test_values_and_editor_line_numbers(tmp_path, data, values, lines):
+    frame, header, problems = _read(tmp_path, data)
+    assert problems == [] and header == ["a", "b"]
+    assert frame[["a", "b"]].values.tolist() == values
+    assert frame[PROVENANCE_ROW].tolist() == lines
+
+
+def test_fast_and_exact_readers_agree(tmp_path):
+    """The pyarrow path (plain RFC 4180) and the csv-module path give the same frame."""
+    from trialforge import raw
+
+    rows = [f'01-{i:03d},"Term, {i}",{i * 1.5},"multi\nline {i}",' for i in range(300)]
+    data = ("Subject,TERM,VALUE,NOTE,EMPTY\n" + "\n".join(rows) + "\n").encode()
+    fast, _, _ = _read(tmp_path, data)
+    layout, exact_rows = raw._parse_exact(data)
+    assert fast[["Subject", "TERM", "VALUE", "NOTE", "EMPTY"]].values.tolist() == exact_rows
+    assert fast[PROVENANCE_ROW].tolist() == layout.lines.tolist() == list(range(2, 602, 2))
+
+
+@pytest.mark.parametrize("data, line, found, expected", [
+    (b"a,b,c\n1,2,3\n4,5\n", 3, 2, 3),
+    (b"a,b\n1,2,3\n", 2, 3, 2),
+    (b"a,b\n1,\"x\ny\"\n\n4\n", 5, 1, 2),      # line numbers count the line break and the blank line
+    (b"a,b\r\n1,2\r\n3,4,5\r\n", 3, 3, 2),
+])
+def test_record_with_wrong_field_count_is_a_problem(tmp_path, data, line, found, expected):
+    frame, _, problems = _read(tmp_path, data)
+    assert frame is None and len(problems) == 1
+    assert problems[0].row == line
+    assert f"line {line} has {found} field" in problems[0].message and f"header has {expected}" in problems[0].message
+
+
+def test_many_bad_records_are_listed_up_to_a_limit(tmp_path):
+    frame, _, problems = _read(tmp_path, b"a,b\n" + b"1\n" * 25)
+    assert frame is None and len(problems) == 11 and "15 more records" in problems[-1].message
+
+
+@pytest.mark.parametrize("data, column, char", [
+    (b"a,b\n1,2\x00x\n", "b", "U+0000"),
+    (b"a,b\n\x00,2\n", "a", "U+0000"),
+    (b"a,b\n1,\"2\x00\nx\"\n", "b", "U+0000"),
+    (b"a,b\n1,\x1b\n", "b", "U+001B"),
+    (b"a,b\n1,\x7f\n", "b", "U+007F"),
+    ("a,b\n1,x\u0085\n".encode(), "b", "U+0085"),
+    (b"a,b\r1,\x08\r", "b", "U+0008"),         # found on the csv-module path too
+])
+def test_control_characters_are_problems_naming_line_and_column(tmp_path, data, column, char):
+    frame, _, problems = _read(tmp_path, data)
+    assert frame is None and len(problems) == 1
+    assert problems[0].row == 2 and problems[0].column == column and char in problems[0].message
+
+
+def test_tab_and_non_ascii_text_are_fine(tmp_path):
+    frame, _, problems = _read(tmp_path, "a,b\n1,µmol/L\tx\n".encode())
+    assert problems == [] and frame["b"].tolist() == ["µmol/L\tx"]
+
+
+@pytest.mark.parametrize("data, words, line", [
+    (b"a,b\n1,\xe9\n", "not UTF-8", 2),
+    (b"a,b\n1,\"2\n3,4\n", "unexpected end of data", 2),
+    (b"a,b\n\"1\"x,2\n", "expected after", 2),
+    (b"", "empty", None),
+    (b"\n  \n", "empty", None),
+])
+def test_unreadable_files_are_problems(tmp_path, data, words, line):
+    frame, _, problems = _read(tmp_path, data)
+    assert frame is None and words in problems[0].message and problems[0].row == line
+
+
+def test_read_raw_study_reports_every_file_at_once(tmp_path):
+    (tmp_path / "ae.csv").write_bytes(b"Subject,AETERM\n01-001\n")
+    (tmp_path / "cm.csv").write_bytes(b"Subject,CMTRT\n01-001,x\x00\n")
+    with pytest.raises(InputError) as caught:
+        read_raw_study(tmp_path, {"AE": ["AETERM"], "CM": ["CMTRT"]})
+    text = str(caught.value)
+    assert "ae.csv, row 2" in text and "cm.csv, row 2, column 'CMTRT'" in text
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("../x/AE", "path separator"),
+    ("../../x/AE", "path separator"),
+    ("x\\AE", "path separator"),
+    ("/etc/AE", "absolute path"),
+    ("C:AE", "absolute path"),
+    ("..", "not a name"),
+    ("", "empty"),
+])
+def test_form_names_that_are_paths_are_refused(tmp_path, name, reason):
+    with pytest.raises(InputError) as caught:
+        form_path(tmp_path, name, [12])
+    assert reason in str(caught.value) and "Mapping row 12" in str(caught.value)
+    assert caught.value.problems[0].column == "Source Form" and caught.value.problems[0].row == 12
+
+
+def test_form_file_linked_from_outside_the_study_folder_is_refused(tmp_path):
+    study, outside = tmp_path / "raw", tmp_path / "elsewhere"
+    study.mkdir()
+    outside.mkdir()
+    (outside / "ae.csv").write_text("Subject\n01-001\n")
+    (study / "ae.csv").symlink_to(outside / "ae.csv")
+    with pytest.raises(InputError, match="outside the study folder"):
+        read_raw_study(study, {"AE": []}, mapping_rows={"AE": [3, 4]})
+    assert form_path(study, "CM") == study / "cm.csv"
+
+
+def test_line_numbers_are_int64(tmp_path):
+    frame, _, _ = _read(tmp_path, b"a\n1\n")
+    assert frame[PROVENANCE_ROW].dtype == np.int64
