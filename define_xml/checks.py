@@ -25,6 +25,7 @@ from lxml import etree
 from define_xml.arm import has_arm
 from define_xml.datasets import NUMERIC_TYPES, DatasetInfo, index_datasets, present, same_term, term_text
 from define_xml.model import DefineDoc, ItemDef, ItemGroup, read_define_tree
+from define_xml.safexml import parse_user_xml
 from specs.errors import InputError, Problem
 from specs.whereclause import Condition, WhereClause
 
@@ -58,18 +59,19 @@ def validate_schema(path: str | os.PathLike | etree._ElementTree, schema: str | 
 
     `schema` is the schema file (define2-1-0.xsd) or a folder holding it. A define with Analysis Results
     Metadata is validated against the ARM schema (arm1-0-0.xsd) found beside it, since the plain
-    Define-XML schema has no place for ARM.
+    Define-XML schema has no place for ARM. A define.xml that cannot be read (or declares entities) is
+    a problem; a schema that cannot be read or is not a schema raises InputError naming it.
     """
     if isinstance(path, etree._ElementTree):
         document, where = path, "define.xml"
     else:
         where = str(path)
         try:
-            document = etree.parse(where, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
-        except (OSError, etree.XMLSyntaxError) as error:
-            return [Problem(where, f"define.xml cannot be read: {error}")]
+            document = parse_user_xml(where, "define.xml", "a Define-XML 2.1 document")
+        except InputError as error:
+            return [Problem(where, f"define.xml cannot be read: {p.message}") for p in error.problems]
     schema_file = schema_for(Path(schema), arm=has_arm(document))
-    validator = _schema(str(schema_file))
+    validator = load_schema(schema_file)
     if validator.validate(document):
         return []
     return [Problem(where, f"{error.message} (schema {schema_file.name})", row=error.line or None)
@@ -92,9 +94,25 @@ def schema_for(schema: Path, *, arm: bool = False) -> Path:
                      [Problem(str(schema), f"expected the file {wanted} or a folder holding it")])
 
 
+def load_schema(schema: str | os.PathLike, *, arm: bool = False) -> etree.XMLSchema:
+    """The compiled schema (a file, or the folder holding it; see `schema_for`). A file that is not
+    well-formed XML, declares entities or is not an XML Schema raises InputError naming file and line."""
+    path = schema_for(Path(schema), arm=arm)
+    return _schema(str(path.resolve()))
+
+
 @lru_cache(maxsize=4)
 def _schema(path: str) -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(path))
+    expected = "an XML Schema (XSD) such as CDISC's define2-1-0.xsd"
+    tree = parse_user_xml(path, "schema", expected)
+    try:
+        return etree.XMLSchema(tree)
+    except etree.XMLSchemaParseError as error:
+        problems = [Problem(entry.filename or path, f"{entry.message.strip()}"
+                                                    f"{f' at line {entry.line}' if entry.line else ''}; expected "
+                                                    f"{expected}")
+                    for entry in list(error.error_log)[:10]] or [Problem(path, f"{error}; expected {expected}")]
+        raise InputError(f"{path}: not a usable XML Schema", problems) from None
 
 
 # --- within the document ----------------------------------------------------------------------------

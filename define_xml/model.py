@@ -6,12 +6,14 @@ checks also work on a define.xml trialforge did not write.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
 
 from define_xml.xmlns import ARM, DEF, NS, XLINK, local, odm, translated
+from specs.errors import InputError, Problem
 
 _DEF = f"{{{DEF}}}"
 
@@ -219,12 +221,18 @@ class DefineDoc:
 
 def read_define_tree(source: etree._ElementTree | etree._Element | str | Path) -> DefineDoc:
     """Read a define.xml (a tree, its root, or a path) into a DefineDoc."""
-    if isinstance(source, (str, Path)):
-        source = etree.parse(str(source), etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
+    where = "define.xml"
+    if isinstance(source, (str, os.PathLike)):
+        from define_xml.safexml import parse_user_xml
+
+        where = str(source)
+        source = parse_user_xml(source, "define.xml", "a Define-XML 2.1 document")
     root = source.getroot() if hasattr(source, "getroot") else source
     study = root.find(odm("Study"))
     if study is None or study.find(odm("MetaDataVersion")) is None:
-        raise ValueError("not a define.xml: no Study/MetaDataVersion")
+        raise InputError(f"{where}: not a define.xml", [Problem(
+            where, "no ODM Study/MetaDataVersion (namespace http://www.cdisc.org/ns/odm/v1.3); expected a "
+                   "Define-XML 2.1 document")])
     mdv = study.find(odm("MetaDataVersion"))
     glob = study.find(odm("GlobalVariables"))
     groups = tuple(_group(g) for g in mdv.iterfind(odm("ItemGroupDef")))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -17,10 +18,12 @@ from typing import Any
 
 from define_xml.arm import has_arm, strip_arm
 from define_xml.build import build_define
-from define_xml.checks import check_against_data, check_references, validate_schema
+from define_xml.checks import check_against_data, check_references, load_schema, validate_schema
 from define_xml.datasets import DatasetInfo
 from define_xml.html import render_define_html
+from define_xml.safexml import parse_user_xml
 from define_xml.writer import write_define
+from specs.errors import InputError, Problem
 from specs.model import Spec
 
 log = logging.getLogger(__name__)
@@ -63,6 +66,7 @@ def write_package_define(
     """
     if kind not in ("sdtm", "adam"):
         raise ValueError(f"kind must be 'sdtm' or 'adam', not {kind!r}")
+    check_define_inputs(stylesheet, schema, arm_in_define=arm_in_define)  # before anything is written
     folder = Path(folder)
     datasets = read_folder_datasets(folder, encoding=encoding)
     stylesheet_href = Path(stylesheet).name if stylesheet else DEFAULT_STYLESHEET
@@ -87,6 +91,33 @@ def write_package_define(
         "schema_validated": schema is not None, "schema_problems": schema_problems or [],
         "findings": [f.as_dict() for f in findings],
     }
+
+
+def check_define_inputs(stylesheet: str | os.PathLike | None = None, schema: str | os.PathLike | None = None, *,
+                        arm_in_define: bool = False) -> None:
+    """Refuse a user's stylesheet or schema that cannot be used, with an InputError naming the file and line,
+    before a build spends minutes on the data: the stylesheet must be well-formed XSL with a file name that
+    can stand in define.xml's xml-stylesheet instruction, the schema a readable XML Schema. Neither may
+    declare entities or refer to an external DTD (see define_xml.safexml); nothing is fetched."""
+    if stylesheet:
+        name = Path(stylesheet).name
+        if not _HREF_NAME.fullmatch(name):
+            raise InputError(f"{stylesheet}: the stylesheet's file name cannot be used in define.xml",
+                             [Problem(str(stylesheet), f"define.xml names the stylesheet by its file name, and "
+                                                       f"{name!r} holds characters other than letters, digits, "
+                                                       "'.', '_' and '-'; rename it, e.g. define2-1.xsl")])
+        tree = parse_user_xml(stylesheet, "stylesheet", _XSL_EXPECTED, character_entities=True)
+        root = tree.getroot()
+        if root.tag not in (f"{{{_XSL}}}stylesheet", f"{{{_XSL}}}transform"):
+            raise InputError(f"{stylesheet}: not an XSL stylesheet", [Problem(
+                str(stylesheet), f"the root element is {root.tag!r}; expected {_XSL_EXPECTED}")])
+    if schema:
+        load_schema(schema, arm=arm_in_define)
+
+
+_XSL = "http://www.w3.org/1999/XSL/Transform"
+_XSL_EXPECTED = "an XSL stylesheet (xsl:stylesheet or xsl:transform), such as CDISC's define2-1.xsl"
+_HREF_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def _displays(tree) -> int:

@@ -6,11 +6,26 @@ value-level metadata, page references to the documents (`acrf.pdf#page=12`).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from define_xml.model import DefineDoc, ItemDef, ItemRef, PageRef
 
 PREVIEW_TERMS = 5  # codelist terms shown in a variable's row before "more"
+_SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]")  # browsers drop these, so "java\tscript:" is javascript:
+
+
+def safe_href(href: str | None) -> str:
+    """`href` when it is a relative link (a file beside define.xml, `#anchor`) or an http(s)/mailto URL;
+    "" (no link; the title is still shown) for anything a browser would run or fetch otherwise, such as
+    `javascript:` or `data:` URLs a spec's Documents sheet could carry. The template escapes the rest."""
+    text = (href or "").strip()
+    match = _SCHEME.match(_IGNORED_IN_URLS.sub("", text))
+    if match and match.group(1).lower() not in _SAFE_SCHEMES:
+        return ""
+    return text
 
 
 def define_view(doc: DefineDoc) -> dict[str, Any]:
@@ -38,7 +53,9 @@ def define_view(doc: DefineDoc) -> dict[str, Any]:
 
 def _doc_link(doc: DefineDoc, ref: PageRef) -> dict[str, Any]:
     href, title = doc.leaves.get(ref.leaf, ("", ref.leaf))
-    return {"leaf": ref.leaf, "href": href, "title": title or href or ref.leaf, "pages": _pages(href, ref)}
+    title = title or href
+    href = safe_href(href)
+    return {"leaf": ref.leaf, "href": href, "title": title or ref.leaf, "pages": _pages(href, ref)}
 
 
 def _pages(href: str, ref: PageRef) -> list[dict[str, str]]:
@@ -63,7 +80,7 @@ def _group(doc: DefineDoc, group) -> dict[str, Any]:
         "repeating": group.repeating, "reference_data": group.reference_data, "key_variables": keys,
         "standard": f"{standard.name} {standard.version}" if standard else "", "has_no_data": group.has_no_data,
         "comment": _comment(doc, group.comment),
-        "href": group.href, "title": group.title or group.href,
+        "href": safe_href(group.href), "title": group.title or group.href,
         "variables": [_variable(doc, ref) for ref in group.items if ref.item in doc.items],
     }
 
@@ -135,7 +152,7 @@ def _codelist(codelist) -> dict[str, Any]:
     return {
         "oid": codelist.oid, "name": codelist.name, "data_type": codelist.data_type,
         "nci_code": codelist.nci_code, "is_non_standard": codelist.is_non_standard,
-        "dictionary": codelist.dictionary, "version": codelist.version, "href": codelist.href,
+        "dictionary": codelist.dictionary, "version": codelist.version, "href": safe_href(codelist.href),
         "decoded": any(t.decode is not None for t in codelist.terms),
         "terms": [{"coded": t.coded, "decode": t.decode, "nci_code": t.nci_code, "extended": t.extended}
                   for t in codelist.terms],

@@ -50,7 +50,9 @@ def build_sdtm(spec, raw: Mapping[str, pd.DataFrame], today: date | None = None)
     `today` is the build date: collected dates after it are flagged (warnings); the caller passes the
     build's clock (`trialforge.clock.build_timestamp().date()`), the default is the system date.
     """
+    raw, flattened = flatten_line_breaks(raw)
     ctx = DomainContext(spec=spec, raw=raw, today=today or date.today())
+    ctx.findings.extend(flattened)
     names = [d.name for d in spec.datasets]
     for name in TRIAL_DESIGN:
         if name in names:
@@ -84,6 +86,29 @@ def build_sdtm(spec, raw: Mapping[str, pd.DataFrame], today: date | None = None)
     exclusions_frame, reconciliation = reconcile(raw, ctx.domains, exclusions, joined)
     order = [n for n in names if n in ctx.domains]
     return SdtmBuild({n: ctx.domains[n] for n in order}, ctx.findings, reconciliation, exclusions_frame, order)
+
+
+def flatten_line_breaks(raw: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], list[MappingFinding]]:
+    """Raw text with tabs or line breaks (a multi-line comment typed at the site) as one line: each run of
+    them becomes one space, with a warning per value. SDTM text is one line, XPT v5 holds no control
+    characters, and terms must match their codelists whatever the site typed."""
+    out, findings = {}, []
+    for form, frame in raw.items():
+        changed = {}
+        for column in frame.columns:
+            if column.startswith("__") or pd.api.types.is_numeric_dtype(frame[column]):
+                continue
+            text = frame[column]
+            has_break = text.str.contains(r"[\t\r\n]", regex=True, na=False)
+            if not has_break.any():
+                continue
+            changed[column] = text.where(~has_break, text.str.replace(r"[ ]*[\t\r\n]+[ ]*", " ", regex=True))
+            chosen = frame.loc[has_break]
+            findings += [MappingFinding(form, column, file, int(row), value, "tab or line break in the collected "
+                                        "text; mapped as one line (each run of breaks became a space)", "warning")
+                         for file, row, value in zip(chosen["__file"], chosen["__row"], text[has_break])]
+        out[form] = frame.assign(**changed) if changed else frame
+    return out, findings
 
 
 def report_subjects_not_in_dm(ctx: DomainContext) -> None:

@@ -230,7 +230,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.example:
         _check_subjects(args.subjects)
     check_adam_names(options["adam_datasets"])
-    study_parameters(options)  # bad parameters fail now, not after the SDTM stage
+    study_parameters(options)  # bad parameters, stylesheet or schema fail now, not after the SDTM stage
+    from define_xml.package import check_define_inputs
+
+    check_define_inputs(args.stylesheet, args.schema, arm_in_define=args.arm_in_define)
     inputs = [args.sdtm_spec, args.adam_spec, args.param_file, args.stylesheet, args.schema]
     check_target(args.out, PACKAGE, [args.study, *inputs])  # before any work: the study is not even read
     with tempfile.TemporaryDirectory(prefix="trialforge-example-") as scratch:

@@ -32,19 +32,25 @@ def adam_dir(studyid: str) -> Path:
     return Path("m5") / "datasets" / studyid / "analysis" / "adam" / "datasets"
 
 
+PROVENANCE = ("__file", "__row")  # the raw file and row of each SDTM record, until it is written
+
+
 @dataclass(frozen=True)
 class Conformed:
     frame: pd.DataFrame
     columns: tuple  # trialforge.xpt.XptColumn per variable, in spec order
     label: str
     problems: tuple[Problem, ...]
+    provenance: pd.DataFrame | None = None  # __file/__row per record of `frame` (same positions), when known
 
 
 def conform_to_spec(frame: pd.DataFrame, spec, dataset: str, numeric_dates: bool = False) -> Conformed:
     """Order, type and label `frame` as the spec describes `dataset`.
 
     `numeric_dates`: date/datetime/time variables are SAS numbers with a display format (ADaM); in SDTM
-    they are ISO 8601 text (--DTC). Hidden columns (`__file`, `__row`, ...) are dropped.
+    they are ISO 8601 text (--DTC). Hidden columns (`__file`, `__row`, ...) are not written; the
+    provenance columns are kept beside the frame (`Conformed.provenance`) so that a value the XPT cannot
+    hold is reported with the raw file and row it came from.
     """
     from trialforge.xpt import XptColumn, sas_date, sas_datetime
 
@@ -81,7 +87,9 @@ def conform_to_spec(frame: pd.DataFrame, spec, dataset: str, numeric_dates: bool
         out[variable.name] = values
         columns.append(XptColumn(name=variable.name, label=variable.label or "", type=kind, format=fmt))
     label = spec.dataset(dataset).label or "" if spec.has_dataset(dataset) else ""
-    return Conformed(out.reset_index(drop=True), tuple(columns), label, tuple(problems))
+    known = [c for c in PROVENANCE if c in frame.columns]
+    provenance = frame[known].reset_index(drop=True) if PROVENANCE[0] in known else None
+    return Conformed(out.reset_index(drop=True), tuple(columns), label, tuple(problems), provenance)
 
 
 def _numeric(values: pd.Series, dataset: str, name: str, spec, problems: list[Problem]) -> pd.Series:
@@ -104,9 +112,62 @@ def _text(values: pd.Series) -> pd.Series:
     return values.astype("str")
 
 
-def write_dataset(conformed: Conformed, path: Path, name: str) -> None:
+def write_dataset(conformed: Conformed, path: Path, name: str, *, root: Path | None = None) -> None:
+    """Write `conformed` as the XPT file `path`.
+
+    A value XPORT v5 cannot hold (text over 200 bytes, a character the encoding lacks, a control
+    character such as NUL) raises ExportError naming the dataset, variable, record, value and, when the
+    frame carried provenance, the raw file and row. The file is named by its path inside the package
+    (`root`, or else the staging folder `path` lies in: it is gone once the build has failed).
+    """
     from trialforge.xpt import write_xpt
 
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_xpt(conformed.frame, path, name=name, label=conformed.label,
-              columns=conformed.columns)
+    write_xpt(conformed.frame, path, name=name, label=conformed.label, columns=conformed.columns,
+              origin=raw_origin(conformed.provenance), shown_as=package_path(path, root))
+
+
+def package_path(path: Path, root: Path | None = None) -> str:
+    """`path` relative to the package: to `root` when given, else to the staging folder holding it
+    (marked by trialforge.publish), else as given."""
+    from trialforge.publish import STAGING_MARKER
+
+    path = Path(path)
+    if root is None:
+        root = next((p for p in path.parents if (p / STAGING_MARKER).is_file()), None)
+    if root is not None:
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return str(path)
+
+
+def raw_origin(provenance: pd.DataFrame | None):
+    """position -> "raw file ae.csv, row 12" for records whose provenance is known (None otherwise)."""
+    if provenance is None or PROVENANCE[0] not in provenance.columns:
+        return None
+    files = provenance[PROVENANCE[0]]
+    rows = provenance[PROVENANCE[1]] if PROVENANCE[1] in provenance.columns else None
+
+    def origin(position: int) -> str | None:
+        file = files.iloc[position] if position < len(files) else None
+        if _blank(file):
+            return None
+        row = rows.iloc[position] if rows is not None else None
+        return f"raw file {file}" if _blank(row) else f"raw file {file}, row {_whole(row)}"
+
+    return origin
+
+
+def _blank(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, (float, np.floating)) and np.isnan(value)) or \
+        (isinstance(value, str) and not value.strip())
+
+
+def _whole(value) -> str:
+    """12 for 12, 12.0 or "12"; anything else as it is."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value.item() if isinstance(value, np.generic) else value)

@@ -131,7 +131,7 @@ def write_sdtm(ctx: BuildContext) -> None:
             continue
         conformed = conform_to_spec(frame, spec, name)
         problems += [str(p) for p in conformed.problems]
-        write_dataset(conformed, ctx.path(str(folder), f"{name.lower()}.xpt"), name)
+        write_dataset(conformed, ctx.path(str(folder), f"{name.lower()}.xpt"), name, root=ctx.staging)
         written[name] = len(conformed.frame)
         if "__file" in frame.columns:
             keys = [c for c in ("USUBJID", f"{name}SEQ", f"{name[4:]}SEQ" if name.startswith("SUPP") else "")

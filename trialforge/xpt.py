@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -57,6 +57,13 @@ DEFAULT_SAS_VERSION = "9.4"
 DEFAULT_OS_NAME = "PYTHON"  # identifies the writing system; SAS puts its host name here (e.g. X64_7PRO)
 CHUNK_BYTES = 4 << 20  # observation rows are built and written this many bytes at a time
 MAX_CHUNK_ROWS = 100_000
+SHOWN_CHARS = 60  # characters of a refused value quoted in a message
+# Control characters refused in text: the C0 controls (NUL, TAB, LF, CR, ...) and DEL. XPORT text is
+# blank-padded and SAS reads a NUL as the end of the value; the others break every tool that shows the data.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_RE2 = r"[\x00-\x1f\x7f]"
+
+Origin = Callable[[int], "str | None"]  # record position (0-based) -> where it came from: "raw file ae.csv, row 12"
 
 _HEADER = "HEADER RECORD*******{:<8}HEADER RECORD!!!!!!!{}  "
 _LIBRARY_HEADER = _HEADER.format("LIBRARY", "0" * 30)
@@ -175,6 +182,8 @@ def write_xpt(
     special_missing: Mapping[str, pd.Series] | None = None,
     sas_version: str = DEFAULT_SAS_VERSION,
     os_name: str = DEFAULT_OS_NAME,
+    origin: Origin | None = None,
+    shown_as: str | None = None,
 ) -> XptDataset:
     """Write `frame` as the one dataset of an XPORT v5 file and return the metadata written.
 
@@ -182,9 +191,15 @@ def write_xpt(
     inferred (text -> char of the longest value's length, numbers/booleans -> num). Everything that
     cannot be written without loss is refused with one ExportError listing every problem found.
     `created` defaults to the build clock (SOURCE_DATE_EPOCH or now), `modified` to `created`.
+
+    A refused value is named by its record (1-based position in `frame`), variable and value (cut to
+    SHOWN_CHARS); `origin(position)` may add where the record came from (a raw file and row). Messages
+    name the file as `shown_as` when given (e.g. its path in the package rather than a staging folder).
+    Text may not hold control characters (NUL, TAB, LF, CR, the other C0 controls, DEL).
     """
     target = path if hasattr(path, "write") else str(path)
     where = str(getattr(path, "name", "<stream>")) if hasattr(path, "write") else target
+    where = shown_as or where
     problems: list[Problem] = []
     name_bytes = _header_text(name, "dataset name", encoding, MAX_NAME, where, problems, sas_name=True)
     label_bytes = _header_text(label, "dataset label", encoding, MAX_LABEL, where, problems)
@@ -196,8 +211,8 @@ def write_xpt(
         specs = []  # nothing more worth checking
     elif not specs and not problems:
         problems.append(Problem(where, "a dataset needs at least one variable"))
-    letters = _special_missing_codes(frame, special_missing or {}, specs, name, where, problems)
-    planned = _plan_columns(frame, specs, letters, encoding, name, where, problems)
+    letters = _special_missing_codes(frame, special_missing or {}, specs, name, where, problems, origin)
+    planned = _plan_columns(frame, specs, letters, encoding, name, where, problems, origin)
     if problems:
         raise ExportError(f"cannot write dataset {name!r} as XPORT v5", problems)
 
@@ -265,13 +280,18 @@ def _header_text(text, what, encoding, limit, where, problems, *, sas_name=False
             Problem(where, f"{what} {text!r} is not a SAS name (1-8 of A-Z, 0-9, _, not starting with a digit)")
         )
         return b""
+    control = _CONTROL.search(text)
+    if control:
+        problems.append(Problem(where, f"{what} {_shown(text)} holds the control character {control.group()!r}; "
+                                       "XPORT text may not hold control characters"))
+        return b""
     try:
         raw = text.encode(encoding)
     except UnicodeEncodeError:
-        problems.append(Problem(where, f"{what} {text!r} cannot be encoded as {encoding}"))
+        problems.append(Problem(where, f"{what} {_shown(text)} cannot be encoded as {encoding}"))
         return b""
     if len(raw) > limit:
-        problems.append(Problem(where, f"{what} {text!r} is {len(raw)} bytes; at most {limit} fit"))
+        problems.append(Problem(where, f"{what} {_shown(text)} is {len(raw)} bytes; at most {limit} fit"))
     return raw[:limit]
 
 
@@ -333,7 +353,8 @@ def _holds_numbers(series: pd.Series) -> bool:
     return series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in kinds
 
 
-def _special_missing_codes(frame, special_missing, specs, dataset, where, problems) -> dict[str, np.ndarray]:
+def _special_missing_codes(frame, special_missing, specs, dataset, where, problems, origin=None
+                           ) -> dict[str, np.ndarray]:
     """Per column, uint8 codes (letter byte, 0 for none) of the requested special missing values."""
     codes: dict[str, np.ndarray] = {}
     types = {s.name: s.type for s in specs}
@@ -356,15 +377,16 @@ def _special_missing_codes(frame, special_missing, specs, dataset, where, proble
         if bad.any():
             pos = positions[_first(bad)]
             problems.append(
-                Problem(where, f"{var}: row {pos} special missing {given.iloc[_first(bad)]!r} is not one of A-Z "
-                               "or _", column=col)  # fmt: skip
+                Problem(where, f"{var}: {_record(frame.index, pos, origin)} special missing "
+                               f"{given.iloc[_first(bad)]!r} is not one of A-Z or _", column=col)
             )
             continue
         clash = frame[col].iloc[positions].notna().to_numpy() if col in frame.columns else bad
         if clash.any():
             pos = positions[_first(clash)]
             problems.append(
-                Problem(where, f"{var}: row {pos} has value {_plain(frame[col].iloc[pos])!r} and special missing "
+                Problem(where, f"{var}: {_record(frame.index, pos, origin)} has value "
+                               f"{_shown(_plain(frame[col].iloc[pos]))} and special missing "
                                f".{given.iloc[_first(clash)]}; a special missing row must hold NaN", column=col)
             )  # fmt: skip
             continue
@@ -373,7 +395,7 @@ def _special_missing_codes(frame, special_missing, specs, dataset, where, proble
     return codes
 
 
-def _plan_columns(frame, specs, letters, encoding, dataset, where, problems) -> list[_Planned]:
+def _plan_columns(frame, specs, letters, encoding, dataset, where, problems, origin=None) -> list[_Planned]:
     """Convert every column once (numbers to IBM words, text to an arrow array) and lay out a row."""
     planned: list[_Planned] = []
     position = 0
@@ -382,9 +404,9 @@ def _plan_columns(frame, specs, letters, encoding, dataset, where, problems) -> 
             continue
         before = len(problems)
         if spec.type == "num":
-            item = _plan_numeric(frame[spec.name], spec, dataset, where, problems)
+            item = _plan_numeric(frame[spec.name], spec, dataset, where, problems, origin)
         else:
-            item = _plan_char(frame[spec.name], spec, encoding, dataset, where, problems)
+            item = _plan_char(frame[spec.name], spec, encoding, dataset, where, problems, origin)
         if item is None or len(problems) > before:
             continue
         column, values, ascii_only = item
@@ -420,11 +442,33 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _shown(value) -> str:
+    """A value for a message: its repr, cut to SHOWN_CHARS characters (a 10 kB value would bury the message)."""
+    text = repr(_plain(value))
+    if len(text) <= SHOWN_CHARS:
+        return text
+    quote = text[-1] if text[-1] in "'\"" else ""
+    return text[: SHOWN_CHARS - 4] + "..." + quote
+
+
+def _record(index: pd.Index, pos: int, origin: Origin | None) -> str:
+    """'record 3' (1-based), with the frame's index label when it is not the position, and where the
+    record came from when `origin` knows."""
+    notes = []
+    label = _plain(index[pos])
+    if label != pos:
+        notes.append(f"index {label!r}")
+    source = origin(pos) if origin is not None else None
+    if source:
+        notes.append(source)
+    return f"record {pos + 1}" + (f" ({'; '.join(notes)})" if notes else "")
+
+
 def _first(mask: np.ndarray) -> int:
     return int(np.argmax(mask))
 
 
-def _plan_numeric(series, spec, dataset, where, problems):
+def _plan_numeric(series, spec, dataset, where, problems, origin=None):
     var = f"{dataset}.{spec.name}"
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype) or _is_numeric(series):
@@ -434,8 +478,8 @@ def _plan_numeric(series, spec, dataset, where, problems):
             if inexact.any():
                 pos = _first(inexact)
                 problems.append(
-                    Problem(where, f"{var}: row {pos} integer {series.iloc[pos]} exceeds 2**53 and would lose digits",
-                            column=spec.name)
+                    Problem(where, f"{var}: {_record(series.index, pos, origin)} integer {series.iloc[pos]} exceeds "
+                                   "2**53 and would lose digits", column=spec.name)
                 )
                 return None
     elif _is_datetime_like(series):
@@ -452,19 +496,19 @@ def _plan_numeric(series, spec, dataset, where, problems):
         elif arr is not None and (pa.types.is_floating(arr.type) or pa.types.is_boolean(arr.type)):
             values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)  # Python numbers in objects
         elif arr is not None and pa.types.is_integer(arr.type):
-            return _plan_numeric(series.astype("Int64"), spec, dataset, where, problems)
+            return _plan_numeric(series.astype("Int64"), spec, dataset, where, problems, origin)
         else:
             problems.append(
                 Problem(where, f"{var}: declared num but holds {dtype} values "
-                               f"(first: {_plain(_first_value(series))!r})", column=spec.name)
+                               f"(first: {_shown(_first_value(series))})", column=spec.name)
             )
             return None
     too_large = beyond_ibm_range(values)  # converted chunk by chunk later; checked whole now
     if too_large.any():
         pos = _first(too_large)
         problems.append(
-            Problem(where, f"{var}: row {pos} value {_plain(values[pos])!r} is beyond the IBM float range "
-                           "(|x| < 7.2e75)", column=spec.name)
+            Problem(where, f"{var}: {_record(series.index, pos, origin)} value {_shown(values[pos])} is beyond the "
+                           "IBM float range (|x| < 7.2e75)", column=spec.name)
         )
         return None
     length = spec.length if spec.length is not None else 8
@@ -505,7 +549,7 @@ def _first_value(series: pd.Series):
     return present.iloc[0] if len(present) else None
 
 
-def _plan_char(series, spec, encoding, dataset, where, problems):
+def _plan_char(series, spec, encoding, dataset, where, problems, origin=None):
     var = f"{dataset}.{spec.name}"
     if _is_datetime_like(series):
         problems.append(
@@ -517,7 +561,7 @@ def _plan_char(series, spec, encoding, dataset, where, problems):
         if series.notna().any():
             problems.append(
                 Problem(where, f"{var}: declared char but holds {series.dtype} values "
-                               f"(first: {_plain(_first_value(series))!r})", column=spec.name)
+                               f"(first: {_shown(_first_value(series))})", column=spec.name)
             )
             return None
         arr = pa.nulls(len(series), pa.large_string())
@@ -531,13 +575,23 @@ def _plan_char(series, spec, encoding, dataset, where, problems):
         if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
             first = next((v for v in series.dropna() if not isinstance(v, str)), _first_value(series))
             problems.append(
-                Problem(where, f"{var}: declared char but holds non-text values (first: {_plain(first)!r})",
+                Problem(where, f"{var}: declared char but holds non-text values (first: {_shown(first)})",
                         column=spec.name)
             )
             return None
+    control = _first_control(arr)
+    if control is not None:
+        value = arr[control].as_py()
+        char = _CONTROL.search(value).group()
+        problems.append(
+            Problem(where, f"{var}: {_record(series.index, control, origin)} value {_shown(value)} holds the control "
+                           f"character {char!r}; XPORT text may not hold control characters (NUL, TAB, line "
+                           "breaks, ...): remove or replace them in the source", column=spec.name)
+        )
+        return None
     ascii_only, longest = _text_profile(arr)
     if not ascii_only:
-        arr = _encode_text(series, arr, encoding, var, spec.name, where, problems)
+        arr = _encode_text(series, arr, encoding, var, spec.name, where, problems, origin)
         if arr is None:
             return None
         longest = int(pc.max(pc.binary_length(arr)).as_py() or 0)
@@ -547,9 +601,8 @@ def _plan_char(series, spec, encoding, dataset, where, problems):
         pos = _first(widths > limit)
         why = "than the declared length" if spec.length is not None else "than XPORT v5 allows for text"
         problems.append(
-            Problem(where, f"{var}: row {pos} (index {_plain(series.index[pos])!r}) value "
-                           f"{_plain(series.iloc[pos])!r} is {widths[pos]} bytes, longer {why} ({limit}); "
-                           "refusing to truncate",
+            Problem(where, f"{var}: {_record(series.index, pos, origin)} value {_shown(series.iloc[pos])} is "
+                           f"{widths[pos]} bytes, longer {why} ({limit}); refusing to truncate",
                     column=spec.name)
         )
         return None
@@ -584,7 +637,25 @@ def _buffers(piece: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return offsets, np.frombuffer(data_buf, np.uint8)[offsets[0] : offsets[-1]]
 
 
-def _encode_text(series, arr, encoding, var, column, where, problems) -> pa.Array | None:
+def _first_control(arr: pa.Array | pa.ChunkedArray) -> int | None:
+    """Position of the first value holding a control character, or None. Values without nulls are
+    checked on arrow's data buffer (one numpy pass); UTF-8 multi-byte characters are all >= 0x80."""
+    offset = 0
+    for piece in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
+        if len(piece):
+            if piece.null_count:
+                found = pc.any(pc.match_substring_regex(piece, _CONTROL_RE2)).as_py()
+            else:
+                data = _buffers(piece)[1]
+                found = bool(len(data)) and (int(data.min()) < 0x20 or bool((data == 0x7F).any()))
+            if found:
+                hits = pc.match_substring_regex(piece.fill_null(""), _CONTROL_RE2)
+                return offset + _first(hits.to_numpy(zero_copy_only=False))
+        offset += len(piece)
+    return None
+
+
+def _encode_text(series, arr, encoding, var, column, where, problems, origin=None) -> pa.Array | None:
     """Non-ASCII text as bytes of `encoding` (slow path: one Python encode per value)."""
     arr = arr.fill_null("")
     if encoding.lower().replace("-", "").replace("_", "") in {"ascii", "usascii"}:
@@ -592,8 +663,9 @@ def _encode_text(series, arr, encoding, var, column, where, problems) -> pa.Arra
         value = arr[pos].as_py()
         char = next(c for c in value if ord(c) > 127)
         problems.append(
-            Problem(where, f"{var}: row {pos} (index {_plain(series.index[pos])!r}) value {value!r} has non-ASCII "
-                           f"character {char!r}; pass encoding='cp1252' or another to write it", column=column)
+            Problem(where, f"{var}: {_record(series.index, pos, origin)} value {_shown(value)} has non-ASCII "
+                           f"character {char!r}; XPT v5 text is written as ASCII, as the FDA's data standards catalog "
+                           "asks: replace the character in the raw data or the spec", column=column)
         )
         return None
     encoded = []
@@ -602,7 +674,7 @@ def _encode_text(series, arr, encoding, var, column, where, problems) -> pa.Arra
             encoded.append(value.encode(encoding))
         except UnicodeEncodeError as exc:
             problems.append(
-                Problem(where, f"{var}: row {pos} (index {_plain(series.index[pos])!r}) value {value!r} cannot be "
+                Problem(where, f"{var}: {_record(series.index, pos, origin)} value {_shown(value)} cannot be "
                                f"encoded as {encoding} ({exc.reason} at {value[exc.start]!r})", column=column)
             )
             return None
@@ -814,6 +886,9 @@ def _read_header(raw: bytes, where: str, encoding: str) -> tuple[XptDataset, int
         raise InputError(f"{where}: unreadable variable count {record(7)[54:58]!r}") from exc
     start = 8 * RECORD
     size = nvars * NAMESTR_SIZE
+    if len(raw) < start + size + (-size % RECORD) + RECORD:
+        raise InputError(f"{where}: the file ends inside its header ({nvars} variables declared, {len(raw)} bytes); "
+                         "it was cut short")
     namestrs = np.frombuffer(raw, _NAMESTR_DTYPE, count=nvars, offset=start) if nvars else np.zeros(0, _NAMESTR_DTYPE)
     obs_at = start + size + (-size % RECORD)
     if raw[obs_at : obs_at + 48] != _OBS_HEADER.encode("ascii")[:48]:
@@ -823,7 +898,8 @@ def _read_header(raw: bytes, where: str, encoding: str) -> tuple[XptDataset, int
         try:
             return field.decode(enc).rstrip(" \0")
         except UnicodeDecodeError as exc:
-            raise InputError(f"{where}: header text {field!r} is not {enc}; pass encoding=") from exc
+            raise InputError(f"{where}: header text {field!r} is not {enc} text; the file is damaged or "
+                             "not an XPT v5 file") from exc
 
     columns = []
     for ns in namestrs:
@@ -868,7 +944,12 @@ def _parse_timestamp(field: bytes, where: str) -> datetime:
 
 
 def _data_end(raw: bytes, first_obs: int, where: str) -> int:
-    """End of the observations: end of file, unless a second member follows (refused)."""
+    """End of the observations: end of file, unless a second member follows (refused). A file that
+    does not end on an 80-byte record boundary was cut short (or added to): its last rows cannot be
+    trusted, so it is refused rather than read with a row silently missing."""
+    if len(raw) % RECORD:
+        raise InputError(f"{where}: the file is {len(raw)} bytes, not a whole number of {RECORD}-byte records; "
+                         "it was cut short (an interrupted copy or download?) or has bytes appended")
     marker = _MEMBER_HEADER.encode("ascii")[:48]
     at = raw.find(marker, first_obs)
     while at != -1 and (at - first_obs) % RECORD:
@@ -920,7 +1001,7 @@ def _read_char(field: np.ndarray, encoding: str, what: str) -> pd.Series:
     except UnicodeDecodeError as exc:
         row = _first((dense >= 0x80).any(axis=1))
         raise InputError(
-            f"{what}: row {row} value {bytes(dense[row])!r} is not {encoding} text ({exc.reason}); "
-            "pass the file's encoding, e.g. encoding='cp1252'"
+            f"{what}: record {row + 1} value {bytes(dense[row])!r} is not {encoding} text ({exc.reason}); "
+            "XPT v5 text is ASCII (trialforge also reads Windows-1252)"
         ) from exc
     return pd.Series(np.char.rstrip(text, " "), dtype="str")

@@ -8,7 +8,6 @@ guesses made from the name.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Mapping
@@ -77,14 +76,24 @@ class Dataset:
         return self.domain if len(self.domain) == 2 else ""
 
 
-def load_folder(folder: str | Path) -> dict[str, Dataset]:
+def load_folder(folder: str | Path, *, empty_ok: bool = True) -> dict[str, Dataset]:
     """Every dataset file directly in `folder`, by upper-case dataset name. One file per dataset: when a
-    dataset comes in several formats the XPT wins (then JSON, then CSV) and the others are logged."""
+    dataset comes in several formats the XPT wins (then JSON, then CSV) and the others are logged.
+
+    A folder that does not exist is an InputError; so is one without dataset files unless `empty_ok`
+    (validation asks for at least one: "0 findings" about no data would be a silent wrong result)."""
     folder = Path(folder)
+    expected = "a folder of dataset files (.xpt SAS XPORT v5, .csv, .json or .ndjson Dataset-JSON)"
+    if not folder.exists():
+        raise InputError(f"{folder}: no such folder", [Problem(str(folder), f"it does not exist; expected {expected}")])
     if not folder.is_dir():
-        raise InputError(f"{folder} is not a folder of datasets")
+        raise InputError(f"{folder}: not a folder", [Problem(str(folder), f"it is a file; expected {expected}")])
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        raise InputError(f"{folder}: cannot be read", [Problem(str(folder), exc.strerror or str(exc))]) from None
     chosen: dict[str, Path] = {}
-    for path in sorted(folder.iterdir()):
+    for path in entries:
         suffix = path.suffix.lower()
         if not path.is_file() or suffix not in DATA_SUFFIXES or path.name.lower().startswith("define"):
             continue
@@ -95,13 +104,21 @@ def load_folder(folder: str | Path) -> dict[str, Dataset]:
             chosen[name] = keep
         else:
             chosen[name] = path
+    if not chosen and empty_ok:
+        log.warning("%s: no dataset files (.xpt, .csv, .json, .ndjson)", folder)
+    elif not chosen:
+        others = [p.name for p in entries if not p.name.startswith(".")]
+        found = (f"it holds {len(others)} other file(s), e.g. {', '.join(others[:5])}" if others
+                 else "it is empty")
+        raise InputError(f"{folder}: no dataset files to read", [Problem(
+            str(folder), f"{found}; expected {expected} (files named define* are not read as data)")])
     datasets: dict[str, Dataset] = {}
     problems: list[Problem] = []
     for name, path in chosen.items():
         try:
             dataset = read_dataset(path)
         except InputError as exc:
-            problems.extend(exc.problems or [Problem(str(path), str(exc))])
+            problems.extend(exc.problems or [Problem(str(path), str(exc).removeprefix(f"{path}: "))])
             continue
         datasets[dataset.name] = dataset
     if problems:
@@ -191,7 +208,7 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def normalize_series(series: pd.Series) -> pd.Series:
     values = series.reset_index(drop=True)
     if pd.api.types.is_bool_dtype(values.dtype):
-        return values.map({True: "Y", False: "N"}).astype("str")
+        return values.map({True: "Y", False: "N"}).fillna("").astype("str")  # missing (boolean NA) as ""
     if pd.api.types.is_numeric_dtype(values.dtype):
         return values.astype("float64")
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
@@ -269,25 +286,22 @@ _JSON_NUMERIC = {"integer", "decimal", "float", "double"}
 
 
 def _read_dataset_json(path: Path) -> Dataset:
-    """CDISC Dataset-JSON 1.1: metadata with `columns` (and `rows`), or NDJSON with metadata on line 1."""
-    if path.suffix.lower() == ".ndjson":
-        with path.open(encoding="utf-8") as handle:
-            meta = json.loads(handle.readline())
-            rows = [json.loads(line) for line in handle if line.strip()]
-    else:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-        rows = meta.get("rows") or []
-    if not isinstance(meta, dict) or "columns" not in meta:
-        raise InputError(f"{path}: not Dataset-JSON", [Problem(str(path), "no 'columns' in the metadata")])
-    names = [str(c["name"]).upper() for c in meta["columns"]]
-    frame = pd.DataFrame(rows, columns=names) if rows else pd.DataFrame({n: pd.Series(dtype=object) for n in names})
+    """CDISC Dataset-JSON 1.1: metadata with `columns` (and `rows`), or NDJSON with metadata on line 1.
+
+    Read by trialforge's one Dataset-JSON reader, which refuses what is not Dataset-JSON (rows of the
+    wrong length, text in a float column, a number in a string column, NaN, ...) with an InputError
+    naming the file, row, column and value: nothing is coerced to missing on the way in."""
+    from trialforge.datasetjson import read_dataset_json  # the I/O edge; same distribution
+
+    frame, meta = read_dataset_json(path, blank_missing_text=True)
     columns = {}
-    for spec, name in zip(meta["columns"], names):
-        data_type = spec.get("dataType", "string")
-        numeric = data_type in _JSON_NUMERIC or spec.get("targetDataType") in ("integer", "decimal")
-        if numeric and data_type in _JSON_NUMERIC | {"string"}:
-            frame[name] = pd.to_numeric(frame[name], errors="coerce")
-        columns[name] = Column(name, spec.get("label", ""), "num" if numeric else "char", spec.get("length"),
-                               spec.get("displayFormat", ""))
+    for spec in meta["columns"]:
+        name = str(spec["name"]).upper()
+        numeric = spec.get("dataType") in _JSON_NUMERIC or spec.get("targetDataType") in ("integer", "decimal")
+        length = spec.get("length")
+        columns[name] = Column(name, str(spec.get("label") or ""), "num" if numeric else "char",
+                               length if isinstance(length, int) and not isinstance(length, bool) else None,
+                               str(spec.get("displayFormat") or ""))
+    label = meta.get("label")
     return Dataset(name=str(meta.get("name") or path.stem).upper(), frame=normalize_frame(frame),
-                   label=meta.get("label", ""), columns=columns)
+                   label=label if isinstance(label, str) else "", columns=columns)

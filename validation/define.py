@@ -117,15 +117,18 @@ def merge_defines(defines: list[Define]) -> Define:
 
 
 def read_define(path: str | Path) -> Define:
+    """What the define.xml at `path` says about the datasets. It is parsed without expanding entities or
+    loading anything (see define_xml.safexml); a file that is not a define.xml raises InputError."""
+    from define_xml.safexml import parse_user_xml  # one hardened parser for every XML a user gives
+
     path = Path(path)
-    try:
-        tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
-    except (OSError, etree.XMLSyntaxError) as exc:
-        raise InputError(f"{path}: define.xml cannot be read", [Problem(str(path), str(exc))]) from exc
+    tree = parse_user_xml(path, "define.xml", "a Define-XML 2.0 or 2.1 document (ODM with a MetaDataVersion)")
     root = tree.getroot()
     mdv = _first(root, "MetaDataVersion")
     if mdv is None:
-        raise InputError(f"{path}: not a define.xml", [Problem(str(path), "no MetaDataVersion element")])
+        raise InputError(f"{path}: not a define.xml", [Problem(
+            str(path), f"no MetaDataVersion element (the root is <{_local(root.tag) or root.tag}>); expected a "
+                       "Define-XML 2.0 or 2.1 document")])
     standards = tuple({_local(k): v for k, v in s.attrib.items()} for s in _all(mdv, "Standard"))
     standard_names = {s.get("OID", ""): s.get("Name", "") for s in standards}
     version = next((v for k, v in mdv.attrib.items() if _local(k) == "DefineVersion"), "")

@@ -54,7 +54,7 @@ def validate_folder(path: str | Path | list, define: str | Path | None = None, r
     folders = [Path(p) for p in path] if isinstance(path, (list, tuple)) else [Path(path)]
     datasets: dict[str, Dataset] = {}
     for folder in folders:
-        for name, dataset in load_folder(folder).items():
+        for name, dataset in load_folder(folder, empty_ok=False).items():
             if name in datasets:
                 log.warning("dataset %s is in more than one folder; validating the one in %s", name, folder)
             datasets[name] = dataset

@@ -10,6 +10,8 @@ great-expectations is imported on first use only: it takes seconds to import.
 
 from __future__ import annotations
 
+import html
+import json
 import logging
 import os
 import re
@@ -353,10 +355,45 @@ def _default_message(item: Expectation) -> str:
 
 
 def _publish_docs(context, work: Path, docs_dir: Path) -> None:
-    """Copy GX's local data-docs site out of the temporary file context into `docs_dir`."""
+    """Copy GX's local data-docs site out of the temporary file context into `docs_dir`.
+
+    GX's renderer puts the values it observed into its HTML unescaped (a raw SEX of `<script>...` would
+    run in the reviewer's browser), so they are HTML-escaped in the stored validation results before the
+    site is built from them: the page then shows the values as the site typed them."""
+    _escape_stores(work)
     context.build_data_docs()
     site = next(work.rglob("data_docs/local_site"), None)
     if site is None or not (site / "index.html").is_file():
         log.warning("great-expectations built no data docs under %s", work)
         return
     shutil.copytree(site, docs_dir, dirs_exist_ok=True)
+
+
+def _escape_stores(work: Path) -> None:
+    """HTML-escape the observed values (each result's `result` and `exception_info`) in the JSON files of
+    GX's validation-result store: data docs are rendered from these files, and GX puts the values it
+    observed into its tables unescaped. The expectations themselves (our suite's own text) GX escapes."""
+    for path in sorted(work.rglob("*.json")):
+        if "validations" not in path.relative_to(work).parts:
+            continue
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:  # not ours to judge: GX reads it, or fails, as before
+            log.debug("not escaping %s: %s", path, exc)
+            continue
+        results = document.get("results") if isinstance(document, dict) else None
+        for item in results if isinstance(results, list) else []:
+            for key in ("result", "exception_info"):
+                if isinstance(item, dict) and key in item:
+                    item[key] = _escaped(item[key])
+        path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, dict):
+        return {_escaped(k): _escaped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    return value

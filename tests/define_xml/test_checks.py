@@ -143,3 +143,47 @@ def test_findings_have_the_shape_of_validation_findings(spec, tmp_path):
     assert set(record) == {"rule_id", "severity", "message", "dataset", "row", "usubjid", "seq", "variables",
                            "values", "implements", "source"}
     assert record["source"] == "define" and record["variables"] == ["RACE"]
+
+
+_XS = 'xmlns:xs="http://www.w3.org/2001/XMLSchema"'
+BAD_SCHEMAS = {
+    "external entity": (f'<!DOCTYPE xs:schema [<!ENTITY e SYSTEM "{{secret}}">]><xs:schema {_XS}>'
+                        '<xs:annotation><xs:documentation>&e;</xs:documentation></xs:annotation></xs:schema>',
+                        ["declares entities", "refers to"]),
+    "internal entity": (f'<!DOCTYPE xs:schema [<!ENTITY e "x">]><xs:schema {_XS}/>', ["declares entities"]),
+    "external DTD": (f'<!DOCTYPE xs:schema SYSTEM "XMLSchema.dtd"><xs:schema {_XS}/>', ["external DTD"]),
+    "billion laughs": ('<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
+                       + "".join(f'<!ENTITY {c} "{("&" + p + ";") * 10}">' for p, c in zip("abcdefgh", "bcdefghi"))
+                       + f']><xs:schema {_XS}>&i;</xs:schema>', ["not well-formed", "amplification"]),
+    "not well-formed": (f"<xs:schema {_XS}>\n<xs:element name='A'>\n</xs:schema>", ["not well-formed", "line 3"]),
+    "not a schema": ("<ODM xmlns='http://www.cdisc.org/ns/odm/v1.3'/>", ["not a usable XML Schema"]),
+    "imports a schema with an entity": (f'<xs:schema {_XS}><xs:import namespace="urn:x" schemaLocation="sub.xsd"/>'
+                                        "</xs:schema>", ["not a usable XML Schema", "sub.xsd", "entity"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SCHEMAS))
+def test_a_schema_that_cannot_be_used_is_an_input_error_naming_file_and_line(tmp_path, case):
+    from define_xml.checks import load_schema
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE", encoding="utf-8")
+    (tmp_path / "sub.xsd").write_text(f'<!DOCTYPE xs:schema [<!ENTITY e SYSTEM "{secret.as_uri()}">]>'
+                                      f'<xs:schema {_XS} targetNamespace="urn:x"><xs:element name="e" '
+                                      'fixed="&e;"/></xs:schema>', encoding="utf-8")
+    text, fragments = BAD_SCHEMAS[case]
+    path = tmp_path / "define2-1-0.xsd"
+    path.write_text(text.replace("{secret}", secret.as_uri()), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_schema(path)
+    message = str(caught.value)
+    assert "define2-1-0.xsd" in message and "TOP-SECRET-VALUE" not in message
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+def test_a_hostile_define_is_a_schema_problem_not_a_crash(schema, tmp_path):
+    path = tmp_path / "define.xml"
+    path.write_text('<!DOCTYPE ODM [<!ENTITY e SYSTEM "file:///etc/passwd">]><ODM>&e;</ODM>', encoding="utf-8")
+    (problem,) = validate_schema(path, schema)
+    assert problem.message.startswith("define.xml cannot be read") and "declares entities" in problem.message

@@ -93,3 +93,23 @@ def test_define_html_in_a_browser_lists_every_dataset_with_a_working_link(spec, 
     if keep := os.environ.get("TRIALFORGE_SCREENSHOT_DIR"):  # CI keeps the picture for people to look at
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(screenshot, Path(keep) / "define-html.png")
+
+
+def test_planted_markup_and_script_links_in_a_define_are_not_live(spec, written):
+    from define_xml.view import safe_href
+    from define_xml.xmlns import NS, XLINK
+    from tests.validation.test_reports import PLANTED, live_markup
+
+    _, datasets = written
+    tree = build_define(spec, datasets, created=CREATED)
+    texts = tree.getroot().xpath("//odm:TranslatedText", namespaces=NS)
+    for number, node in enumerate(texts):
+        node.text = PLANTED[number % 2]  # every label, description, comment and method
+    for leaf in tree.getroot().xpath("//def:leaf", namespaces=NS):
+        leaf.set(f"{{{XLINK}}}href", " JaVaScRiPt:alert(3)")
+    tree.getroot().xpath("//odm:ItemDef", namespaces=NS)[0].set("Name", PLANTED[1])
+    html = render_define_html(tree)
+    assert live_markup(html) == []
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert [safe_href(h) for h in ("acrf.pdf#page=3", "https://x.org/a", "java\nscript:x", "data:text/html,x")] == [
+        "acrf.pdf#page=3", "https://x.org/a", "", ""]

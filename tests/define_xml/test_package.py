@@ -54,3 +54,29 @@ def test_arm_goes_into_define_html_and_into_define_xml_only_when_asked(adam_spec
     embedded = write_package_define(adam_spec, folder, "adam", CREATED, schema=schema, arm_in_define=True)
     assert embedded["arm_in_define"] and embedded["schema_problems"] == []
     assert has_arm(etree.parse(str(folder / "define.xml")))
+
+
+def test_a_stylesheet_or_schema_that_cannot_be_used_is_refused_before_anything_is_written(spec, written, tmp_path):
+    import pytest
+
+    from specs.errors import InputError
+
+    folder, _ = written
+    good = '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"/>'
+    cases = {
+        "entity.xsl": ('<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + good, "declares entities"),
+        "broken.xsl": (good[:-2], "not well-formed"),
+        "page.xsl": ("<html/>", "not an XSL stylesheet"),
+        'quote".xsl': (good, "file name cannot be used"),
+    }
+    for name, (text, expected) in cases.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError, match=expected):
+            write_package_define(spec, folder, "sdtm", CREATED, path)
+    with pytest.raises(InputError, match="not a usable XML Schema"):
+        write_package_define(spec, folder, "sdtm", CREATED, schema=tmp_path / "page.xsl")
+    assert not (folder / "define.xml").exists() and not (folder / "define.html").exists()
+    nbsp = tmp_path / "nbsp.xsl"  # plain character entities, as XSL files often declare, are fine
+    nbsp.write_text('<!DOCTYPE xsl:stylesheet [<!ENTITY nbsp "&#160;">]>' + good, encoding="utf-8")
+    assert write_package_define(spec, folder, "sdtm", CREATED, nbsp)["stylesheet"] == "nbsp.xsl"

@@ -408,3 +408,24 @@ def test_no_infinite_number_reaches_the_lb_dataset(built):
     for column in ("LBSTRESN", "LBSTNRLO", "LBSTNRHI"):
         values = frame[column].to_numpy(dtype=float)
         assert not np.isinf(values).any(), column
+
+
+def test_line_breaks_and_tabs_in_collected_text_become_one_line_with_a_warning(tmp_path, raw):
+    from trialforge.xpt import read_xpt
+
+    ae = raw / "ae.csv"
+    set_field(ae, 2, "AEACN", "Not\tApplicable")  # a collected term: still mapped to its codelist
+    term = field_of(ae, 3, "AETERM")
+    set_field(ae, 3, "AETERM", f'"{term} \r\n  (second line)"')
+    out = tmp_path / "pkg"
+    result = run_cli("build", "--study", raw, "--out", out, *STAGES)
+    assert result.code == 0, result.text
+    frame, _ = read_xpt(next(out.rglob("ae.xpt")))
+    assert not frame["AETERM"].str.contains(r"[\t\r\n]").any()
+    assert f"{term} (second line)" in set(frame["AETERM"])
+    assert frame["AEACN"].notna().all() and "NOT APPLICABLE" in set(frame["AEACN"])
+    rows = read_csv(out / "audit" / "sdtm" / "mapping-findings.csv")
+    flagged = {(r["file"], r["row"], r["variable"]) for r in rows if "line break" in r["message"]}
+    assert ("ae.csv", "3", "AETERM") in flagged and all(r["severity"] == "warning" for r in rows
+                                                        if "line break" in r["message"])
+    assert_reconciled(out)

@@ -189,3 +189,136 @@ def _tiny_define() -> str:
     <ItemDef OID="IT.ADX.USUBJID" Name="USUBJID" DataType="text" Length="3"/>
     <ItemDef OID="IT.ADX.ADT" Name="ADT" DataType="integer" Length="8" def:DisplayFormat="DATE9."/>
   </MetaDataVersion></Study></ODM>"""
+
+
+# --- reading what is not Dataset-JSON: every case a clear InputError, nothing coerced to missing -------------
+
+_DJ_COLUMNS = [{"itemOID": "IT.USUBJID", "name": "USUBJID", "label": "Subject", "dataType": "string"},
+               {"itemOID": "IT.AESEQ", "name": "AESEQ", "label": "Sequence", "dataType": "integer"},
+               {"itemOID": "IT.AVAL", "name": "AVAL", "label": "Value", "dataType": "float"},
+               {"itemOID": "IT.ADT", "name": "ADT", "label": "Date", "dataType": "date", "targetDataType": "integer"}]
+_DJ_ROWS = [["S-1", 1, 1.5, "2024-01-01"], ["S-2", 2, None, None], ["S-3", 3, 4, "2024-02-29"]]
+
+
+def _document(rows=None, columns=None, **extra) -> dict:
+    return {"datasetJSONVersion": "1.1.0", "name": "AE", "label": "Adverse Events", "records": 3,
+            "columns": _DJ_COLUMNS if columns is None else columns, "rows": _DJ_ROWS if rows is None else rows,
+            **extra}
+
+
+def _row(n: int, **values) -> list:
+    row = list(_DJ_ROWS[n])
+    names = [c["name"] for c in _DJ_COLUMNS]
+    for name, value in values.items():
+        row[names.index(name)] = value
+    return row
+
+
+def test_a_hand_written_file_reads_with_every_type(tmp_path):
+    path = tmp_path / "ae.json"
+    path.write_text(json.dumps(_document()), encoding="utf-8")
+    frame, metadata = read_dataset_json(path)
+    assert frame["AESEQ"].tolist() == [1.0, 2.0, 3.0] and frame["AVAL"].tolist()[2] == 4.0
+    assert frame["ADT"].tolist()[0] == 23376.0 and pd.isna(frame["ADT"][1])  # SAS days of 2024-01-01
+    assert metadata["name"] == "AE"
+
+
+BAD_VALUES = {
+    # case: (rows, expected fragments of the message)
+    "text in a float column": ([_DJ_ROWS[0], _row(1, AVAL="12.5 mg")], ["row 2", "AVAL", "'12.5 mg' (text)",
+                                                                         "expected a JSON number"]),
+    "number in a string column": ([_row(0, USUBJID=1001)], ["row 1", "USUBJID", "1001 (a number)", "expected text"]),
+    "boolean in a float column": ([_row(0, AVAL=True)], ["row 1", "AVAL", "true (a boolean)"]),
+    "boolean in an integer column": ([_row(0, AESEQ=False)], ["AESEQ", "false (a boolean)"]),
+    "fraction in an integer column": ([_row(0, AESEQ=1.5)], ["AESEQ", "1.5", "has a fraction"]),
+    "integer beyond 2**53": ([_row(0, AESEQ=2**60)], ["AESEQ", str(2**60), "too large to hold exactly"]),
+    "array as a value": ([_row(0, USUBJID=["S-1"])], ["USUBJID", "an array"]),
+    "not an ISO date": ([_row(0), _row(1), _row(2, ADT="29 FEB 2024")], ["row 3", "ADT", "'29 FEB 2024'",
+                                                                         "ISO 8601 date"]),
+    "short row": ([_DJ_ROWS[0], ["S-2", 2]], ["row 2 has 2 values", "expected an array of 4 values"]),
+    "long row": ([_DJ_ROWS[0], _DJ_ROWS[1] + ["extra"]], ["row 2 has 5 values", "expected an array of 4 values"]),
+    "row as an object": ([{"USUBJID": "S-1"}], ["row 1 has an object", "expected an array of 4 values"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_VALUES))
+def test_values_of_the_wrong_type_are_refused_naming_row_column_and_value(tmp_path, case):
+    rows, fragments = BAD_VALUES[case]
+    path = tmp_path / "ae.json"
+    path.write_text(json.dumps(_document(rows)), encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        read_dataset_json(path)
+    message = str(raised.value)
+    assert str(path) in message
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+BAD_FILES = {
+    "rows is an object": (json.dumps(_document(rows={"0": _DJ_ROWS[0]})), ["'rows' is an object"]),
+    "no rows": (json.dumps({k: v for k, v in _document().items() if k != "rows"}), ["no 'rows'"]),
+    "no columns": (json.dumps({k: v for k, v in _document().items() if k != "columns"}), ["no 'columns'"]),
+    "columns is text": (json.dumps(_document(columns="USUBJID")), ["'columns' is 'USUBJID' (text)"]),
+    "duplicate column": (json.dumps(_document(columns=_DJ_COLUMNS[:3] + [{"name": "aval", "dataType": "float"}],
+                                              rows=[])), ["aval", "defined twice (columns entries 3 and 4)"]),
+    "unknown dataType": (json.dumps(_document(columns=[{"name": "A", "dataType": "text"}], rows=[])),
+                         ["dataType 'text' (text) is not one of"]),
+    "column without a name": (json.dumps(_document(columns=[{"dataType": "string"}], rows=[])),
+                              ["columns entry 1 has no name"]),
+    "not JSON": ("USUBJID,AESEQ\nS-1,1\n", ["not valid JSON", "line 1, column 1"]),
+    "truncated": (json.dumps(_document())[:-25], ["truncated", "line 1"]),
+    "top level array": (json.dumps([_document()]), ["the top level is an array"]),
+    "empty": ("", ["the file is empty"]),
+    "NaN": (json.dumps(_document([_row(0, AVAL=float("nan"))])), ["AVAL", "NaN (not a number Dataset-JSON can hold)"]),
+    "Infinity": (json.dumps(_document([_row(0, AVAL=float("inf"))])), ["AVAL", "Infinity"]),
+    "a number of 5000 digits": ('{"columns": [{"name": "N", "dataType": "integer"}], "rows": [[' + "9" * 5000 + "]]}",
+                                ["row 1", "N", "not a number Dataset-JSON can hold"]),
+    "1e999 in a float column": ('{"columns": [{"name": "X", "dataType": "float"}], "rows": [[1e999]]}',
+                                ["row 1", "X", "too large for a double"]),
+    "nested too deeply": ("[" * 100_000 + "]" * 100_000, ["nested too deeply"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_files_that_are_not_dataset_json_are_refused_with_what_was_expected(tmp_path, case):
+    text, fragments = BAD_FILES[case]
+    path = tmp_path / "ae.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        read_dataset_json(path)
+    message = str(raised.value)
+    assert str(path) in message
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+def test_bytes_that_are_not_utf8_name_the_offset(tmp_path):
+    path = tmp_path / "ae.json"
+    path.write_bytes(b'{"columns": [], "rows": [["\xff"]]}')
+    with pytest.raises(InputError, match=r"byte 0xff at offset 27 is not UTF-8"):
+        read_dataset_json(path)
+
+
+def test_ndjson_problems_name_the_line_and_the_row(tmp_path):
+    meta = json.dumps({k: v for k, v in _document().items() if k != "rows"})
+    path = tmp_path / "ae.ndjson"
+    path.write_text("\n".join([meta, json.dumps(_DJ_ROWS[0]), "", json.dumps(_row(1, AVAL="n/a"))]) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        read_dataset_json(path)
+    assert "row 2 (line 4)" in str(raised.value) and "'n/a' (text)" in str(raised.value)
+    path.write_text("\n".join([meta, json.dumps(_DJ_ROWS[0]), '["S-2", 2, ']) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 3 is not valid JSON"):
+        read_dataset_json(path)
+    path.write_text(json.dumps(_DJ_ROWS[0]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"expected the metadata object"):
+        read_dataset_json(path)
+
+
+def test_every_column_at_fault_is_reported_at_once(tmp_path):
+    path = tmp_path / "ae.json"
+    path.write_text(json.dumps(_document([_row(0, AVAL="x", USUBJID=7), _row(1, AVAL="y")])), encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        read_dataset_json(path)
+    assert sorted(p.column for p in raised.value.problems) == ["AVAL", "USUBJID"]
+    assert "(2 rows in all)" in str(raised.value)

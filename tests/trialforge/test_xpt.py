@@ -95,7 +95,7 @@ def test_pilot_files_read_like_pyreadstat(tmp_path):
 
 @needs_pilot
 def test_cp1252_text_needs_its_encoding():
-    with pytest.raises(InputError, match=r"TS\.TSVAL.*cp1252"):
+    with pytest.raises(InputError, match=r"TS\.TSVAL.*Windows-1252"):
         read_xpt(PILOT / "ts.xpt")
     frame, _ = read_xpt(PILOT / "ts.xpt", encoding="cp1252")
     assert frame["TSVAL"].str.contains("Alzheimer\u2019s").any()
@@ -353,10 +353,10 @@ def test_blank_rows_that_cannot_be_padding_are_kept(tmp_path, caplog):
     assert back["A"].tolist() == ["x" * 90, "", ""]
 
 
-def test_leading_blanks_and_control_characters_survive(tmp_path):
-    frame = pd.DataFrame({"A": ["  lead", "tab\t", "x "], "N": [1.0, 2.0, 3.0]})
+def test_leading_blanks_survive(tmp_path):
+    frame = pd.DataFrame({"A": ["  lead", "x "], "N": [1.0, 2.0]})
     write_xpt(frame, tmp_path / "l.xpt", name="L", created=STAMP)
-    assert read_xpt(tmp_path / "l.xpt")[0]["A"].tolist() == ["  lead", "tab\t", "x"]
+    assert read_xpt(tmp_path / "l.xpt")[0]["A"].tolist() == ["  lead", "x"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -392,19 +392,20 @@ def test_refuses_long_labels(tmp_path):
 
 def test_refuses_text_longer_than_200_bytes(tmp_path):
     text = _refusal(tmp_path, pd.DataFrame({"A": ["ok", "x" * 201]}))
-    assert "DS.A: row 1 (index 1)" in text and "201 bytes" in text and "refusing to truncate" in text
+    assert "DS.A: record 2 value 'xxx" in text and "201 bytes" in text and "refusing to truncate" in text
+    assert "x" * 100 not in text  # the value is cut, not quoted whole
 
 
 def test_refuses_declared_length_shorter_than_the_data(tmp_path):
     frame = pd.DataFrame({"AETERM": ["HEADACHE", "NAUSEA"]}, index=[10, 20])
     text = _refusal(tmp_path, frame, columns=[XptColumn("AETERM", length=6)])
-    assert "DS.AETERM: row 0 (index 10) value 'HEADACHE' is 8 bytes, longer than the declared length (6)" in text
+    assert "DS.AETERM: record 1 (index 10) value 'HEADACHE' is 8 bytes, longer than the declared length (6)" in text
 
 
 def test_refuses_non_ascii_unless_an_encoding_allows_it(tmp_path):
     frame = pd.DataFrame({"TERM": ["ok", "Alzheimer\u2019s"]})
     text = _refusal(tmp_path, frame)
-    assert "DS.TERM: row 1 (index 1) value 'Alzheimer\u2019s' has non-ASCII character '\u2019'" in text
+    assert "DS.TERM: record 2 value 'Alzheimer\u2019s' has non-ASCII character '\u2019'" in text
     write_xpt(frame, tmp_path / "w.xpt", name="DS", encoding="cp1252", created=STAMP)
     assert b"Alzheimer\x92s" in (tmp_path / "w.xpt").read_bytes()
     assert read_xpt(tmp_path / "w.xpt", encoding="cp1252")[0]["TERM"].tolist() == ["ok", "Alzheimer\u2019s"]
@@ -427,13 +428,13 @@ def test_refuses_datetimes_without_a_numeric_declaration(tmp_path):
 
 def test_refuses_numbers_beyond_ibm_range(tmp_path):
     text = _refusal(tmp_path, pd.DataFrame({"X": [1.0, 1e76]}))
-    assert "DS.X: row 1 value 1e+76 is beyond the IBM float range" in text
+    assert "DS.X: record 2 value 1e+76 is beyond the IBM float range" in text
     assert "beyond the IBM float range" in _refusal(tmp_path, pd.DataFrame({"X": [-np.inf]}))
 
 
 def test_refuses_integers_that_a_double_cannot_hold(tmp_path):
     frame = pd.DataFrame({"X": np.array([1, 2**53 + 1], dtype=np.int64)})
-    assert "row 1 integer 9007199254740993 exceeds 2**53" in _refusal(tmp_path, frame)
+    assert "record 2 integer 9007199254740993 exceeds 2**53" in _refusal(tmp_path, frame)
 
 
 def test_refuses_type_mismatches(tmp_path):
@@ -478,7 +479,7 @@ def test_refuses_bad_column_metadata(tmp_path, column, message):
 
 def test_refuses_bad_special_missing(tmp_path):
     frame = pd.DataFrame({"X": [1.0, np.nan], "T": ["a", "b"]})
-    assert "row 0 has value 1.0 and special missing .A" in _refusal(
+    assert "record 1 has value 1.0 and special missing .A" in _refusal(
         tmp_path, frame, special_missing={"X": pd.Series({0: "A"})}
     )
     assert "'AB' is not one of A-Z or _" in _refusal(tmp_path, frame, special_missing={"X": pd.Series({1: "AB"})})
@@ -548,7 +549,9 @@ def test_pyreadstat_reads_our_files(tmp_path):
     assert info.table_name == "ADLB" and info.file_label == "Lab Analysis"
     assert info.column_names_to_labels == {c.name: c.label for c in VARIED_COLUMNS}
     assert info.variable_storage_width == {c.name: c.length or 8 for c in VARIED_COLUMNS}
-    assert info.original_variable_types["ADT"] == "DATE9" and info.original_variable_types["AVAL"] == "8.2"
+    # ReadStat versions differ on the trailing dot ("DATE9" vs "DATE9."): compare name, width, decimals
+    formats = {k: (v or "").rstrip(".") for k, v in info.original_variable_types.items()}
+    assert formats["ADT"] == "DATE9" and formats["AVAL"] == "8.2"
     np.testing.assert_array_equal(theirs["AVAL"].to_numpy(dtype=float), frame["AVAL"].to_numpy())
     for name in ("STUDYID", "USUBJID", "AVALC", "PARAMCD"):
         assert theirs[name].fillna("").tolist() == frame[name].tolist()
@@ -566,3 +569,104 @@ def test_pandas_reads_our_files(tmp_path):
     np.testing.assert_array_equal(theirs["ADT"].to_numpy(dtype=float), frame["ADT"].to_numpy())
     for name in ("STUDYID", "USUBJID", "AVALC", "PARAMCD"):
         assert theirs[name].fillna("").tolist() == frame[name].tolist()
+
+
+# ---------------------------------------------------------------------------------------------
+# Control characters, and messages that name the record, its origin and the file as the user knows it
+
+
+@pytest.mark.parametrize("char", ["\x00", "\t", "\n", "\r", "\x1b", "\x7f"])
+def test_refuses_text_with_a_control_character(tmp_path, char):
+    frame = pd.DataFrame({"AETERM": ["HEADACHE", f"NAU{char}SEA"], "N": [1.0, 2.0]})
+    text = _refusal(tmp_path, frame)
+    assert f"DS.AETERM: record 2 value {'NAU' + char + 'SEA'!r}" in text
+    assert f"holds the control character {char!r}" in text
+
+
+@pytest.mark.parametrize("kind", ["with missing values", "non-ascii", "arrow chunks", "object"])
+def test_control_characters_are_found_in_every_kind_of_text_column(tmp_path, kind):
+    values = ["ok", None, "bad\x00value"] if kind == "with missing values" else ["\u00e9t\u00e9", "bad\x00value"] \
+        if kind == "non-ascii" else ["ok", "bad\x00value"]
+    series = pd.Series(values, dtype="object" if kind == "object" else "str")
+    if kind == "arrow chunks":
+        series = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([["ok"], ["bad\x00value"]])))
+    text = _refusal(tmp_path, pd.DataFrame({"A": series}), encoding="cp1252")
+    assert f"DS.A: record {len(values)} value 'bad\\x00value' holds the control character '\\x00'" in text
+
+
+def test_refuses_control_characters_in_labels(tmp_path):
+    frame = pd.DataFrame({"A": ["x"]})
+    assert "dataset label 'Adverse\\x00Events' holds the control character" in _refusal(
+        tmp_path, frame, label="Adverse\x00Events")
+    text = _refusal(tmp_path, frame, columns=[XptColumn("A", "Term\nReported")])
+    assert "DS.A label 'Term\\nReported' holds the control character '\\n'" in text
+
+
+def test_messages_name_the_origin_of_a_record_and_the_file_as_shown(tmp_path):
+    frame = pd.DataFrame({"AETERM": ["ok", "x" * 250, "fine"]})
+    origin = {1: "raw file ae.csv, row 7"}.get
+    path = tmp_path / ".pkg.staging-1" / "ae.xpt"
+    path.parent.mkdir()
+    with pytest.raises(ExportError) as caught:
+        write_xpt(frame, path, name="AE", origin=origin, shown_as="m5/sdtm/ae.xpt", created=STAMP)
+    text = str(caught.value)
+    assert "m5/sdtm/ae.xpt, column 'AETERM': AE.AETERM: record 2 (raw file ae.csv, row 7) value 'xxx" in text
+    assert "250 bytes" in text and "staging" not in text and "x" * 100 not in text
+
+
+def test_package_writer_names_dataset_variable_record_value_and_raw_file_and_row(tmp_path):
+    from trialforge.package import Conformed, package_path, write_dataset
+
+    staging = tmp_path / ".pkg.staging-42"
+    staging.mkdir()
+    (staging / ".trialforge-staging").write_text("42\n")
+    target = staging / "m5" / "datasets" / "S" / "tabulations" / "sdtm" / "ae.xpt"
+    frame = pd.DataFrame({"AETERM": ["HEADACHE", "Naus\u00e9e", "RASH"]})
+    provenance = pd.DataFrame({"__file": ["ae.csv", "ae.csv", None], "__row": [2, 5.0, None]})
+    conformed = Conformed(frame, (XptColumn("AETERM", "Reported Term"),), "Adverse Events", (), provenance)
+    with pytest.raises(ExportError) as caught:
+        write_dataset(conformed, target, "AE")
+    text = str(caught.value)
+    assert "m5/datasets/S/tabulations/sdtm/ae.xpt, column 'AETERM': AE.AETERM: record 2 (raw file ae.csv, row 5) " \
+           "value 'Naus\u00e9e' has non-ASCII character '\u00e9'" in text
+    assert str(staging) not in text and not target.exists()
+    # a record without provenance is named by its position only; without a staging folder the path is as given
+    frame = pd.DataFrame({"AETERM": ["HEADACHE", "ok", "bad\x00"]})
+    with pytest.raises(ExportError, match=r"AE\.AETERM: record 3 value 'bad\\x00'"):
+        write_dataset(Conformed(frame, conformed.columns, "AE", (), provenance), target, "AE")
+    assert package_path(tmp_path / "out" / "ae.xpt") == str(tmp_path / "out" / "ae.xpt")
+    assert package_path(tmp_path / "out" / "ae.xpt", root=tmp_path) == "out/ae.xpt"
+
+
+def test_conform_to_spec_keeps_the_provenance_beside_the_frame():
+    from trialforge.package import conform_to_spec
+
+    class _Variable:
+        def __init__(self, name):
+            self.name, self.label, self.data_type, self.display_format = name, name.title(), "text", ""
+
+    class _Spec:
+        source = "spec.xlsx"
+
+        def variables_of(self, dataset):
+            return [_Variable("AETERM")]
+
+        def has_dataset(self, dataset):
+            return False
+
+    frame = pd.DataFrame({"AETERM": ["A", "B"], "__file": ["ae.csv", "ae.csv"], "__row": [3, 9]}, index=[7, 4])
+    conformed = conform_to_spec(frame, _Spec(), "AE")
+    assert list(conformed.frame.columns) == ["AETERM"]
+    assert conformed.provenance.to_dict("list") == {"__file": ["ae.csv", "ae.csv"], "__row": [3, 9]}
+    assert conform_to_spec(frame.drop(columns=["__file", "__row"]), _Spec(), "AE").provenance is None
+
+
+@pytest.mark.parametrize(("cut", "message"), [(700, "ends inside its header"), (-30, "not a whole number of 80-byte"),
+                                              (-1, "not a whole number of 80-byte")])
+def test_a_file_cut_short_is_refused_rather_than_read_with_rows_missing(tmp_path, cut, message):
+    frame = pd.DataFrame({"USUBJID": [f"S-{i:03d}" for i in range(40)], "AVAL": np.arange(40.0)})
+    path = tmp_path / "cut.xpt"
+    write_xpt(frame, path, name="CUT", created=STAMP)
+    path.write_bytes(path.read_bytes()[:cut])
+    with pytest.raises(InputError, match=message):
+        read_xpt(path)

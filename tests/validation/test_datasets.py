@@ -118,3 +118,49 @@ def test_an_unreadable_file_is_reported_by_name(tmp_path):
 def test_a_missing_folder_is_an_input_error(tmp_path):
     with pytest.raises(InputError):
         load_folder(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize("layout", ["empty", "no dataset files", "only define.xml"])
+def test_a_folder_without_dataset_files_is_an_input_error_naming_it(tmp_path, layout):
+    folder = tmp_path / "sdtm"
+    folder.mkdir()
+    if layout == "no dataset files":
+        (folder / "notes.txt").write_text("x", encoding="utf-8")
+    if layout == "only define.xml":
+        (folder / "define.xml").write_text("<ODM/>", encoding="utf-8")
+    assert load_folder(folder) == {}  # `trialforge adam` then names the datasets it misses
+    with pytest.raises(InputError) as caught:
+        load_folder(folder, empty_ok=False)
+    text = str(caught.value)
+    assert str(folder) in text and "no dataset files" in text and ".xpt" in text and "Dataset-JSON" in text
+    assert ("notes.txt" in text) == (layout == "no dataset files")
+
+
+def test_a_file_given_as_the_folder_is_an_input_error(tmp_path):
+    (tmp_path / "dm.xpt").write_bytes(b"x")
+    with pytest.raises(InputError, match="it is a file"):
+        load_folder(tmp_path / "dm.xpt")
+    with pytest.raises(InputError, match="does not exist"):
+        load_folder(tmp_path / "nowhere")
+
+
+def test_dataset_json_values_of_the_wrong_type_name_file_row_column_and_value(tmp_path):
+    document = {"name": "DM", "columns": [{"name": "USUBJID", "dataType": "string"},
+                                          {"name": "AGE", "dataType": "integer"}],
+                "rows": [["S1", 54], ["S2", "fifty"]]}
+    (tmp_path / "dm.json").write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_folder(tmp_path)
+    text = str(caught.value)
+    assert "dm.json" in text and "row 2" in text and "AGE" in text and "'fifty'" in text
+
+
+def test_dataset_json_dates_for_sas_read_as_numbers_like_the_xpt(tmp_path):
+    document = {"name": "ADSL", "columns": [{"name": "USUBJID", "dataType": "string"},
+                                            {"name": "TRTSDT", "dataType": "date", "targetDataType": "integer",
+                                             "displayFormat": "DATE9."}],
+                "rows": [["S1", "2024-01-01"], ["S2", None]]}
+    (tmp_path / "adsl.json").write_text(json.dumps(document), encoding="utf-8")
+    dataset = load_folder(tmp_path)["ADSL"]
+    assert dataset.columns["TRTSDT"].type == "num" and dataset.columns["TRTSDT"].format == "DATE9."
+    assert dataset.frame["TRTSDT"].tolist()[0] == 23376.0 and pd.isna(dataset.frame["TRTSDT"][1])

@@ -117,3 +117,33 @@ def test_merged_defines_keep_each_files_codelists_apart():
     assert merged.codelist_for("DM", "SEX").values == {"M", "F"}
     assert merged.codelist_for("ADSL", "SEX").values == {"F"}
     assert set(merged.datasets) == {"DM", "ADSL"} and len(merged.standards) == 2
+
+
+_LAUGHS = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+HOSTILE_DEFINES = {
+    "billion laughs": (f'<?xml version="1.0"?><!DOCTYPE ODM [<!ENTITY l0 "lol">{_LAUGHS}]><ODM>&l9;</ODM>',
+                       ["not well-formed", "amplification"]),
+    "external entity": ('<?xml version="1.0"?><!DOCTYPE ODM [<!ENTITY secret SYSTEM "{secret}">]>'
+                        '<ODM><Study>&secret;</Study></ODM>', ["declares entities", "secret"]),
+    "external DTD": ('<?xml version="1.0"?><!DOCTYPE ODM SYSTEM "http://example.org/odm.dtd"><ODM/>',
+                     ["external DTD", "http://example.org/odm.dtd"]),
+    "not well-formed": ('<?xml version="1.0"?>\n<ODM>\n  <Study>\n</ODM>\n', ["not well-formed", "line 4"]),
+    "truncated": (SMALL[:400], ["not well-formed"]),
+    "not XML at all": ("STUDYID,USUBJID\nS,S-1\n", ["not well-formed", "line 1"]),
+    "empty": ("", ["is empty"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_DEFINES))
+def test_a_hostile_or_broken_define_is_refused_without_expanding_anything(tmp_path, case):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE", encoding="utf-8")
+    text, fragments = HOSTILE_DEFINES[case]
+    path = tmp_path / "define.xml"
+    path.write_text(text.replace("{secret}", secret.as_uri()), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_define(path)
+    message = str(caught.value)
+    assert str(path) in message and "TOP-SECRET-VALUE" not in message and "lollol" not in message
+    for fragment in fragments:
+        assert fragment in message, message

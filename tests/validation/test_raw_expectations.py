@@ -145,3 +145,19 @@ def test_gate_adds_raw_findings_to_the_report(raw_dir, suite_path, tmp_path):
     assert outcome.exit_code == 1  # T-DM-1 and T-DM-4 are errors
     assert any(f.source == "expectation" for f in outcome.result.findings)
     assert sorted(p.suffix for p in outcome.reports) == [".html", ".json", ".xlsx"]
+
+
+def test_data_docs_show_planted_markup_as_text(tmp_path):
+    from tests.validation.test_reports import PLANTED, live_markup
+
+    suite = tmp_path / "suite.yaml"
+    suite.write_text("suite: planted\nforms:\n  - form: DM\n    file: dm.csv\n    expectations:\n"
+                     "      - {id: P-DM-1, expect: in_set, column: SEX, values: [M, F]}\n", encoding="utf-8")
+    frames = {"DM": pd.DataFrame({"Subject": ["01-001", "01-002"], "SEX": list(PLANTED)})}
+    found = run_raw_expectations(frames, suite, docs_dir=tmp_path / "docs")
+    assert sorted(f.values for f in found) == sorted((v,) for v in PLANTED)  # findings keep the raw values
+    pages = list((tmp_path / "docs").rglob("*.html"))
+    assert pages
+    for page in pages:
+        assert live_markup(page.read_text(encoding="utf-8")) == [], page
+    assert any("&lt;script&gt;alert(1)" in p.read_text(encoding="utf-8") for p in pages)

@@ -104,3 +104,38 @@ def test_reports_are_identical_under_source_date_epoch(result, tmp_path, monkeyp
     result.timings["total"] = 99.0
     second = [p.read_bytes() for p in write_reports(result, tmp_path / "b", formats=("json", "html"))]
     assert first == second
+
+
+PLANTED = ("<script>alert(1)</script>", '"><img src=x onerror=alert(2)>')
+
+
+def live_markup(page: str) -> list[str]:
+    """Elements or attributes in an HTML page that the PLANTED values (or a javascript: link) made live."""
+    import lxml.html
+
+    found = [p for p in ("<script>alert", "<img src=x") if p in page]
+    for element in lxml.html.fromstring(page).iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag == "script" and "alert(1)" in (element.text or ""):
+            found.append("script element")
+        if element.tag == "img" and element.get("src") == "x":
+            found.append("img element")
+        for name, value in element.attrib.items():
+            if (name.lower().startswith("on") and "alert(" in value) or \
+                    value.strip().lower().startswith("javascript:"):
+                found.append(f"{element.tag} {name}={value!r}")
+    return found
+
+
+def test_planted_markup_in_data_and_findings_is_shown_as_text(tmp_path):
+    rules = [r for r in load_rules() if r.id in ("TF-CT-0001", "TF-SD-1002")]
+    dm = pd.DataFrame({"STUDYID": ["S", "S"], "DOMAIN": ["DM", "DM"], "USUBJID": ["S1", "S2"], "SEX": list(PLANTED)})
+    outcome = validate_datasets({"DM": dm}, rules=rules)
+    outcome.add_findings([Finding("RAW-DM-07", "warning", f"Sex '{PLANTED[0]}' is not a known spelling",
+                                  dataset=PLANTED[1], row=1, usubjid=PLANTED[1], variables=("SEX",),
+                                  values=(PLANTED[0],), source="expectation")])
+    (path,) = write_reports(outcome, tmp_path, formats=("html",))
+    page = path.read_text(encoding="utf-8")
+    assert live_markup(page) == []
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # shown, as text
