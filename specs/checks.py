@@ -29,6 +29,8 @@ _CT_ALGORITHMS = frozenset({"assign_ct", "hardcode_ct"})
 _FUNCTION_NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
 _EXTRA_TRIAL_DESIGN_COLUMNS = {"TV": frozenset({"FOLDER"})}
 _BLANKS = re.compile(r"\s+")
+# A Source Form names a raw extract, read as <form in lower case>.csv inside the study folder: a plain name.
+_FORM_NAME = re.compile(r"\w[\w.\- ]*\Z")
 
 
 class _Report:
@@ -146,8 +148,7 @@ def check_variables(spec: Spec) -> list[Problem]:
 
 def _check_item_references(report: _Report, spec: Spec, item: Any) -> None:
     """References and per-row consistency shared by Variables and ValueLevel rows."""
-    codelist_ids = {c.id for c in spec.codelists} | {d.id for d in spec.dictionaries}
-    if item.codelist and item.codelist not in codelist_ids:
+    if item.codelist and not (_exists(spec.codelist, item.codelist) or _exists(spec.dictionary, item.codelist)):
         report.error(item, "Codelist", f"codelist {item.codelist!r} is not on the Codelists or Dictionaries sheet")
     if item.method and not _exists(spec.method, item.method):
         report.error(item, "Method", f"method {item.method!r} is not on the Methods sheet")
@@ -176,6 +177,7 @@ def _exists(lookup: Callable[[str], Any], key: str) -> bool:
 
 def check_value_level(spec: Spec) -> list[Problem]:
     report = _Report(spec)
+    term_sets: dict[str, frozenset[str]] = {}  # codelist -> its terms, made once
     for row in spec.value_level:
         if not spec.has_variable(row.dataset, row.variable):
             report.error(row, "Variable", f"{row.dataset}.{row.variable} is not on the Variables sheet")
@@ -194,14 +196,18 @@ def check_value_level(spec: Spec) -> list[Problem]:
                 report.error(row, "Where Clause", f"where clause {row.where_clause_id!r} names {dataset}."
                                                   f"{condition.variable}, which is not on the Variables sheet")
                 continue
-            _check_where_values(report, spec, row, spec.variable(dataset, condition.variable), condition.values)
+            _check_where_values(report, spec, row, spec.variable(dataset, condition.variable), condition.values,
+                                term_sets)
     return report.problems
 
 
-def _check_where_values(report: _Report, spec: Spec, row: Any, variable: Any, values: tuple[str, ...]) -> None:
+def _check_where_values(report: _Report, spec: Spec, row: Any, variable: Any, values: tuple[str, ...],
+                        term_sets: dict[str, frozenset[str]]) -> None:
     if not variable.codelist or not _exists(spec.codelist, variable.codelist):
         return
-    terms = set(spec.codelist(variable.codelist).terms)
+    terms = term_sets.get(variable.codelist)
+    if terms is None:
+        terms = term_sets[variable.codelist] = frozenset(spec.codelist(variable.codelist).terms)
     for value in values:
         if value not in terms:
             report.warning(row, "Where Clause", f"{variable.name} value {value!r} is not a term of codelist "
@@ -287,7 +293,8 @@ def check_analysis_results(spec: Spec) -> list[Problem]:
     return report.problems
 
 
-def _is_analysis_spec(spec: Spec) -> bool:
+def is_analysis_spec(spec: Spec) -> bool:
+    """An ADaM spec: StandardName says ADaM, or every dataset is named AD..."""
     name = (spec.study.standard_name or spec.study.attribute("StandardName") or "").upper()
     return name.startswith("ADAM") or bool(spec.datasets) and all(d.name.startswith("AD") for d in spec.datasets)
 
@@ -296,8 +303,10 @@ def check_mappings(spec: Spec) -> list[Problem]:
     """SDTM Mapping rows name the engine's algorithms; an ADaM spec's rows name derivation functions,
     which the ADaM engine (not importable from here) checks when it runs them."""
     report = _Report(spec)
-    analysis = _is_analysis_spec(spec)
+    analysis = is_analysis_spec(spec)
     for row in spec.mappings:
+        if row.source_form is not None and (reason := source_form_problem(row.source_form)):
+            report.error(row, "Source Form", reason)
         if analysis:
             if not _FUNCTION_NAME.match(row.algorithm or ""):
                 report.error(row, "Algorithm", f"{row.algorithm!r} is not a derivation function name "
@@ -330,6 +339,26 @@ def check_mappings(spec: Spec) -> list[Problem]:
         if row.algorithm == "derive" and not row.argument("function"):
             report.error(row, "Arguments", "a derive row needs a function= argument naming the derivation")
     return report.problems
+
+
+def source_form_problem(form: str) -> str | None:
+    """Why `form` cannot be a Source Form (None when it is a plain form name).
+
+    The raw reader opens <form>.csv inside the study folder; a separator, '..', a drive or an absolute
+    path would let a spec read a file elsewhere.
+    """
+    if form.startswith(("/", "\\", "~")) or (len(form) > 1 and form[1] == ":"):
+        why = "is an absolute path"
+    elif "/" in form or "\\" in form:
+        why = "holds a path separator"
+    elif ".." in form:
+        why = "holds '..'"
+    elif not _FORM_NAME.match(form):
+        why = "holds characters other than letters, digits, blanks, '_', '-' and '.'"
+    else:
+        return None
+    return (f"Source Form {form!r} {why}; it must be a plain form name (the raw extract <form>.csv is read from "
+            "the study folder)")
 
 
 def check_trial_design(spec: Spec) -> list[Problem]:

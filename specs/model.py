@@ -414,8 +414,9 @@ class Spec:
         return (dataset.upper(), name.upper()) in self._index["variables"]
 
     def value_level_of(self, dataset: str, variable: str | None = None) -> tuple[ValueLevelDef, ...]:
-        rows = self._index["value_level_of"].get(dataset.upper(), ())
-        return rows if variable is None else tuple(r for r in rows if r.variable == variable.upper())
+        if variable is None:
+            return self._index["value_level_of"].get(dataset.upper(), ())
+        return self._index["value_level_of_variable"].get((dataset.upper(), variable.upper()), ())
 
     def codelist(self, id: str) -> Codelist:
         return self._get("codelists", id, "codelist")
@@ -558,10 +559,12 @@ def _first_by(items, key_of) -> dict:
 
 def _build_index(spec: Spec) -> dict[str, Any]:
     return {
-        "datasets": _first_by(spec.datasets, lambda d: d.name),
-        "variables": _first_by(spec.variables, lambda v: (v.dataset, v.name)),
-        "variables_of": _ordered(spec.variables, lambda v: v.dataset),
-        "value_level_of": _ordered(spec.value_level, lambda v: v.dataset),
+        # names are looked up in upper case; a lower-case Dataset cell still finds its dataset
+        "datasets": _first_by(spec.datasets, lambda d: d.name.upper()),
+        "variables": _first_by(spec.variables, lambda v: (v.dataset.upper(), v.name.upper())),
+        "variables_of": _ordered(spec.variables, lambda v: v.dataset.upper()),
+        "value_level_of": _ordered(spec.value_level, lambda v: v.dataset.upper()),
+        "value_level_of_variable": _ordered(spec.value_level, lambda v: (v.dataset.upper(), v.variable.upper())),
         "codelists": _first_by(spec.codelists, lambda c: c.id),
         "dictionaries": _first_by(spec.dictionaries, lambda d: d.id),
         "methods": _first_by(spec.methods, lambda m: m.id),
@@ -569,6 +572,6 @@ def _build_index(spec: Spec) -> dict[str, Any]:
         "documents": _first_by(spec.documents, lambda d: d.id),
         "where_clauses": _first_by(spec.where_clauses, lambda w: w.id),
         "analysis_displays": _first_by(spec.analysis_displays, lambda d: d.id),
-        "mappings_of": _ordered(spec.mappings, lambda m: m.dataset),
+        "mappings_of": _ordered(spec.mappings, lambda m: m.dataset.upper()),
         "trial_design": _first_by(spec.trial_design, lambda t: t.name),
     }

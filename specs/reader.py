@@ -5,25 +5,33 @@ Reading never stops at the first fault: every cell that cannot be used becomes a
 `specs.checks` run over it. `check_spec` hands back all problems; `read_spec` raises one `SpecError`
 listing the errors. Headers and sheet names match after trimming, case-folding and collapsing blanks,
 nothing looser; unknown sheets and columns are ignored.
+
+The file is opened through `specs.workbook`, which refuses what is not a workbook or would cost too much
+(zip bombs, millions of rows; the limits are named constants there) and finds formulas whose result the
+workbook does not store, which openpyxl would hand over as blank cells. `check_spec(purpose=...)` says what
+the workbook is for: metadata only, a review (`spec check`), or a build, which needs an SDTM Mapping sheet.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from specs.checks import run_checks
+from specs import workbook
+from specs.checks import is_analysis_spec, run_checks
 from specs.errors import Problem, SpecError
 from specs.model import (
     DATA_TYPES, ORIGINS, SHEETS, TRIAL_DESIGN_SHEETS, AnalysisDisplay, AnalysisResult, Codelist, CodelistItem,
     Comment, DatasetDef, Dictionary, Document, MappingRow, Method, Spec, Standard, StudyInfo, TrialDesignTable,
     ValueLevelDef, VariableDef,
 )
+from specs.rawfields import check_condition_fields
 from specs.whereclause import (
     COMPARATORS, Condition, WhereClause, WhereClauseError, condition_from_parts, parse_where, where_from_conditions,
 )
@@ -84,9 +92,13 @@ _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def read_spec(path: str | Path) -> Spec:
-    """The spec in `path`; raises SpecError listing every error-level problem at once."""
-    spec, problems = check_spec(path)
+PURPOSES: tuple[str, ...] = ("metadata", "review", "build")
+KINDS: tuple[str, ...] = ("sdtm", "adam")
+
+
+def read_spec(path: str | Path, purpose: str = "metadata", kind: str | None = None) -> Spec:
+    """The spec in `path`; raises SpecError listing every error-level problem at once (see `check_spec`)."""
+    spec, problems = check_spec(path, purpose=purpose, kind=kind)
     errors = [p for p in problems if p.severity == "error"]
     if spec is None:
         raise SpecError(f"{path}: the spec workbook cannot be used ({len(errors)} problem(s))", errors)
@@ -95,8 +107,27 @@ def read_spec(path: str | Path) -> Spec:
     return spec
 
 
-def check_spec(path: str | Path) -> tuple[Spec | None, list[Problem]]:
-    """(spec, problems): the spec is None when any problem is an error; warnings come with a spec."""
+def check_spec(path: str | Path, purpose: str = "metadata",
+               kind: str | None = None) -> tuple[Spec | None, list[Problem]]:
+    """(spec, problems): the spec is None when any problem is an error; warnings come with a spec.
+
+    `purpose` says what the workbook is for, which decides what it must hold besides datasets:
+
+    - "metadata" (default): it describes datasets (define.xml, review, ADaM from other SDTM); a P21 workbook
+      without trialforge's Mapping sheet is complete.
+    - "review" (`trialforge spec check`): as "metadata", plus warnings a spec author wants: an SDTM workbook
+      without (rows on) a Mapping sheet cannot drive a build; a Condition names a raw column that no Mapping
+      row of its form declares.
+    - "build" (`trialforge build`): an SDTM workbook must have a Mapping sheet with rows; it is an error
+      otherwise. An ADaM workbook needs none (the ADaM derivations are code; its Mapping rows document them).
+
+    `kind` ("sdtm" or "adam") is what the caller takes the workbook for; None infers it from the workbook
+    (its StandardName, or datasets all named AD...). A workbook clearly of the other kind is an error.
+    """
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose {purpose!r}; expected one of {', '.join(PURPOSES)}")
+    if kind not in (None, *KINDS):
+        raise ValueError(f"kind {kind!r}; expected one of {', '.join(KINDS)} or None")
     path = Path(path)
     problems: list[Problem] = []
     sheets = _load_sheets(path, problems)
@@ -104,9 +135,43 @@ def check_spec(path: str | Path) -> tuple[Spec | None, list[Problem]]:
         return None, problems
     spec = _Builder(str(path), sheets, problems).build()
     problems.extend(run_checks(spec))
+    problems.extend(_purpose_problems(spec, sheets, purpose, kind))
     if any(p.severity == "error" for p in problems):
         return None, problems
     return replace(spec, warnings=tuple(problems)), problems
+
+
+def _purpose_problems(spec: Spec, sheets: dict[str, _Sheet], purpose: str, kind: str | None) -> list[Problem]:
+    file = spec.source
+    problems: list[Problem] = []
+    analysis = is_analysis_spec(spec)
+    if kind == "sdtm" and analysis:
+        problems.append(Problem(file, "this is an ADaM spec workbook (" + _dataset_names(spec) + "), given as the "
+                                      "SDTM spec", "Datasets"))
+    elif kind == "adam" and spec.datasets and not any(d.name.upper().startswith("AD") for d in spec.datasets):
+        problems.append(Problem(file, "this is an SDTM spec workbook (" + _dataset_names(spec) + "), given as the "
+                                      "ADaM spec", "Datasets"))
+    if purpose == "metadata" or (kind or ("adam" if analysis else "sdtm")) == "adam":
+        return problems
+    severity = "error" if purpose == "build" else "warning"
+    if "Mapping" not in sheets:
+        problems.append(Problem(
+            file, "no 'Mapping' sheet: this workbook describes datasets but cannot drive a build from raw data; "
+                  "add trialforge's Mapping sheet (Dataset, Variable, Source Form, Source Field, Algorithm, "
+                  "Arguments, Where Clause, Condition; see the README, 'Your own study')"
+                  + ("" if purpose == "build" else "; for define.xml or review alone it is not needed"),
+            "Mapping", None, None, severity))
+    elif not spec.mappings:
+        problems.append(Problem(file, "the Mapping sheet has no mapping rows, so a build would map no raw data",
+                                sheets["Mapping"].title, None, None, severity))
+    if purpose == "review":
+        problems.extend(check_condition_fields(spec))
+    return problems
+
+
+def _dataset_names(spec: Spec) -> str:
+    names = [d.name for d in spec.datasets]
+    return "datasets " + ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
 
 
 # --- opening the file -----------------------------------------------------------------------------
@@ -117,42 +182,68 @@ class _Sheet:
     name: str  # our name
     title: str  # as written in the workbook
     rows: list[tuple[Any, ...]]
+    uncached: tuple[tuple[int, int], ...] = ()  # (1-based row, 0-based column) of formulas without a result
+    merged: tuple[str, ...] = ()  # merged ranges, e.g. "B2:B6"
 
 
 def _load_sheets(path: Path, problems: list[Problem]) -> dict[str, _Sheet] | None:
     file = str(path)
 
-    def fail(message: str) -> None:
-        problems.append(Problem(file, message))
+    def fail(message: str, sheet: str | None = None) -> None:
+        problems.append(Problem(file, message, sheet))
 
-    if not path.exists():
-        return fail("no such file; expected a spec workbook (.xlsx)")
-    if path.is_dir():
-        return fail("is a directory; expected a spec workbook (.xlsx)")
     try:
+        if not path.exists():
+            return fail("no such file; expected a spec workbook (.xlsx)")
+        if path.is_dir():
+            return fail("is a directory; expected a spec workbook (.xlsx)")
+        if not path.is_file():
+            return fail("is not a regular file (a device, pipe or socket); expected a spec workbook (.xlsx)")
+        size = path.stat().st_size
         with path.open("rb") as handle:
             head = handle.read(8)
     except OSError as error:
         return fail(f"cannot be read: {error.strerror or error}")
     if not head:
         return fail("the file is empty (0 bytes); expected a spec workbook (.xlsx)")
+    if size > workbook.MAX_WORKBOOK_BYTES:
+        return fail(f"the file is {size:,} bytes; a spec workbook may be at most {workbook.MAX_WORKBOOK_BYTES:,} "
+                    "bytes (specs.workbook.MAX_WORKBOOK_BYTES)")
     if head.startswith(_OLE_MAGIC):
-        if "EncryptionInfo".encode("utf-16-le") in path.read_bytes():
+        try:
+            encrypted = "EncryptionInfo".encode("utf-16-le") in path.read_bytes()
+        except OSError as error:
+            return fail(f"cannot be read: {error.strerror or error}")
+        if encrypted:
             return fail("the workbook is password-protected (encrypted); save an unprotected copy as .xlsx")
         return fail("is a legacy Excel 97-2003 (.xls) or other OLE file; save it as an Excel workbook (.xlsx)")
     if not head.startswith(_ZIP_MAGIC):
         kind = "a text file" if _looks_like_text(head) else "not a zip archive"
         return fail(f"is not an xlsx workbook ({kind}; an .xlsx file is a zip archive): save it as .xlsx")
     try:
+        package = workbook.open_package(path)
+    except workbook.WorkbookRefused as refused:
+        return fail(refused.message, refused.sheet)
+    except OSError as error:
+        return fail(f"cannot be read: {error.strerror or error}")
+    for title, member in package.missing_parts.items():
+        if _SHEET_NAMES.get(_normalise(title)) is not None:
+            fail(f"the workbook lists sheet {title!r}, but its part {member} is missing from the file: the "
+                 "workbook is damaged; open and repair it in Excel, or restore a copy", title)
+    try:
         import openpyxl
 
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about features it drops (validation, extensions)
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types on damaged files; all mean the same here
         return fail(f"cannot be opened as an xlsx workbook; the file is corrupt or not a workbook "
                     f"({type(error).__name__}: {error})")
     sheets: dict[str, _Sheet] = {}
+    cells = workbook.Cells()
+    current = None
     try:
-        for worksheet in workbook.worksheets:
+        for worksheet in book.worksheets:
             name = _SHEET_NAMES.get(_normalise(worksheet.title))
             if name is None:
                 logger.debug("%s: sheet %r is not part of the spec; ignored", file, worksheet.title)
@@ -161,12 +252,23 @@ def _load_sheets(path: Path, problems: list[Problem]) -> dict[str, _Sheet] | Non
                 problems.append(Problem(file, f"two sheets are the {name!r} sheet: {sheets[name].title!r} and "
                                               f"{worksheet.title!r}; keep one", worksheet.title))
                 continue
+            current = worksheet.title
             worksheet.reset_dimensions()  # some writers store a wrong size; read what is there
-            sheets[name] = _Sheet(name, worksheet.title, list(worksheet.iter_rows(values_only=True)))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # e.g. a date outside Excel's range: openpyxl gives #VALUE!
+                rows = workbook.read_rows(worksheet, worksheet.title, cells)
+            sheet = _Sheet(name, worksheet.title, rows)
+            member = package.sheet_parts.get(worksheet.title)
+            if member is not None:
+                scan = workbook.scan_sheet(path, member)
+                sheet.uncached, sheet.merged = tuple(scan.uncached), tuple(scan.merged)
+            sheets[name] = sheet
+    except workbook.WorkbookRefused as refused:
+        return fail(refused.message, refused.sheet)
     except Exception as error:  # damaged sheet XML surfaces only while iterating
-        return fail(f"cannot be read; the workbook is corrupt ({type(error).__name__}: {error})")
+        return fail(f"cannot be read; the workbook is corrupt ({type(error).__name__}: {error})", current)
     finally:
-        workbook.close()
+        book.close()
     return sheets
 
 
@@ -282,12 +384,18 @@ class _Builder:
         self.problems.append(Problem(self.file, message, sheet, row, column, severity))
 
     def build(self) -> Spec:
+        for sheet in self.sheets.values():
+            self._cell_notes(sheet)
         layout, study = self._study()
         for name in _REQUIRED_SHEETS:
             if name not in self.sheets:
                 found = ", ".join(repr(s.title) for s in self.sheets.values()) or "none that trialforge reads"
                 self.problem(f"missing required sheet {name!r}; sheets found: {found}", name)
         datasets = self._read("Datasets", self._dataset)
+        sheet = self.sheets.get("Datasets")
+        if sheet is not None and not datasets and not any(p.sheet == sheet.title for p in self.problems):
+            self.problem("the sheet lists no datasets (nothing below the header row); a spec workbook describes at "
+                         "least one dataset", sheet.title, 2)
         keys = {d.name.upper(): [k.upper() for k in d.key_variables] for d in datasets}
         variables = self._read("Variables", lambda row: self._variable(row, keys))
         sheet_clauses = self._where_clause_sheet()
@@ -317,6 +425,41 @@ class _Builder:
             mappings=self._read("Mapping", self._mapping),
             trial_design=self._trial_design(variables),
         )
+
+    def _cell_notes(self, sheet: _Sheet) -> None:
+        """Merged ranges, and formulas whose result the workbook does not store (openpyxl reads them as blank)."""
+        for ref in sheet.merged:
+            self.problem(f"cells {ref} are merged: only the first cell holds the value and the others read as "
+                         "blank; unmerge them and fill in every cell", sheet.title, int(_digits(ref) or 1),
+                         severity="warning")
+        if not sheet.uncached:
+            return
+        header = sheet.rows[0] if sheet.rows else ()
+        read = self._columns_read(sheet, header)
+        for row, column in sheet.uncached:
+            text = _clean(header[column]) if column < len(header) else None
+            cell = f"{workbook.column_letter(column)}{row}"
+            message = (f"formula without a cached value (cell {cell}): it reads as blank; open and save the "
+                       "workbook in Excel (or LibreOffice) so its results are stored, or type the value")
+            if row == 1 or column in read:
+                self.problem(message, sheet.title, row, text or workbook.column_letter(column))
+            else:
+                self.problem(message + "; this column is not read, so nothing is lost", sheet.title, row,
+                             text or workbook.column_letter(column), "warning")
+
+    def _columns_read(self, sheet: _Sheet, header: tuple) -> set[int]:
+        """0-based indexes of the columns the reader takes values from."""
+        names = {index: _normalise(value) for index, value in enumerate(header) if _clean(value) is not None}
+        if sheet.name in TRIAL_DESIGN_SHEETS:
+            return set(names)
+        if sheet.name in ("Study", "Define"):
+            return {i for i, n in names.items() if n in ("attribute", "value")}
+        schema = next((s for s in SHEETS if s.name == sheet.name), None)
+        if schema is None:
+            return set()
+        known = {_normalise(h) for h, f in schema.columns} | {
+            _normalise(a) for h, f in schema.columns for a in _ALIASES.get((schema.name, f), ())}
+        return {i for i, n in names.items() if n in known}
 
     # generic sheet reading
 
@@ -627,6 +770,10 @@ class _Builder:
         except ValueError:
             self.problem(f"{text!r} is not a number, but {column} is a float variable", sheet, row, column)
             return None
+
+
+def _digits(ref: str) -> str:
+    return "".join(ch for ch in ref.partition(":")[0] if ch.isdigit())
 
 
 def _at(r: _Row) -> dict[str, Any]:

@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
+    for stream in (sys.stdout, sys.stderr):  # a file name or value the terminal cannot show is escaped
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     previous_handler = _stop_cleanly_on_sigterm()
     try:
         return args.handler(args)
@@ -163,6 +166,10 @@ def _parser() -> argparse.ArgumentParser:
                                      description="Read a P21-style spec workbook and report every problem at once, "
                                                  "with sheet, row and column. Exit 0 when there is no error.")
     _add_workbook(check)
+    check.add_argument("--for", dest="purpose", choices=["review", "build", "metadata"], default="review",
+                       help="review (default): every problem plus author warnings; build: what `trialforge build` "
+                            "requires (an SDTM spec needs its Mapping sheet); metadata: describes datasets only")
+    check.add_argument("--kind", choices=["sdtm", "adam"], help="what the workbook is for (default: inferred)")
     check.set_defaults(handler=cmd_spec_check)
     export = spec_commands.add_parser("export", help="write a spec workbook as text for review",
                                       description="Write each sheet as CSV (or all as one Markdown file) so a "
@@ -288,7 +295,7 @@ def cmd_spec_check(args: argparse.Namespace) -> int:
     from specs.reader import check_spec
 
     path = _workbook(args)
-    spec, problems = check_spec(path)
+    spec, problems = check_spec(path, purpose=args.purpose, kind=args.kind or args.bundled)
     errors = [p for p in problems if getattr(p, "severity", "error") == "error"]
     for problem in problems:
         print(f"{getattr(problem, 'severity', 'error').upper():7} {problem}")

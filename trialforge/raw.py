@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from specs.rawfields import missing_raw_fields
 from specs.errors import InputError, Problem
 
 log = logging.getLogger(__name__)
@@ -124,10 +125,9 @@ def read_raw_study(study_dir: Path, required: Mapping[str, Iterable[str]],
         problems += found
         if frame is None:
             continue
-        missing = [f for f in dict.fromkeys(required[oid]) if f and f not in header]
-        for field_name in missing:
-            problems.append(Problem(str(path), "column is missing; the spec maps from it", row=1,
-                                    column=field_name))
+        missing = missing_raw_fields(required[oid], header)
+        for field_name, message in missing:
+            problems.append(Problem(str(path), message, row=1, column=field_name))
         duplicated = sorted({c for c in header if header.count(c) > 1})
         for column in duplicated:
             problems.append(Problem(str(path), "column name appears more than once", row=1, column=column))

@@ -29,7 +29,7 @@ def load_specs(ctx: BuildContext) -> None:
     kinds = ("sdtm", "adam") if "adam" in ctx.options.get("stages", ("adam",)) else ("sdtm",)
     for kind in kinds:
         path = Path(ctx.options.get(f"{kind}_spec") or bundled_spec(kind))
-        spec, problems = check_spec(path)
+        spec, problems = check_spec(path, purpose="build", kind=kind)
         errors = [p for p in problems if getattr(p, "severity", "error") == "error"]
         warnings = [p for p in problems if p not in errors]
         for problem in warnings:
@@ -77,14 +77,13 @@ def read_raw(ctx: BuildContext) -> None:
     from trialforge.raw import read_raw_study, unread_forms
 
     spec = ctx.artifacts["sdtm_spec"]
-    required: dict[str, list[str]] = {}
+    from specs.rawfields import required_raw_fields
+
+    required = {form: fields for form, fields in required_raw_fields(spec).items() if not _is_trial_design(form)}
     mapping_rows: dict[str, list[int]] = {}
     for row in spec.mappings:
         if row.source_form and not _is_trial_design(row.source_form):
-            fields = required.setdefault(row.source_form, [])
             mapping_rows.setdefault(row.source_form, []).append(row.row)
-            if row.source_field:
-                fields.append(row.source_field)
     forms = read_raw_study(ctx.study_dir, required, mapping_rows)
     ctx.artifacts["raw"] = forms
     unread = unread_forms(ctx.study_dir, forms)

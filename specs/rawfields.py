@@ -1,0 +1,159 @@
+"""Which raw EDC columns an SDTM spec reads, and where the spec names each one.
+
+The spec does not list the columns of a raw form; it names them where it uses them on the Mapping sheet:
+
+- `Source Field`: the column a row maps from (matched exactly, as the engine reads it);
+- `Condition`: a where clause over the raw record (`AEONGO EQ Yes`); the SDTM engine finds the column in
+  any case (`FOLDER` finds `Folder`), so these are matched in any case here too;
+- `Arguments` `time=`, `order=` (one column) and `first_by=` (a comma-separated list): columns of the
+  same form the engine reads (the time part of a date, the order and key of first occurrences).
+
+A row's `Where Clause` is not here: it tests SDTM variables of the records built so far, not raw columns,
+and `specs.checks` checks it against the Variables sheet. Trial-design rows (Source Form TS, TA, TE, TV,
+TI) read spec sheets, not raw forms.
+
+`required_raw_fields(spec)` gives form -> fields for the raw reader; `missing_raw_fields` matches them
+against a CSV header; `check_condition_fields` warns when a Condition names a column no row of the
+form declares as a Source Field (a spelling mistake the spec alone can reveal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from specs.errors import Problem
+from specs.model import TRIAL_DESIGN_SHEETS, MappingRow, Spec
+
+# Arguments whose value names one raw column, and those naming a comma-separated list of them.
+FIELD_ARGUMENTS: tuple[str, ...] = ("time", "order")
+FIELD_LIST_ARGUMENTS: tuple[str, ...] = ("first_by",)
+
+
+@dataclass(frozen=True, slots=True)
+class RawField:
+    """One raw column a spec reads: its form, its name as the spec writes it, and the cell naming it."""
+
+    form: str
+    name: str
+    any_case: bool  # True for Condition names (the engine matches them in any case)
+    sheet: str
+    row: int
+    column: str  # the Mapping sheet column that names it: Source Field, Condition or Arguments
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def where(self) -> str:
+        return f"sheet {self.sheet!r}, row {self.row}, column {self.column!r}"
+
+    def find(self, header: Iterable[str]) -> str | None:
+        """The header entry this field reads, or None when the header lacks it."""
+        header = list(header)
+        if self.name in header:
+            return self.name
+        if self.any_case:
+            wanted = self.name.casefold()
+            return next((h for h in header if str(h).casefold() == wanted), None)
+        return None
+
+
+def is_raw_form(source_form: str | None) -> bool:
+    """A Source Form naming a raw extract (not blank, not a trial-design sheet)."""
+    return bool(source_form) and source_form.upper() not in TRIAL_DESIGN_SHEETS
+
+
+def fields_of_row(row: MappingRow) -> list[RawField]:
+    """The raw columns one Mapping row reads, in the order the row names them."""
+    if not is_raw_form(row.source_form):
+        return []
+    form = row.source_form
+
+    def field(name: str, column: str, any_case: bool = False) -> RawField:
+        return RawField(form=form, name=name, any_case=any_case, sheet=row.sheet, row=row.row, column=column)
+
+    found = [field(row.source_field, "Source Field")] if row.source_field else []
+    if row.condition is not None:
+        found += [field(name, "Condition", any_case=True) for name in row.condition.variables]
+    for key in FIELD_ARGUMENTS:
+        if value := (row.argument(key) or "").strip():
+            found.append(field(value, "Arguments"))
+    for key in FIELD_LIST_ARGUMENTS:
+        found += [field(name.strip(), "Arguments") for name in (row.argument(key) or "").split(",") if name.strip()]
+    return found
+
+
+def required_raw_fields(spec: Spec) -> dict[str, tuple[RawField, ...]]:
+    """Raw form -> the columns the spec reads from it (first naming row first; no duplicates).
+
+    Every raw form a Mapping row names is a key, even when no row names a column of it. A Condition
+    name is left out when an exactly named field of the same form matches it in any case.
+    """
+    fields: dict[str, list[RawField]] = {}
+    for row in spec.mappings:
+        if not is_raw_form(row.source_form):
+            continue
+        known = fields.setdefault(row.source_form, [])
+        for new in fields_of_row(row):
+            if any(_covers(old, new) for old in known):
+                continue
+            known[:] = [old for old in known if not _covers(new, old)]
+            known.append(new)
+    return {form: tuple(found) for form, found in fields.items()}
+
+
+def _covers(a: RawField, b: RawField) -> bool:
+    """Whenever a raw header has `a`, it also satisfies `b`."""
+    if a.name == b.name:
+        return b.any_case or not a.any_case
+    return b.any_case and a.name.casefold() == b.name.casefold()
+
+
+def missing_raw_fields(fields: Iterable[RawField | str], header: Sequence[str]) -> list[tuple[str, str]]:
+    """(column, message) for every field `header` lacks; plain strings are matched exactly."""
+    missing: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for field in fields:
+        if isinstance(field, RawField):
+            if field.find(header) is None and field.name not in seen:
+                seen.add(field.name)
+                how = " (in any case)" if field.any_case else ""
+                missing.append((field.name, f"column is missing{how}; the spec reads it ({field.where})"))
+        elif field and field not in header and field not in seen:
+            seen.add(field)
+            missing.append((field, "column is missing; the spec maps from it"))
+    return missing
+
+
+def check_condition_fields(spec: Spec) -> list[Problem]:
+    """Warnings: a Condition names a column that no Mapping row of its Source Form declares as Source Field.
+
+    The spec alone cannot know a raw form's columns, but a name used only in Conditions is often a typo;
+    the build reads the raw data and stops when the column is really missing. One warning per form and
+    name, at its first row, listing the other rows.
+    """
+    declared: dict[str, set[str]] = {}
+    for row in spec.mappings:
+        if is_raw_form(row.source_form) and row.source_field:
+            declared.setdefault(row.source_form.casefold(), set()).add(row.source_field.casefold())
+    uses: dict[tuple[str, str], list[MappingRow]] = {}
+    for row in spec.mappings:
+        if not is_raw_form(row.source_form) or row.condition is None:
+            continue
+        for name in row.condition.variables:
+            if name.casefold() not in declared.get(row.source_form.casefold(), set()):
+                rows = uses.setdefault((row.source_form, name), [])
+                if row not in rows:
+                    rows.append(row)
+    problems = []
+    for (form, name), rows in uses.items():
+        first, others = rows[0], rows[1:]
+        also = f" (also rows {', '.join(str(r.row) for r in others)})" if others else ""
+        problems.append(Problem(
+            spec.source, f"the Condition names {name}, which no Mapping row of Source Form {form} declares as a "
+                         f"Source Field{also}; the build needs raw form {form} to have this column: check the "
+                         f"spelling, or declare the column (e.g. a not_submitted row)",
+            first.sheet, first.row, "Condition", "warning"))
+    return problems
+

@@ -1,0 +1,212 @@
+"""Raw columns a spec reads (Source Field, Condition, time/order/first_by), Source Form safety, and the
+purposes a workbook is checked for (metadata, review, build)."""
+
+from __future__ import annotations
+
+import pytest
+from spec_factory import base_sheets, write_workbook
+
+from specs.checks import source_form_problem
+from specs.reader import check_spec, read_spec
+from specs.rawfields import RawField, check_condition_fields, missing_raw_fields, required_raw_fields
+from specs.study_workbooks import bundled_workbook
+
+
+@pytest.fixture
+def book(tmp_path):
+    def write(change=None, name="spec.xlsx"):
+        sheets = base_sheets()
+        if change is not None:
+            change(sheets)
+        return write_workbook(tmp_path / name, sheets)
+
+    return write
+
+
+@pytest.fixture(scope="module")
+def spec(tmp_path_factory):
+    return read_spec(write_workbook(tmp_path_factory.mktemp("raw") / "spec.xlsx", base_sheets()))
+
+
+def names(fields):
+    return [(f.name, f.any_case, f.row, f.column) for f in fields]
+
+
+# --- required_raw_fields ---------------------------------------------------------------------------------
+
+def test_required_fields_take_source_fields_conditions_and_field_arguments(spec):
+    required = required_raw_fields(spec)
+    assert set(required) == {"DM", "AE"}  # AESEQ has no Source Form; it reads nothing raw
+    assert names(required["DM"]) == [("SEX", False, 3, "Source Field"), ("AGE", False, 4, "Source Field")]
+    assert names(required["AE"]) == [
+        ("AETERM", False, 5, "Source Field"),
+        ("AEYN", True, 5, "Condition"),  # only in a Condition: matched in any case
+        ("AESTDAT", False, 7, "Source Field"),  # its Condition "AESTDAT NE UNK" adds nothing
+        ("AESTTIM", False, 7, "Arguments"),  # time=AESTTIM
+        ("SOCCD", False, 8, "Source Field"),
+        ("AEPDAY", False, 9, "Source Field"),
+    ]
+    assert all(f.sheet == "Mapping" for fields in required.values() for f in fields)
+
+
+def test_first_by_order_and_trial_design_sources(book):
+    def change(sheets):
+        sheets["Mapping"].append([6, "AE", "AETERM", "AE", "AETERM", "assign_no_ct",
+                                  "first_by=Subject, AESPID; order=AESTDAT", None, "folder EQ SCR", None])
+        sheets["Mapping"].append([7, "TS", "TSVAL", "TS", "TSVAL", "assign_no_ct", None, None, None, None])
+
+    required = required_raw_fields(read_spec(book(change)))
+    assert "TS" not in required  # a trial-design sheet, not a raw form
+    added = [(f.name, f.any_case) for f in required["AE"] if f.row == 10]
+    # Condition names come upper-cased from the where-clause parser; order=AESTDAT is already known
+    assert added == [("FOLDER", True), ("Subject", False), ("AESPID", False)]
+
+
+def test_a_source_field_in_another_case_covers_the_condition_but_not_the_reverse():
+    field = RawField(form="TU", name="Folder", any_case=False, sheet="Mapping", row=3, column="Source Field")
+    condition = RawField(form="TU", name="FOLDER", any_case=True, sheet="Mapping", row=4, column="Condition")
+    assert field.find(["Subject", "Folder"]) == "Folder" and field.find(["FOLDER"]) is None
+    assert condition.find(["Subject", "Folder"]) == "Folder"
+
+
+def test_missing_raw_fields_name_the_spec_cell(spec):
+    fields = required_raw_fields(spec)["AE"]
+    header = ["Subject", "aeterm", "aeyn", "AESTDAT", "AESTTIM", "SOCCD"]
+    missing = missing_raw_fields(fields, header)
+    assert [column for column, _ in missing] == ["AETERM", "AEPDAY"]  # aeyn found in any case; aeterm is not AETERM
+    assert missing[0][1] == "column is missing; the spec reads it (sheet 'Mapping', row 5, column 'Source Field')"
+    assert missing_raw_fields(["A", "B", "A", ""], ["B"]) == [("A", "column is missing; the spec maps from it")]
+
+
+def test_every_raw_field_the_bundled_spec_reads_is_in_the_example_forms():
+    from trialforge.example_study import forms
+
+    spec = read_spec(bundled_workbook("sdtm"))
+    required = required_raw_fields(spec)
+    for form, fields in required.items():
+        assert missing_raw_fields(fields, forms.columns(forms.FORMS_BY_OID[form])) == [], form
+    old = {}  # what the build required before: Source Fields only
+    for row in spec.mappings:
+        if row.source_form and row.source_form not in ("TS", "TA", "TE", "TV", "TI"):
+            old.setdefault(row.source_form, set()).update([row.source_field] if row.source_field else [])
+    assert set(required) == set(old)
+    assert all(old[form] <= {f.name for f in fields} for form, fields in required.items())
+    assert any(f.column == "Arguments" for fields in required.values() for f in fields)  # time= fields
+
+
+# --- Conditions naming undeclared raw columns -------------------------------------------------------------
+
+def test_condition_naming_an_undeclared_column_is_one_warning_per_form_and_name(book):
+    def change(sheets):
+        sheets["Mapping"].append([6, "AE", "AEDECOD", "AE", "AEDECOD", "assign_no_ct", None, None, 'aeyn EQ "Y"', None])
+
+    spec = read_spec(book(change))
+    problems = check_condition_fields(spec)
+    assert [(p.sheet, p.row, p.column, p.severity) for p in problems] == [("Mapping", 5, "Condition", "warning")]
+    assert "AEYN" in problems[0].message and "also rows 10" in problems[0].message
+    assert "no Mapping row of Source Form AE declares" in problems[0].message
+
+
+def test_condition_warnings_only_when_reviewing(book):
+    path = book()
+    assert check_spec(path)[1] == []
+    _, problems = check_spec(path, purpose="review")
+    assert [(p.sheet, p.row, p.column, p.severity) for p in problems] == [("Mapping", 5, "Condition", "warning")]
+
+
+# --- Source Form safety -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("form", ["AE", "ae_2", "AE.V2", "LAB-1", "Vital Signs", "ÄE"])
+def test_plain_form_names_pass(form):
+    assert source_form_problem(form) is None
+
+
+@pytest.mark.parametrize("form, why", [
+    ("../../x/AE", "path separator"), ("x/AE", "path separator"),
+    ("x\\AE", "path separator"), ("/etc/AE", "absolute path"), ("\\\\server\\AE", "absolute path"),
+    ("C:AE", "absolute path"), ("~AE", "absolute path"), ("AE..", "'..'"), ("..", "'..'"),
+    ("A\x00E", "characters other than"), ("AE;rm", "characters other than"),
+])
+def test_form_names_that_are_paths_fail(form, why):
+    reason = source_form_problem(form)
+    assert reason is not None and why in reason and "plain form name" in reason
+
+
+def test_a_path_as_source_form_is_an_error_at_its_cell(book):
+    def change(sheets):
+        sheets["Mapping"][2][3] = "../../x/DM"
+
+    spec, problems = check_spec(book(change))
+    assert spec is None
+    assert [(p.sheet, p.row, p.column) for p in problems if p.severity == "error"] == [("Mapping", 3, "Source Form")]
+
+
+# --- purposes: metadata, review, build -------------------------------------------------------------------
+
+def _no_mapping(sheets):
+    del sheets["Mapping"]
+
+
+def _mapping_header_only(sheets):
+    sheets["Mapping"] = sheets["Mapping"][:1]
+
+
+def test_missing_mapping_sheet_by_purpose(book):
+    path = book(_no_mapping)
+    spec, problems = check_spec(path)
+    assert spec is not None and problems == []
+    spec, problems = check_spec(path, purpose="review")
+    assert spec is not None
+    assert [(p.sheet, p.severity) for p in problems] == [("Mapping", "warning")]
+    assert "cannot drive a build" in problems[0].message
+    spec, problems = check_spec(path, purpose="build")
+    assert spec is None
+    assert [(p.file, p.sheet, p.severity) for p in problems] == [(str(path), "Mapping", "error")]
+    assert "no 'Mapping' sheet" in problems[0].message
+    with pytest.raises(Exception, match="no 'Mapping' sheet"):
+        read_spec(path, purpose="build")
+
+
+def test_mapping_sheet_without_rows_cannot_build(book):
+    spec, problems = check_spec(book(_mapping_header_only), purpose="build")
+    assert spec is None and [(p.sheet, p.severity) for p in problems] == [("Mapping", "error")]
+    assert "no mapping rows" in problems[0].message
+
+
+def _as_adam(sheets):
+    _no_mapping(sheets)
+    sheets["Datasets"] = sheets["Datasets"][:2]
+    sheets["Datasets"][1][0] = "ADSL"
+    sheets["Variables"] = [sheets["Variables"][0]] + [row for row in sheets["Variables"][1:] if row[1] == "DM"]
+    for row in sheets["Variables"][1:]:
+        row[1] = "ADSL"
+    sheets["ValueLevel"] = sheets["ValueLevel"][:1]
+    del sheets["TS"], sheets["TV"]
+
+
+def test_adam_workbook_needs_no_mapping_sheet_to_build(book):
+    path = book(_as_adam)
+    spec, problems = check_spec(path, purpose="build")
+    assert spec is not None and problems == []
+    assert check_spec(path, purpose="build", kind="adam")[1] == []
+
+
+def test_a_workbook_of_the_other_kind_is_an_error(book):
+    _, problems = check_spec(book(_as_adam), purpose="build", kind="sdtm")
+    assert [(p.sheet, p.severity) for p in problems][:1] == [("Datasets", "error")]
+    assert "ADaM spec workbook" in problems[0].message and "ADSL" in problems[0].message
+    _, problems = check_spec(book(name="sdtm.xlsx"), kind="adam")
+    assert "SDTM spec workbook" in problems[0].message and "given as the ADaM spec" in problems[0].message
+
+
+def test_bundled_workbooks_are_ready_to_build():
+    for kind in ("sdtm", "adam"):
+        spec, problems = check_spec(bundled_workbook(kind), purpose="build", kind=kind)
+        assert spec is not None, "\n".join(map(str, problems))
+
+
+def test_unknown_purpose_or_kind_is_a_programming_error(book):
+    with pytest.raises(ValueError, match="purpose"):
+        check_spec(book(), purpose="define")
+    with pytest.raises(ValueError, match="kind"):
+        check_spec(book(), kind="send")
