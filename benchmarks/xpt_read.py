@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from trialforge.xpt import read_xpt, write_xpt  # noqa: E402
+from formats.xpt import read_xpt, write_xpt  # noqa: E402
 from xpt_write import LB_COLUMNS, best_of, build_lb_frame  # noqa: E402
 
 CHECKED = ["USUBJID", "LBSEQ", "LBTESTCD", "LBORRES", "LBSTRESN", "VISITNUM", "LBDTC"]
@@ -104,7 +104,7 @@ def main() -> None:
             return best_of(args.repeat, run)
 
         times = {
-            "trialforge.xpt.read_xpt": timed("ours", lambda: read_xpt(path)[0]),
+            "formats.xpt.read_xpt": timed("ours", lambda: read_xpt(path)[0]),
             "pandas.read_sas (xport)": timed("pandas", lambda: pd.read_sas(path, format="xport", encoding=None)),
             "pyreadstat.read_xport": timed("pyreadstat", lambda: pyreadstat.read_xport(str(path))[0]),
         }
@@ -123,7 +123,7 @@ def main() -> None:
 
     print(f"LB file: {args.rows:,} rows x {ours.shape[1]} columns, {size / 2**20:,.0f} MiB; best of {args.repeat}")
     print(f"{'reader':<28}{'seconds':>10}{'vs ours':>10}")
-    base = times["trialforge.xpt.read_xpt"]
+    base = times["formats.xpt.read_xpt"]
     for label, seconds in times.items():
         print(f"{label:<28}{seconds:>10.3f}{seconds / base:>9.1f}x")
     if haven is None:

@@ -28,7 +28,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from trialforge.xpt import XptColumn, write_xpt  # noqa: E402
+from formats.xpt import XptColumn, write_xpt  # noqa: E402
 
 SEED = 20240101
 
@@ -242,7 +242,7 @@ def main() -> None:
     print(f"LB frame: {args.rows:,} rows x {frame.shape[1]} columns, {frame_bytes / 2**20:,.0f} MiB in memory; "
           f"XPT file {size / 2**20:,.0f} MiB; best of {args.repeat} for ours and Parquet")  # fmt: skip
     print(f"{'writer':<36}{'seconds':>10}{'rows/s':>14}")
-    rows = [("trialforge.xpt.write_xpt", ours), ("pyarrow Parquet (to_parquet)", parquet),
+    rows = [("formats.xpt.write_xpt", ours), ("pyarrow Parquet (to_parquet)", parquet),
             (f"pyreadstat.write_xport v5{'*' if scaled else ''}", pyreadstat_seconds),
             ("haven::write_xpt v5 (R)", haven)]  # fmt: skip
     for label, seconds in rows:

@@ -35,7 +35,7 @@ DEFAULT_STYLESHEET = "define2-1.xsl"
 
 def read_folder_datasets(folder: str | os.PathLike, *, encoding: str = "utf-8") -> dict[str, DatasetInfo]:
     """Every XPT in `folder` as a DatasetInfo (href = the file name), keyed by upper-case dataset name."""
-    from trialforge.xpt import read_xpt  # the I/O edge: only this function reads files
+    from formats.xpt import read_xpt  # the I/O edge: only this function reads files
 
     found: dict[str, DatasetInfo] = {}
     for path in sorted(Path(folder).glob("*.xpt")):
@@ -124,3 +124,38 @@ def _displays(tree) -> int:
     from define_xml.xmlns import ARM
 
     return len(tree.getroot().findall(f".//{{{ARM}}}ResultDisplay"))
+
+
+def write_folder_dataset_json(
+    folder: str | os.PathLike,
+    *,
+    created: datetime,
+    ndjson: bool = False,
+    define_path: str | os.PathLike | None = None,
+    encoding: str = "utf-8",
+    source_system: tuple[str, str] | None = None,
+) -> list[Path]:
+    """Every XPT in `folder` also as Dataset-JSON (.json, or .ndjson), with define.xml's metadata."""
+    from define_xml.model import read_define_tree
+    from formats.datasetjson import columns_from_define, write_dataset_json
+    from formats.xpt import read_xpt
+
+    folder = Path(folder)
+    define_file = Path(define_path) if define_path else folder / "define.xml"
+    if not define_file.is_file():
+        raise InputError(f"{folder}: no define.xml to take Dataset-JSON metadata from",
+                         [Problem(str(define_file), "write define.xml first")])
+    define = read_define_tree(define_file)
+    reference = os.path.relpath(define_file, folder).replace(os.sep, "/")
+    written = []
+    for xpt in sorted(folder.glob("*.xpt")):
+        frame, meta = read_xpt(xpt, encoding=encoding)
+        name = (meta.name or xpt.stem).upper()
+        group_oid, label, columns = columns_from_define(define, name, meta.columns)
+        target = xpt.with_suffix(".ndjson" if ndjson else ".json")
+        written.append(write_dataset_json(
+            frame, target, name=name, label=label, columns=columns, study_oid=define.study_oid,
+            metadata_version_oid=define.mdv_oid, item_group_oid=group_oid, ndjson=ndjson, created=created,
+            source_system=source_system, metadata_ref=reference))
+    log.info("wrote %d Dataset-JSON files in %s", len(written), folder)
+    return written

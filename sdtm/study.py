@@ -48,7 +48,7 @@ def build_sdtm(spec, raw: Mapping[str, pd.DataFrame], today: date | None = None)
     """Every domain of the spec from the raw forms (form OID -> frame with `__file`/`__row`).
 
     `today` is the build date: collected dates after it are flagged (warnings); the caller passes the
-    build's clock (`trialforge.clock.build_timestamp().date()`), the default is the system date.
+    build's clock (`formats.clock.build_timestamp().date()`), the default is the system date.
     """
     raw, flattened = flatten_line_breaks(raw)
     ctx = DomainContext(spec=spec, raw=raw, today=today or date.today())

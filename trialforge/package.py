@@ -38,7 +38,7 @@ PROVENANCE = ("__file", "__row")  # the raw file and row of each SDTM record, un
 @dataclass(frozen=True)
 class Conformed:
     frame: pd.DataFrame
-    columns: tuple  # trialforge.xpt.XptColumn per variable, in spec order
+    columns: tuple  # formats.xpt.XptColumn per variable, in spec order
     label: str
     problems: tuple[Problem, ...]
     provenance: pd.DataFrame | None = None  # __file/__row per record of `frame` (same positions), when known
@@ -52,7 +52,7 @@ def conform_to_spec(frame: pd.DataFrame, spec, dataset: str, numeric_dates: bool
     provenance columns are kept beside the frame (`Conformed.provenance`) so that a value the XPT cannot
     hold is reported with the raw file and row it came from.
     """
-    from trialforge.xpt import XptColumn, sas_date, sas_datetime
+    from formats.xpt import XptColumn, sas_date, sas_datetime
 
     problems: list[Problem] = []
     variables = spec.variables_of(dataset)
@@ -120,7 +120,7 @@ def write_dataset(conformed: Conformed, path: Path, name: str, *, root: Path | N
     frame carried provenance, the raw file and row. The file is named by its path inside the package
     (`root`, or else the staging folder `path` lies in: it is gone once the build has failed).
     """
-    from trialforge.xpt import write_xpt
+    from formats.xpt import write_xpt
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

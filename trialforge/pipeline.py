@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trialforge import clock
+from formats import clock
 from trialforge.publish import PACKAGE, staged_output
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from specs.errors import SpecError
-from trialforge import clock
+from formats import clock
 from trialforge.pipeline import AUDIT_DIR, BuildContext, Stage
 
 log = logging.getLogger(__name__)
@@ -237,9 +237,11 @@ def write_define(ctx: BuildContext) -> None:
         formats = ctx.options.get("formats") or ("xpt",)
         for fmt in ("json", "ndjson"):
             if fmt in formats:
-                from trialforge.datasetjson import write_folder_dataset_json
+                from define_xml.package import write_folder_dataset_json
+                from trialforge import __version__
 
-                written = write_folder_dataset_json(folder, created=clock.build_timestamp(), ndjson=fmt == "ndjson")
+                written = write_folder_dataset_json(folder, created=clock.build_timestamp(), ndjson=fmt == "ndjson",
+                                                    source_system=("trialforge", __version__))
                 summary.setdefault("dataset_json", []).extend(p.name for p in written)
     ctx.record("define", summaries)
 

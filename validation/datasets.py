@@ -232,7 +232,7 @@ def _text(value: Any) -> str:
 
 def _read_xpt(path: Path) -> Dataset:
     try:
-        from trialforge.xpt import read_xpt  # the project's own reader, when installed alongside
+        from formats.xpt import read_xpt  # the project's own reader, when installed alongside
     except ImportError:  # validation also runs where only this package is present
         return _read_xpt_pyreadstat(path)
     try:
@@ -291,7 +291,7 @@ def _read_dataset_json(path: Path) -> Dataset:
     Read by trialforge's one Dataset-JSON reader, which refuses what is not Dataset-JSON (rows of the
     wrong length, text in a float column, a number in a string column, NaN, ...) with an InputError
     naming the file, row, column and value: nothing is coerced to missing on the way in."""
-    from trialforge.datasetjson import read_dataset_json  # the I/O edge; same distribution
+    from formats.datasetjson import read_dataset_json  # the I/O edge; same distribution
 
     frame, meta = read_dataset_json(path, blank_missing_text=True)
     columns = {}

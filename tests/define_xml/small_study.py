@@ -19,7 +19,7 @@ from specs.model import (
     Standard, StudyInfo, ValueLevelDef, VariableDef,
 )
 from specs.whereclause import parse_where
-from trialforge.xpt import XptColumn, read_xpt, write_xpt
+from formats.xpt import XptColumn, read_xpt, write_xpt
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 DEFINE_STANDARDS = SHARED / "standards" / "define-xml-2.1"

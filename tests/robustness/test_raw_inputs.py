@@ -319,7 +319,7 @@ def test_numbers_no_dataset_can_hold_are_findings_with_null_results(built, line)
 
 def _lb_record(built: Planted, line: int) -> dict:
     """The LB record made from lb.csv line `line`, as written to lb.xpt."""
-    from trialforge.xpt import read_xpt
+    from formats.xpt import read_xpt
 
     frame, _ = read_xpt(next(built.out.rglob("lb.xpt")))
     prov = [r for r in provenance(built, "lb") if r["raw_file"] == "lb.csv" and r["raw_row"] == str(line)]
@@ -402,7 +402,7 @@ def test_line_end_and_bom_variants_read_every_record(built, file):
 def test_no_infinite_number_reaches_the_lb_dataset(built):
     import numpy as np
 
-    from trialforge.xpt import read_xpt
+    from formats.xpt import read_xpt
 
     frame, _ = read_xpt(next(built.out.rglob("lb.xpt")))
     for column in ("LBSTRESN", "LBSTNRLO", "LBSTNRHI"):
@@ -411,7 +411,7 @@ def test_no_infinite_number_reaches_the_lb_dataset(built):
 
 
 def test_line_breaks_and_tabs_in_collected_text_become_one_line_with_a_warning(tmp_path, raw):
-    from trialforge.xpt import read_xpt
+    from formats.xpt import read_xpt
 
     ae = raw / "ae.csv"
     set_field(ae, 2, "AEACN", "Not\tApplicable")  # a collected term: still mapped to its codelist

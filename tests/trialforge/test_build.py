@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from trialforge.cli import main
-from trialforge.xpt import read_xpt
+from formats.xpt import read_xpt
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 SDTM = Path("m5/datasets/MESOCART-PD1/tabulations/sdtm")
@@ -135,7 +135,7 @@ def test_validate_command_and_fail_on_gate(package, tmp_path, capsys):
 
 
 def test_dataset_json_alongside_xpt_reads_the_same(tmp_path):
-    from trialforge.datasetjson import read_dataset_json
+    from formats.datasetjson import read_dataset_json
 
     out = tmp_path / "pkg"
     assert main(["build", "--example", "--subjects", "6", "--format", "xpt,ndjson", "--out", str(out)]) == 0

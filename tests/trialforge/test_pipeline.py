@@ -3,7 +3,7 @@ import json
 import pytest
 
 from specs.errors import InputError
-from trialforge import clock
+from formats import clock
 from trialforge.pipeline import Stage, run_pipeline
 
 

@@ -42,8 +42,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from specs.errors import ExportError, InputError, Problem
-from trialforge.clock import build_timestamp
-from trialforge.xpt_ibm import SPECIAL_MISSING_LETTERS, beyond_ibm_range, ibm_to_ieee, ieee_to_ibm, missing_words
+from formats.clock import build_timestamp
+from formats.xpt_ibm import SPECIAL_MISSING_LETTERS, beyond_ibm_range, ibm_to_ieee, ieee_to_ibm, missing_words
 
 log = logging.getLogger(__name__)
 

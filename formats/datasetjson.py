@@ -6,11 +6,12 @@ JSON numbers (shortest exact form), SDTM ISO 8601 dates as the text they are. AD
 their `displayFormat`, so a receiver can rebuild the SAS numbers. Missing values are null; XPT cannot
 tell a blank from a missing text value, so text read from XPT keeps its "" (as CDISC's examples do).
 
-The reader returns the frame the way `trialforge.xpt.read_xpt` does: text as `str`, every number as
+The reader returns the frame the way `formats.xpt.read_xpt` does: text as `str`, every number as
 float64 and ADaM dates back as SAS numbers, so the .json and the .xpt of a dataset read alike.
 
-`write_folder_dataset_json` writes every XPT of a package folder as Dataset-JSON with the OIDs, labels,
-lengths and keys of the define.xml in that folder, so the two always agree.
+`columns_from_define` gives the columns of a dataset as a define.xml describes them, so that
+`define_xml.package.write_folder_dataset_json` writes every XPT of a package folder with the OIDs,
+labels, lengths and keys of its define.xml: the two always agree.
 """
 
 from __future__ import annotations
@@ -623,37 +624,3 @@ def _json_type(define_type: str | None, column) -> tuple[str, str | None, str | 
             return "integer", None, fmt
         return "float", None, fmt
     return _TEXT_TYPES.get(define_type or "text", "string"), None, None
-
-
-def write_folder_dataset_json(
-    folder: str | os.PathLike,
-    *,
-    created: datetime,
-    ndjson: bool = False,
-    define_path: str | os.PathLike | None = None,
-    encoding: str = "utf-8",
-) -> list[Path]:
-    """Every XPT in `folder` also as Dataset-JSON (.json, or .ndjson), with define.xml's metadata."""
-    from define_xml.model import read_define_tree
-    from trialforge import __version__
-    from trialforge.xpt import read_xpt
-
-    folder = Path(folder)
-    define_file = Path(define_path) if define_path else folder / "define.xml"
-    if not define_file.is_file():
-        raise InputError(f"{folder}: no define.xml to take Dataset-JSON metadata from",
-                         [Problem(str(define_file), "write define.xml first")])
-    define = read_define_tree(define_file)
-    reference = os.path.relpath(define_file, folder).replace(os.sep, "/")
-    written = []
-    for xpt in sorted(folder.glob("*.xpt")):
-        frame, meta = read_xpt(xpt, encoding=encoding)
-        name = (meta.name or xpt.stem).upper()
-        group_oid, label, columns = columns_from_define(define, name, meta.columns)
-        target = xpt.with_suffix(".ndjson" if ndjson else ".json")
-        written.append(write_dataset_json(
-            frame, target, name=name, label=label, columns=columns, study_oid=define.study_oid,
-            metadata_version_oid=define.mdv_oid, item_group_oid=group_oid, ndjson=ndjson, created=created,
-            source_system=("trialforge", __version__), metadata_ref=reference))
-    log.info("wrote %d Dataset-JSON files in %s", len(written), folder)
-    return written

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from trialforge.xpt import XptColumn, read_xpt, write_xpt
-from trialforge.xpt_ibm import ibm_to_ieee, ieee_to_ibm
+from formats.xpt import XptColumn, read_xpt, write_xpt
+from formats.xpt_ibm import ibm_to_ieee, ieee_to_ibm
 
 STAMP = datetime(2024, 3, 1, 12, 30, 5)
 SMALLEST = 2.0**-260  # 16**-65

@@ -9,10 +9,10 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-import trialforge.xpt as xpt
+import formats.xpt as xpt
 from specs.errors import ExportError, InputError
-from trialforge.xpt import XptColumn, XptDataset, read_xpt, sas_date, sas_datetime, write_xpt
-from trialforge.xpt_ibm import ibm_to_ieee, ieee_to_ibm
+from formats.xpt import XptColumn, XptDataset, read_xpt, sas_date, sas_datetime, write_xpt
+from formats.xpt_ibm import ibm_to_ieee, ieee_to_ibm
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 PILOT = SHARED / "examples" / "cdiscpilot01-sdtm-xpt"
@@ -337,7 +337,7 @@ def test_zero_rows(tmp_path):
 
 def test_trailing_blank_rows_inside_the_last_record_are_ambiguous(tmp_path, caplog):
     frame = pd.DataFrame({"A": ["xy", "  ", None], "B": ["z", "", ""]})
-    with caplog.at_level(logging.WARNING, logger="trialforge.xpt"):
+    with caplog.at_level(logging.WARNING, logger="formats.xpt"):
         write_xpt(frame, tmp_path / "t.xpt", name="T", created=STAMP)
     assert "last 2 row(s) are entirely blank" in caplog.text and "every reader does" in caplog.text
     back, _ = read_xpt(tmp_path / "t.xpt")
@@ -346,7 +346,7 @@ def test_trailing_blank_rows_inside_the_last_record_are_ambiguous(tmp_path, capl
 
 def test_blank_rows_that_cannot_be_padding_are_kept(tmp_path, caplog):
     frame = pd.DataFrame({"A": ["x" * 90, " " * 90, ""]})  # rows of 80+ bytes cannot hide in padding
-    with caplog.at_level(logging.WARNING, logger="trialforge.xpt"):
+    with caplog.at_level(logging.WARNING, logger="formats.xpt"):
         write_xpt(frame, tmp_path / "k.xpt", name="K", created=STAMP)
     assert "ReadStat-based readers always do" in caplog.text and "SAS and trialforge keep them" in caplog.text
     back, _ = read_xpt(tmp_path / "k.xpt")

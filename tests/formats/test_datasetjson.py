@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 
 from specs.errors import ExportError, InputError
-from trialforge.datasetjson import (
-    JsonColumn, read_dataset_json, sas_format_kind, write_dataset_json, write_folder_dataset_json,
+from define_xml.package import write_folder_dataset_json
+from formats.datasetjson import (
+    JsonColumn, read_dataset_json, sas_format_kind, write_dataset_json,
 )
-from trialforge.xpt import XptColumn, read_xpt, write_xpt
+from formats.xpt import XptColumn, read_xpt, write_xpt
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 DATASET_JSON = SHARED / "standards" / "dataset-json-1.1"
