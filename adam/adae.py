@@ -8,16 +8,17 @@ LDSTDT and TRTA (= ADSL.TRT01A) come from ADSL.
   range contains it (so an AE starting "in the month of lymphodepletion" may be treatment-emergent),
   and never after the AE's own complete end date (see `dates.compute_dt`).
 - AENDT/AENDTF: AEENDTC imputed to the last possible date, but not after death or the data cut-off.
-- ASTDY/AENDY relative to TRTSDT (CAR-T infusion), no day 0.
-- TRTEMFL = "Y" when ASTDT >= LDSTDT (first lymphodepletion dose). An AE with no start date at all is
-  treatment-emergent when its end is unknown or on/after LDSTDT (conservative, as admiral's default).
+- ASTDY/AENDY relative to TRTSDT, no day 0.
+- TRTEMFL = "Y" when ASTDT >= LDSTDT (first dose of `lymphodepletion_excat`, else of any EX record). An AE
+  with no start date at all is treatment-emergent when its end is unknown or on/after LDSTDT (conservative,
+  as admiral's default).
 - AREL = "RELATED" when AEREL is one of `related_aerel`, "NOT RELATED" otherwise; a missing AEREL
   counts as related when `missing_relationship_is_related` (else AREL stays null).
 - ATOXGR/ATOXGRN from AETOXGR.
 - Occurrence flags among TRTEMFL = "Y": AOCCFL/AOCCSFL/AOCCPFL first by ASTDT, AESEQ within subject /
   SOC (AEBODSYS) / PT (AEDECOD); AOCCIFL/AOCCSIFL/AOCCPIFL first by highest ATOXGRN, then ASTDT, AESEQ.
 - CQ01NAM = crs_query_name for PTs in `crs_terms`, CQ02NAM = neurotoxicity_query_name for PTs in
-  `neurotoxicity_terms` (case-insensitive).
+  `neurotoxicity_terms` (case-insensitive); null when the study sets no query name.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ import logging
 import numpy as np
 import pandas as pd
 
-from adam.dates import complete_dates, compute_dt, compute_study_day
+from adam.dates import complete_dates, compute_dt
 from adam.derive_common import (
     assert_inputs, column, compute_y_or_null, derive_var_extreme_flag, merge_adsl, order_columns, upper_text,
 )
 from adam.parameters import StudyParameters
+from formats.isodates import study_day
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ def create_adae(adsl: pd.DataFrame, ae: pd.DataFrame, suppae: pd.DataFrame | Non
     adae["AESEQ"] = pd.to_numeric(adae["AESEQ"], errors="coerce")
     if suppae is not None and len(suppae):
         adae = merge_supp(adae, suppae, "AE")
-    if params.astct_grade_qnam in adae.columns:
+    if params.astct_grade_qnam and params.astct_grade_qnam in adae.columns:
         adae["ASTCTGR"] = adae[params.astct_grade_qnam]
     adae = merge_adsl(adae, adsl, ADSL_MERGED + ADSL_INTERNAL, what="AE records")
     adae = derive_analysis_dates(adae, params)
@@ -104,11 +106,11 @@ def derive_analysis_dates(adae: pd.DataFrame, params: StudyParameters) -> pd.Dat
     end_complete = complete_dates(column(out, "AEENDTC"))
     out["ASTDT"], out["ASTDTF"] = compute_dt(out["AESTDTC"], "first", min_dates=[out["LDSTDT"]],
                                              max_dates=[end_complete])
-    cutoff = pd.Timestamp(params.data_cutoff)
+    cutoff = params.cutoff()
     out["AENDT"], out["AENDTF"] = compute_dt(column(out, "AEENDTC"), "last", min_dates=[out["ASTDT"]],
                                              max_dates=[column(out, "DTHDT"), cutoff])
-    out["ASTDY"] = compute_study_day(out["ASTDT"], out["TRTSDT"])
-    out["AENDY"] = compute_study_day(out["AENDT"], out["TRTSDT"])
+    out["ASTDY"] = study_day(out["ASTDT"], out["TRTSDT"])
+    out["AENDY"] = study_day(out["AENDT"], out["TRTSDT"])
     return out
 
 
@@ -143,6 +145,6 @@ def derive_occurrence_flags(adae: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _query(decod: pd.Series, terms: tuple[str, ...], name: str) -> pd.Series:
-    hit = decod.isin([t.upper() for t in terms])
+def _query(decod: pd.Series, terms: tuple[str, ...], name: str | None) -> pd.Series:
+    hit = decod.isin([t.upper() for t in terms]) & (name is not None)
     return pd.Series(np.where(hit, name, None).astype(object), index=decod.index, dtype="str")

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from adam.adsl import compute_new_therapy_date, compute_measurable_disease
-from adam.dates import compute_dt, compute_study_day
+from adam.dates import compute_dt
 from adam.derive_common import (
     assert_inputs, column, derive_var_obs_number, lookup, merge_adsl, order_columns, upper_text,
 )
@@ -33,6 +33,7 @@ from adam.parameters import StudyParameters
 from adam.recist import (
     RESPONSE_CODES, ResponseEvent, bor_events, confirmed_bor_events, derive_param_extreme_event, prepare_assessments,
 )
+from formats.isodates import study_day
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def create_adrs(
     adrs = merge_adsl(adrs, adsl, ADSL_CARRIED, what="ADRS records")
     adrs["PARAMN"] = adrs["PARAMCD"].map({k: v[0] for k, v in PARAMS.items()}).astype("Int64")
     adrs["PARAM"] = adrs["PARAMCD"].map({k: v[1] for k, v in PARAMS.items()}).astype("str")
-    adrs["ADY"] = compute_study_day(adrs["ADT"], adrs["TRTSDT"])
+    adrs["ADY"] = study_day(adrs["ADT"], adrs["TRTSDT"])
     adrs["ANL01FL"] = adrs["ANL01FL"].where(adrs["PARAMCD"] == "OVR", "Y").astype("str")
     not_recist = adrs["PARAMCD"].isin(["DEATH", "MDIS"]).to_numpy()
     adrs["PARCAT1"] = pd.Series(np.where(not_recist, None, params.response_category), dtype="str")
@@ -149,7 +150,7 @@ def derive_ovr(adsl: pd.DataFrame, rs: pd.DataFrame, params: StudyParameters) ->
     first_pd = ovr[on_treatment & (ovr["AVALC"] == "PD")].groupby("USUBJID")["ADT"].min()
     pd_date = lookup(ovr["USUBJID"], first_pd)
     keep = (on_treatment & (pd_date.isna() | (ovr["ADT"] <= pd_date))
-            & (nactdt.isna() | (ovr["ADT"] <= nactdt)) & (ovr["ADT"] <= pd.Timestamp(params.data_cutoff)))
+            & (nactdt.isna() | (ovr["ADT"] <= nactdt)) & (ovr["ADT"] <= params.cutoff()))
     ovr["ANL01FL"] = pd.Series(np.where(keep, "Y", None), dtype="str")
     ovr["TRTSDT"] = trtsdt.astype("datetime64[ns]")
     return ovr

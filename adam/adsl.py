@@ -6,15 +6,15 @@ null (so later stages make no new-therapy exclusion). Other SDTM domains given i
 feed LSTALVDT; a PR domain among them gives APHDT (leukapheresis date), which is absent otherwise.
 
 Key derivations (study conventions in `StudyParameters`):
-- TRTSDT/TRTSDTM = first CAR-T infusion (EX with EXCAT = cart_excat and a dose not 0, EXOCCUR not "N");
-  a subject without such a record falls back to DM.RFSTDTC (our SDTM sets RFSTDTC = infusion). Only
+- TRTSDT/TRTSDTM = first dose of the study treatment (EX with EXCAT = cart_excat, any EXCAT when it is not
+  set; a dose not 0, EXOCCUR not "N"); a subject without such a record falls back to DM.RFSTDTC. Only
   complete dates count: treatment dates are never imputed (the time is, flag TRTSTMF).
-- TRTEDT/TRTEDTM (flag TRTETMF) = end of the last CAR-T infusion (EXENDTC, else EXSTDTC; missing time
-  parts imputed to their last value). DOSE01A = total CAR-T dose (sum of EXDOSE), DOSE01U = EXDOSU.
+- TRTEDT/TRTEDTM (flag TRTETMF) = end of the last such dose (EXENDTC, else EXSTDTC; missing time
+  parts imputed to their last value). DOSE01A = total dose (sum of EXDOSE), DOSE01U = EXDOSU.
 - AGEGR1/AGEGR1N from `age_group_cuts`.
-- LDSTDT = first lymphodepletion dose (EXCAT = lymphodepletion_excat), fallback DM.RFXSTDTC.
-- ENRLFL = "Y" for a leukapheresed subject when a PR domain is given (DESIGN.md), else unless ARMNRS is a
-  not-enrolled reason; SAFFL = received CAR-T (TRTSDT present);
+- LDSTDT = first dose of EXCAT lymphodepletion_excat (any EXCAT when not set), fallback DM.RFXSTDTC.
+- ENRLFL = "Y" for a subject with a `leukapheresis_prtrt` procedure when that is set and a PR domain is
+  given, else unless ARMNRS is a not-enrolled reason; SAFFL = received the study treatment (TRTSDT present);
   EFFFL = SAFFL and MDISFL = "Y" (>= 1 TARGET lesion identified in TU on or before TRTSDT; TU records
   with an unknown date count when TULOBXFL = "Y").
 - DTHDT = DM.DTHDTC (else the DS death record's date) imputed to the first of the month/year but not
@@ -35,11 +35,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from adam.dates import complete_dates, compute_dt, compute_dtm, compute_study_day
+from adam.dates import complete_dates, compute_dt, compute_dtm
 from adam.derive_common import (
     assert_inputs, column, compute_y_or_null, compute_yn, filter_extreme, upper_text,
 )
 from adam.parameters import StudyParameters
+from formats.isodates import study_day
 from specs.errors import DerivationError, Problem
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ def create_adsl(
     adsl["NACTDT"], adsl["NACTDTF"] = compute_new_therapy_date(adsl, cm, params)
     adsl = _derive_death_and_last_alive(adsl, dm, ds, other_domains or {}, params)
     procedures = (other_domains or {}).get("PR")
-    if procedures is not None:
+    if procedures is not None and params.leukapheresis_prtrt:
         adsl["APHDT"] = _leukapheresis_date(adsl, procedures, params)
         # DESIGN.md: enrolled = leukapheresed; without a PR domain the ARMNRS rule above stands
         adsl["ENRLFL"] = compute_yn(adsl["APHDT"].notna() | _has_procedure(adsl, procedures, params))
@@ -125,7 +126,7 @@ def _valid_exposure(ex: pd.DataFrame) -> pd.Series:
 def _derive_treatment(adsl: pd.DataFrame, ex: pd.DataFrame, params: StudyParameters) -> pd.DataFrame:
     ex = ex[_valid_exposure(ex)]
     category = upper_text(ex["EXCAT"])
-    cart = ex[category == params.cart_excat.upper()].copy()
+    cart = _with_category(ex, category, params.cart_excat).copy()
     cart["START"], _, cart["STARTTMF"] = compute_dtm(cart["EXSTDTC"])
     end_text = column(cart, "EXENDTC").where(column(cart, "EXENDTC").notna(), cart["EXSTDTC"])
     cart["END"], _, cart["ENDTMF"] = compute_dtm(end_text, time_imputation="last")
@@ -143,8 +144,8 @@ def _derive_treatment(adsl: pd.DataFrame, ex: pd.DataFrame, params: StudyParamet
     fallback_dtm, _, fallback_tmf = compute_dtm(column(out, "RFSTDTC"))
     use_fallback = out["TRTSDTM"].isna() & fallback_dtm.notna()
     if use_fallback.any():
-        log.warning("%d subject(s) have no CAR-T EX record with a complete date; TRTSDT taken from DM.RFSTDTC",
-                    int(use_fallback.sum()))
+        log.warning("%d subject(s) have no study-treatment EX record (cart_excat) with a complete date; TRTSDT "
+                    "taken from DM.RFSTDTC", int(use_fallback.sum()))
     out["TRTSDTM"] = out["TRTSDTM"].where(~use_fallback, fallback_dtm)
     out["TRTSTMF"] = out["TRTSTMF"].where(~use_fallback, fallback_tmf)
     out["TRTSDT"] = out["TRTSDTM"].dt.floor("D")
@@ -154,12 +155,17 @@ def _derive_treatment(adsl: pd.DataFrame, ex: pd.DataFrame, params: StudyParamet
     out["DOSE01A"] = subjects.map(dose).astype(float)
     out["DOSE01U"] = subjects.map(first["EXDOSU"]).astype("str")
 
-    lymphodepletion = ex[category == params.lymphodepletion_excat.upper()]
+    lymphodepletion = _with_category(ex, category, params.lymphodepletion_excat)
     ld_start = complete_dates(lymphodepletion["EXSTDTC"]).groupby(lymphodepletion["USUBJID"]).min()
     out["LDSTDT"] = subjects.map(ld_start).astype("datetime64[ns]")
     rfx = complete_dates(column(out, "RFXSTDTC"))
     out["LDSTDT"] = out["LDSTDT"].where(out["LDSTDT"].notna(), rfx)
     return out
+
+
+def _with_category(ex: pd.DataFrame, category: pd.Series, excat: str | None) -> pd.DataFrame:
+    """The EX records of category `excat` (case-insensitive); every record when no category is set."""
+    return ex if excat is None else ex[category == excat.upper()]
 
 
 def _derive_populations(adsl: pd.DataFrame, tu: pd.DataFrame | None, params: StudyParameters) -> pd.DataFrame:
@@ -194,8 +200,8 @@ def compute_measurable_disease(adsl: pd.DataFrame, tu: pd.DataFrame | None, para
 
 
 def _primary_tumor_type(adsl: pd.DataFrame, mh: pd.DataFrame | None, params: StudyParameters) -> pd.Series:
-    if mh is None:
-        log.warning("MH not given: TUMTYPE not derived")
+    if mh is None or params.primary_diagnosis_mhcat is None:
+        log.warning("%s: TUMTYPE not derived", "MH not given" if mh is None else "no primary_diagnosis_mhcat")
         return pd.Series(None, index=adsl.index, dtype="str")
     assert_inputs({"MH": mh}, {"MH": ("USUBJID", "MHCAT", params.tumor_type_variable)}, "ADSL.TUMTYPE")
     primary = mh[upper_text(mh["MHCAT"]) == params.primary_diagnosis_mhcat.upper()].copy()
@@ -241,8 +247,9 @@ def _disposition_events(ds: pd.DataFrame, params: StudyParameters) -> pd.DataFra
 
 def compute_new_therapy_date(adsl: pd.DataFrame, cm: pd.DataFrame | None,
                        params: StudyParameters) -> tuple[pd.Series, pd.Series]:
-    if cm is None:
-        log.warning("CM not given: NACTDT not derived, no new anti-cancer therapy exclusion or censoring")
+    if cm is None or params.new_therapy_cmcat is None:
+        log.warning("%s: NACTDT not derived, no new anti-cancer therapy exclusion or censoring",
+                    "CM not given" if cm is None else "no new_therapy_cmcat")
         return (pd.Series(pd.NaT, index=adsl.index, dtype="datetime64[ns]"),
                 pd.Series(None, index=adsl.index, dtype="str"))
     assert_inputs({"CM": cm}, {"CM": ("USUBJID", "CMCAT", "CMSTDTC")}, "ADSL.NACTDT")
@@ -273,8 +280,8 @@ def _derive_death_and_last_alive(adsl: pd.DataFrame, dm: pd.DataFrame, ds: pd.Da
     out["DTHDT"], out["DTHDTF"] = compute_dt(death_text.rename("DTHDTC"), "first", min_dates=[seen_alive])
     died = out["DTHDT"].notna() | (upper_text(out["USUBJID"].map(column(dm_by_subject, "DTHFL"))) == "Y")
     out["DTHFL"] = compute_y_or_null(died)
-    out["DTHADY"] = compute_study_day(out["DTHDT"], out["TRTSDT"])
-    cutoff = pd.Timestamp(params.data_cutoff)
+    out["DTHADY"] = study_day(out["DTHDT"], out["TRTSDT"])
+    cutoff = params.cutoff()
     last_alive = seen_alive.where(seen_alive.isna() | (seen_alive <= cutoff), cutoff)
     capped = out["DTHDT"].notna() & (last_alive > out["DTHDT"])
     out["LSTALVDT"] = last_alive.where(~capped, out["DTHDT"]).astype("datetime64[ns]")

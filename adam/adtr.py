@@ -23,12 +23,13 @@ import logging
 import numpy as np
 import pandas as pd
 
-from adam.dates import complete_dates, compute_study_day
+from adam.dates import complete_dates
 from adam.derive_common import (
     assert_inputs, column, compute_chg, compute_pchg, compute_y_or_null, derive_var_obs_number, lookup, merge_adsl,
     order_columns, upper_text,
 )
 from adam.parameters import StudyParameters
+from formats.isodates import study_day
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +50,10 @@ def create_adtr(adsl: pd.DataFrame, tr: pd.DataFrame, tu: pd.DataFrame,
     adtr = merge_adsl(sums, adsl, ADSL_CARRIED, what="ADTR records")
     adtr["PARAMCD"], adtr["PARAM"] = PARAMCD, PARAM
     adtr["PARAMN"] = pd.Series(PARAMN, index=adtr.index, dtype="Int64")
-    adtr["ADY"] = compute_study_day(adtr["ADT"], adtr["TRTSDT"])
+    adtr["ADY"] = study_day(adtr["ADT"], adtr["TRTSDT"])
     adtr = derive_baseline_and_nadir(adtr)
     nactdt = adtr["USUBJID"].map(adsl.set_index("USUBJID")["NACTDT"]) if "NACTDT" in adsl.columns else None
-    in_window = adtr["ADT"] <= pd.Timestamp(params.data_cutoff)
+    in_window = adtr["ADT"] <= params.cutoff()
     if nactdt is not None:
         in_window &= nactdt.isna() | (adtr["ADT"] <= nactdt)
     analysed = adtr["AVAL"].notna() & ((adtr["ABLFL"] == "Y") | (adtr["BASE"].notna() & (adtr["ADT"] > adtr["BASEDT"])))

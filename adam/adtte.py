@@ -22,12 +22,16 @@ The codes above are written only with `censor_codes_by_reason`; by default every
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 
 from adam.derive_common import assert_inputs, derive_var_obs_number, merge_adsl, order_columns
 from adam.parameters import StudyParameters
 from adam.tte import CensorSource, EventSource, derive_param_tte
+
+log = logging.getLogger(__name__)
 
 ADSL_REQUIRED = ("STUDYID", "USUBJID", "TRTSDT", "SAFFL", "DTHDT", "LSTALVDT")
 ADRS_REQUIRED = ("USUBJID", "PARAMCD", "AVALC", "ADT", "ANL01FL", "ASEQ")
@@ -40,7 +44,6 @@ PARAMS = {
 }
 ADSL_CARRIED = ("STUDYID", "SUBJID", "SITEID", "SAFFL", "EFFFL", "TRTA", "TRTSDT")
 LAST_ASSESSMENT = "LAST ADEQUATE TUMOR ASSESSMENT"
-START_DATE = "DATE OF CAR-T INFUSION"
 
 
 def _adequate(frame: pd.DataFrame) -> pd.Series:
@@ -48,7 +51,7 @@ def _adequate(frame: pd.DataFrame) -> pd.Series:
 
 
 def os_sources(params: StudyParameters) -> tuple[list[EventSource], list[CensorSource]]:
-    cutoff = pd.Timestamp(params.data_cutoff)
+    cutoff = params.cutoff()
     events = [EventSource("death", "ADSL", "DTHDT", lambda f: f["DTHDT"] <= cutoff,
                           {"EVNTDESC": "DEATH", "SRCDOM": "ADSL", "SRCVAR": "DTHDT"})]
     censors = [CensorSource("alive", "ADSL", "LSTALVDT", None,
@@ -58,7 +61,7 @@ def os_sources(params: StudyParameters) -> tuple[list[EventSource], list[CensorS
 
 
 def pfs_sources(params: StudyParameters) -> tuple[list[EventSource], list[CensorSource]]:
-    cutoff = pd.Timestamp(params.data_cutoff)
+    cutoff = params.cutoff()
     not_missed = lambda f: f["PFS_MISSED"] != "Y"  # noqa: E731
     events = [
         EventSource("first progression", "ADRS", "ADT",
@@ -78,18 +81,18 @@ def pfs_sources(params: StudyParameters) -> tuple[list[EventSource], list[Censor
                       "SRCDOM": "ADRS", "SRCVAR": "ADT"}, seq_var="ASEQ", censor=4),
         CensorSource("event after missed assessments, none adequate before", "ADSL", "STARTDT",
                      lambda f: f["PFS_MISSED"] == "Y",
-                     {**missed, "CNSDTDSC": START_DATE, "SRCDOM": "ADSL", "SRCVAR": "TRTSDT"}, censor=4),
+                     {**missed, "CNSDTDSC": params.start_date_description, "SRCDOM": "ADSL", "SRCVAR": "TRTSDT"}, censor=4),
         CensorSource("new anti-cancer therapy", "ADRS", "ADT", lambda f: _adequate(f) & f["PFS_NACTDT"].notna(),
                      {**nact, "CNSDTDSC": "LAST ADEQUATE TUMOR ASSESSMENT BEFORE NEW ANTI-CANCER THERAPY",
                       "SRCDOM": "ADRS", "SRCVAR": "ADT"}, seq_var="ASEQ", censor=3),
         CensorSource("new anti-cancer therapy, no adequate assessment before", "ADSL", "STARTDT",
                      lambda f: f["PFS_NACTDT"].notna(),
-                     {**nact, "CNSDTDSC": START_DATE, "SRCDOM": "ADSL", "SRCVAR": "TRTSDT"}, censor=3),
+                     {**nact, "CNSDTDSC": params.start_date_description, "SRCDOM": "ADSL", "SRCVAR": "TRTSDT"}, censor=3),
         CensorSource("alive without progression", "ADRS", "ADT", _adequate,
                      {"EVNTDESC": "ALIVE WITHOUT PROGRESSION", "CNSDTDSC": LAST_ASSESSMENT, "SRCDOM": "ADRS",
                       "SRCVAR": "ADT"}, seq_var="ASEQ", censor=1),
         CensorSource("no adequate post-baseline assessment", "ADSL", "STARTDT", None,
-                     {"EVNTDESC": "NO ADEQUATE POST-BASELINE TUMOR ASSESSMENT", "CNSDTDSC": START_DATE,
+                     {"EVNTDESC": "NO ADEQUATE POST-BASELINE TUMOR ASSESSMENT", "CNSDTDSC": params.start_date_description,
                       "SRCDOM": "ADSL", "SRCVAR": "TRTSDT"}, censor=2),
     ]
     return events, censors
@@ -105,7 +108,7 @@ def ttr_sources(params: StudyParameters) -> tuple[list[EventSource], list[Censor
                      {"EVNTDESC": "NO CONFIRMED RESPONSE", "CNSDTDSC": LAST_ASSESSMENT, "SRCDOM": "ADRS",
                       "SRCVAR": "ADT"}, seq_var="ASEQ", censor=1),
         CensorSource("no adequate post-baseline assessment", "ADSL", "STARTDT", None,
-                     {"EVNTDESC": "NO ADEQUATE POST-BASELINE TUMOR ASSESSMENT", "CNSDTDSC": START_DATE,
+                     {"EVNTDESC": "NO ADEQUATE POST-BASELINE TUMOR ASSESSMENT", "CNSDTDSC": params.start_date_description,
                       "SRCDOM": "ADSL", "SRCVAR": "TRTSDT"}, censor=2),
     ]
     return events, censors
@@ -144,7 +147,7 @@ def create_adtte(adsl: pd.DataFrame, adrs: pd.DataFrame, params: StudyParameters
 def compute_pfs_context(adsl: pd.DataFrame, adrs: pd.DataFrame, params: StudyParameters) -> pd.DataFrame:
     """Per subject: was the first PD/death after missed assessments (PFS_MISSED), the last adequate
     assessment date before it (PFS_PREVADT, else TRTSDT) and the new-therapy start (PFS_NACTDT)."""
-    cutoff = pd.Timestamp(params.data_cutoff)
+    cutoff = params.cutoff()
     subject = adsl.set_index("USUBJID")
     first_pd = adrs[(adrs["PARAMCD"] == "PD") & (adrs["AVALC"] == "Y")].groupby("USUBJID")["ADT"].min()
     death = subject["DTHDT"].where((subject["DTHDT"] <= cutoff)
@@ -156,12 +159,22 @@ def compute_pfs_context(adsl: pd.DataFrame, adrs: pd.DataFrame, params: StudyPar
                       | ((adequate["ADT"] == adequate["EVENT"]) & (adequate["AVALC"] != "PD"))]
     previous = before.groupby("USUBJID")["ADT"].max().reindex(subject.index)
     previous = previous.where(previous.notna(), subject["TRTSDT"])
-    since_start = (previous - subject["TRTSDT"]).dt.days
-    interval = np.where(since_start < params.early_period_days, params.early_assessment_interval_days,
-                        params.late_assessment_interval_days)
-    allowed = params.missed_assessments * interval + params.assessment_window_days
-    missed = event.notna() & ((event - previous).dt.days > allowed)
+    missed = event.notna() & ((event - previous).dt.days > _missed_allowance(previous - subject["TRTSDT"], params))
     return pd.DataFrame({"USUBJID": subject.index,
                          "PFS_MISSED": np.where(missed, "Y", "N"),
                          "PFS_PREVADT": previous.astype("datetime64[ns]").to_numpy(),
                          "PFS_NACTDT": subject["NACTDT"].astype("datetime64[ns]").to_numpy()})
+
+
+def _missed_allowance(since_start: pd.Series, params: StudyParameters) -> np.ndarray:
+    """Days from the last adequate assessment beyond which the next event counts as after missed
+    assessments; without an assessment schedule, never (the rule is not applied)."""
+    schedule = (params.early_period_days, params.early_assessment_interval_days,
+                params.late_assessment_interval_days)
+    if any(value is None for value in schedule):
+        log.info("no assessment schedule (early_period_days, early_assessment_interval_days, "
+                 "late_assessment_interval_days): PFS censoring for missed assessments is not applied")
+        return np.full(len(since_start), np.inf)
+    interval = np.where(since_start.dt.days < params.early_period_days, params.early_assessment_interval_days,
+                        params.late_assessment_interval_days)
+    return params.missed_assessments * interval + params.assessment_window_days

@@ -1,4 +1,4 @@
-"""ISO 8601 text -> ADaM dates: parsing, imputation with flags, study day.
+"""ISO 8601 text -> ADaM dates: parsing and imputation with flags (the study day is `formats.isodates.study_day`).
 
 Rules (ADaMIG *DTF/*TMF; the imputation choices follow admiral's `derive_vars_dt`, re-expressed here):
 - a complete date is never changed and gets no flag;
@@ -160,12 +160,6 @@ def compute_dtm(
     dtm = dates + pd.to_timedelta(offset, unit="s")
     tflag = np.where((tflag == "") | dates.isna().to_numpy(), None, tflag).astype(object)
     return dtm.astype("datetime64[ns]"), dflag, pd.Series(tflag, index=dtc.index, dtype="str")
-
-
-def compute_study_day(date: pd.Series, reference: pd.Series) -> pd.Series:
-    """Study day of `date` relative to `reference` (day 1 = reference date; no day 0); nullable Int64."""
-    days = (_to_day_series(date) - _to_day_series(reference)).dt.days
-    return (days + (days >= 0).astype("Int64")).astype("Int64")
 
 
 def compute_duration_days(start: pd.Series, end: pd.Series) -> pd.Series:

@@ -1,8 +1,10 @@
 """Study parameters of the ADaM stage: every threshold and every study convention in one frozen object.
 
-Derivations never hold study-specific literals; they read them from `StudyParameters`. The defaults
-describe our example study (MESOCART-PD1) and our SDTM conventions. A user overrides them with a
-mapping (a parameters file read by the CLI) or with `key=value` strings (`--param confirm_days=21`).
+Derivations never hold study-specific literals; they read them from `StudyParameters`. The defaults are
+the library's: CDISC CT terms, RECIST 1.1 and FDA-guidance thresholds, and for every study-specific
+selector None (or no terms), meaning "not used" or "all records" as each field says. A study sets its own
+values with a mapping (a parameters file read by the CLI) or with `key=value` strings (`--param
+confirm_days=21`); the example study's are in `trialforge/example_study/parameters.yaml`.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import types
 import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from specs.errors import DerivationError, InputError, Problem
@@ -22,16 +26,16 @@ from specs.errors import DerivationError, InputError, Problem
 
 @dataclass(frozen=True)
 class StudyParameters:
-    """Thresholds and conventions the ADaM derivations read (defaults = the example study)."""
+    """Thresholds and conventions the ADaM derivations read (library defaults; see the module doc)."""
 
     # --- general -----------------------------------------------------------------------------
-    data_cutoff: dt.date = dt.date(2025, 12, 31)
+    data_cutoff: dt.date | None = None  # None: no data cut-off
     # --- ADSL --------------------------------------------------------------------------------
-    cart_excat: str = "CAR-T"  # EXCAT of the cell product: TRTSDT/TRTSDTM/DOSE01A
-    lymphodepletion_excat: str = "LYMPHODEPLETION"  # EXCAT of fludarabine/cyclophosphamide: LDSTDT
+    cart_excat: str | None = None  # EXCAT of the study treatment: TRTSDT/TRTSDTM/DOSE01A; None: every EX record
+    lymphodepletion_excat: str | None = None  # EXCAT whose first dose is LDSTDT (TEAE start); None: every EX record
     not_enrolled_armnrs: tuple[str, ...] = ("SCREEN FAILURE", "NOT ASSIGNED")  # ENRLFL = "N"
     age_group_cuts: tuple[int, ...] = (65,)  # AGEGR1: "<65", ">=65"
-    primary_diagnosis_mhcat: str = "PRIMARY DIAGNOSIS"
+    primary_diagnosis_mhcat: str | None = None  # MHCAT of the primary diagnosis -> TUMTYPE; None: not derived
     tumor_type_variable: str = "MHSCAT"  # MH variable holding the grouped primary tumour type -> TUMTYPE
     disposition_dscat: str = "DISPOSITION EVENT"
     completed_dsdecod: str = "COMPLETED"
@@ -48,20 +52,18 @@ class StudyParameters:
         "TU.TUDTC", "LB.LBDTC", "CP.CPDTC", "PC.PCDTC", "VS.VSDTC", "SV.SVSTDTC",
         "CM.CMSTDTC", "DS.DSSTDTC",
     )
-    new_therapy_cmcat: str = "SUBSEQUENT ANTI-CANCER THERAPY"  # CM records giving NACTDT
-    leukapheresis_prtrt: str = "LEUKAPHERESIS"  # PR records (PRDECOD, else PRTRT) giving APHDT
+    new_therapy_cmcat: str | None = None  # CMCAT of the records giving NACTDT; None: NACTDT not derived
+    # PR records (PRDECOD, else PRTRT) giving APHDT and ENRLFL; None: APHDT not derived, ENRLFL from ARMNRS
+    leukapheresis_prtrt: str | None = None
     # --- ADAE --------------------------------------------------------------------------------
     related_aerel: tuple[str, ...] = ("RELATED", "PROBABLY RELATED", "POSSIBLY RELATED")
     missing_relationship_is_related: bool = True  # AREL for a null AEREL (conservative)
-    crs_terms: tuple[str, ...] = ("Cytokine release syndrome",)
-    crs_query_name: str = "CYTOKINE RELEASE SYNDROME"
-    neurotoxicity_terms: tuple[str, ...] = (
-        "Immune effector cell-associated neurotoxicity syndrome", "Encephalopathy",
-        "Confusional state", "Tremor", "Aphasia", "Somnolence", "Seizure", "Depressed level of consciousness",
-        "Cerebral oedema", "Dysphasia", "Delirium", "Neurotoxicity",
-    )
-    neurotoxicity_query_name: str = "NEUROTOXICITY"
-    astct_grade_qnam: str = "AEASTCGR"  # SUPPAE QNAM of the ASTCT grade -> ASTCTGR
+    # customized queries: PTs (AEDECOD) in the terms get the query name in CQ01NAM / CQ02NAM; no terms: null
+    crs_terms: tuple[str, ...] = ()
+    crs_query_name: str | None = None
+    neurotoxicity_terms: tuple[str, ...] = ()
+    neurotoxicity_query_name: str | None = None
+    astct_grade_qnam: str | None = None  # SUPPAE QNAM of the ASTCT grade -> ASTCTGR; None: not derived
     # --- ADRS --------------------------------------------------------------------------------
     response_testcd: str = "OVRLRESP"
     response_category: str = "RECIST 1.1"
@@ -75,10 +77,16 @@ class StudyParameters:
     # CNSR 1 for every censoring (reason in EVNTDESC/CNSDTDSC), or one code per reason (2, 3, 4: ADaMIG allows it)
     censor_codes_by_reason: bool = False
     missed_assessments: int = 2  # PD/death after this many missed assessments is censored
-    early_assessment_interval_days: int = 42  # scheduled interval in the first period after TRTSDT
-    early_period_days: int = 168  # 24 weeks
-    late_assessment_interval_days: int = 91  # scheduled interval afterwards
+    # the protocol's tumour assessment schedule; None (any of the three): the missed-assessment rule is not applied
+    early_assessment_interval_days: int | None = None  # scheduled interval in the first period after TRTSDT
+    early_period_days: int | None = None  # length of that first period
+    late_assessment_interval_days: int | None = None  # scheduled interval afterwards
     assessment_window_days: int = 7  # visit window added to the missed-assessment allowance
+    start_date_description: str = "DATE OF FIRST DOSE"  # CNSDTDSC of a censoring at STARTDT (TRTSDT)
+
+    def cutoff(self) -> pd.Timestamp:
+        """The data cut-off as a Timestamp; without one, a time after every date (nothing is cut off)."""
+        return pd.Timestamp.max if self.data_cutoff is None else pd.Timestamp(self.data_cutoff)
 
     # ------------------------------------------------------------------------------------------
     @classmethod
@@ -87,8 +95,8 @@ class StudyParameters:
         return cls().replace(values, source)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> StudyParameters:
-        """Parameters from a YAML or JSON file holding one mapping."""
+    def from_file(cls, path: str | Path, base: StudyParameters | None = None) -> StudyParameters:
+        """Parameters from a YAML or JSON file holding one mapping (applied over `base`, else the defaults)."""
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8")
@@ -102,7 +110,7 @@ class StudyParameters:
             values = {}
         if not isinstance(values, Mapping):
             raise InputError(f"parameters file {path} must hold one mapping of name: value")
-        return cls().replace(values, str(path))
+        return (base or cls()).replace(values, str(path))
 
     def with_overrides(self, assignments: Iterable[str]) -> StudyParameters:
         """A copy with `key=value` strings applied (the CLI's `--param`).
@@ -145,6 +153,11 @@ class StudyParameters:
 def _convert(raw: object, hint: object) -> object:
     """Convert a value from a file or a command line to the field's declared type."""
     origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):  # `X | None`: empty, "none" or "null" is None
+        if raw is None or (isinstance(raw, str) and raw.strip().lower() in ("", "none", "null")):
+            return None
+        (inner,) = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return _convert(raw, inner)
     if origin is tuple:
         (item_type, _) = typing.get_args(hint)
         # terms may hold commas ("ASSIGNED, NOT TREATED"): text lists are split at "|", numbers also at ","

@@ -142,9 +142,9 @@ def generated_sdtm(subjects: int, seed: int) -> dict[str, pd.DataFrame]:
     from specs.reader import read_spec
     from trialforge.example_study.generator import generate_study
     from trialforge.raw import read_raw_study
-    from trialforge.stages import bundled_spec
+    from trialforge.example_study import example_spec
 
-    spec = read_spec(bundled_spec("sdtm"))
+    spec = read_spec(example_spec("sdtm"))
     with tempfile.TemporaryDirectory() as scratch:
         generate_study(Path(scratch), subjects=subjects, seed=seed)
         required = {r.source_form: [] for r in spec.mappings if r.source_form and r.source_form not in
@@ -164,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     kind = "synthetic" if args.synthetic else "generated example study's"
     print(f"{kind} SDTM for {args.subjects} subjects: {sum(len(f) for f in sdtm.values()):,} records "
           f"in {time.perf_counter() - started:.1f} s (not counted)")
-    params = StudyParameters()
+    from trialforge.example_study import example_parameters_file
+
+    params = StudyParameters.from_file(example_parameters_file())  # the example study's, as its build uses
     steps = [
         ("ADSL", lambda r: create_adsl(sdtm["DM"], sdtm["EX"], sdtm["DS"], sdtm["MH"], sdtm["TU"], sdtm["CM"],
                                        other_domains=sdtm, params=params)),

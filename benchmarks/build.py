@@ -1,16 +1,24 @@
-"""Build the example study at 50 and 5,000 subjects; print wall time and peak memory per stage.
+"""Build the example study at 50 and 5,000 subjects; print wall time, CPU time and peak memory per stage,
+and each size against its target.
 
-Usage: python benchmarks/build.py [--sizes 50 5000]
+Usage: python benchmarks/build.py [--sizes 50 5000] [--repeat N]
 
-Each size runs in a fresh process. A sampler thread reads the process's resident memory
-(/proc/self/status VmRSS) every 20 ms and keeps the peak per stage. Targets for the finished
-pipeline: 50 subjects < 10 s, 5,000 subjects < 120 s, peak RSS < 4 GB.
+Each size runs in a fresh process, as `trialforge build --example` does: generate the raw extracts, then
+every build stage (the example's spec workbooks, its raw-data expectation suite, no data docs). A sampler
+thread reads the process's resident memory (VmRSS; while the validation stage has forked a worker, the
+PSS of both, so shared pages count once) every 20 ms and keeps the peak per stage. The total is the
+child's whole wall time, interpreter start-up and imports included. CPU time (this process only, not a
+forked worker's) is shown beside wall time: on a busy machine wall time grows with the load, CPU time
+much less (the load average at the start of each run is printed).
+
+Targets (issue 10): 50 subjects < 5 s wall; 5,000 subjects < 60 s wall with peak RSS < 3 GB.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -21,20 +29,48 @@ from pathlib import Path
 # the repository root first: this folder's adam.py must not hide the `adam` package
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-TARGET_SECONDS = {50: 10.0, 5000: 120.0}
-TARGET_RSS_MB = 4096
+TARGET_SECONDS = {50: 5.0, 5000: 60.0}
+TARGET_RSS_MB = 3072
 
 
 def _rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+    """This process's resident memory; while it has forked workers (the validation rules), the memory of
+    all of them, each shared page counted once (the sum of their PSS, /proc/PID/smaps_rollup)."""
+    children = _children()
+    if not children:
+        return _field_mb(Path("/proc/self/status"), "VmRSS:")
+    return sum(_field_mb(Path(f"/proc/{pid}/smaps_rollup"), "Pss:") for pid in ["self", *children])
+
+
+def _field_mb(path: Path, key: str) -> float:
+    try:
+        with path.open() as status:
+            for line in status:
+                if line.startswith(key):
+                    return int(line.split()[1]) / 1024
+    except OSError:  # a worker that has just ended
+        pass
     return 0.0
 
 
+def _children() -> list[str]:
+    pids: list[str] = []
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            pids += (task / "children").read_text().split()
+        except OSError:
+            continue
+    return pids
+
+
+def _cpu() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
 def measure(subjects: int) -> dict:
-    """Run in the child process: generate, build, and report per-stage time and peak RSS."""
+    """Run in the child process: generate, build, and report per-stage wall/CPU time and peak RSS."""
+    from trialforge.example_study import example_parameters_file, example_spec
     from trialforge.example_study.generator import generate_study
     from trialforge.pipeline import run_pipeline
     from trialforge.stages import default_stages
@@ -51,50 +87,74 @@ def measure(subjects: int) -> dict:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     times: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    options = {"sdtm_spec": str(example_spec("sdtm")), "adam_spec": str(example_spec("adam")),
+               "base_param_file": str(example_parameters_file())}
     with tempfile.TemporaryDirectory() as scratch:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), _cpu()
         generate_study(Path(scratch) / "raw", subjects=subjects, seed=20240101)
-        times["generate"] = time.perf_counter() - started
+        times["generate"], cpu["generate"] = time.perf_counter() - started, _cpu() - cpu_started
+        stage_cpu = [0.0]
 
-        def progress(number, total, stage, seconds):
+        def progress(number, total, stage, seconds, summary=""):
             if seconds is None:
                 current[0] = stage.name
+                stage_cpu[0] = _cpu()
             else:
-                times[stage.name] = seconds
+                times[stage.name], cpu[stage.name] = seconds, _cpu() - stage_cpu[0]
 
-        started = time.perf_counter()
-        run_pipeline(default_stages(), Path(scratch) / "raw", Path(scratch) / "pkg", progress=progress)
-        total_build = time.perf_counter() - started
+        run_pipeline(default_stages(), Path(scratch) / "raw", Path(scratch) / "pkg", options, progress=progress)
     stop.set()
     sampler.join()
-    return {"subjects": subjects, "times": times, "peaks_mb": peaks,
-            "build_total": total_build, "total": total_build + times["generate"]}
+    return {"subjects": subjects, "times": times, "cpu": cpu, "peaks_mb": peaks}
+
+
+def run_child(size: int) -> dict:
+    load = os.getloadavg()[0]
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, __file__, "--child", str(size)], capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"the {size}-subject build failed:\n{out.stderr}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["total"] = time.perf_counter() - started  # the whole process: start-up and imports included
+    result["load"] = load
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 5000])
+    parser.add_argument("--repeat", type=int, default=1, help="runs per size; the fastest is reported")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(args.child)))
         return
-    ok = True
+    verdicts = []
     for size in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--child", str(size)], check=True,
-                             capture_output=True, text=True)
-        result = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"\n{size} subjects")
-        print(f"  {'stage':<16}{'seconds':>10}{'peak RSS MB':>14}")
+        runs = [run_child(size) for _ in range(max(1, args.repeat))]
+        result = min(runs, key=lambda r: r["total"])
+        print(f"\n{size} subjects (load average {result['load']:.1f} at start"
+              + (f"; fastest of {len(runs)}: " + ", ".join(f"{r['total']:.1f}" for r in runs) + " s" if len(runs) > 1
+                 else "") + ")")
+        print(f"  {'stage':<16}{'wall s':>9}{'CPU s':>9}{'peak RSS MB':>14}")
         for stage, seconds in result["times"].items():
-            print(f"  {stage:<16}{seconds:>10.2f}{result['peaks_mb'].get(stage, 0.0):>14.0f}")
+            print(f"  {stage:<16}{seconds:>9.2f}{result['cpu'].get(stage, 0.0):>9.2f}"
+                  f"{result['peaks_mb'].get(stage, 0.0):>14.0f}")
+        staged = sum(result["times"].values())
+        print(f"  {'start-up, imports':<16}{result['total'] - staged:>9.2f}")
         peak = max(result["peaks_mb"].values())
+        print(f"  {'total':<16}{result['total']:>9.2f}{sum(result['cpu'].values()):>9.2f}{peak:>14.0f}")
         target = TARGET_SECONDS.get(size)
-        verdict = "" if target is None else (" (target < %.0f s: %s)" % (target, "met" if result["total"] < target
-                                                                          else "MISSED"))
-        print(f"  {'total':<16}{result['total']:>10.2f}{peak:>14.0f}{verdict}")
-        ok &= (target is None or result["total"] < target) and peak < TARGET_RSS_MB
-    print(f"\nall targets met: {'yes' if ok else 'no'} (peak RSS target < {TARGET_RSS_MB} MB)")
+        if target is None:
+            continue
+        met = result["total"] < target and peak < TARGET_RSS_MB
+        verdicts.append(f"{size} subjects: {result['total']:.1f} s (target {target:.0f} s, ratio "
+                        f"{result['total'] / target:.2f}); peak RSS {peak:,.0f} MB (target {TARGET_RSS_MB:,} MB, "
+                        f"ratio {peak / TARGET_RSS_MB:.2f}): {'MET' if met else 'MISSED'}")
+    print()
+    for line in verdicts:
+        print(line)
 
 
 if __name__ == "__main__":

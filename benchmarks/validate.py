@@ -23,7 +23,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from validation.datasets import datasets_from_frames, load_folder  # noqa: E402
+from formats.folder import load_folder  # noqa: E402
+from validation.datasets import datasets_from_frames  # noqa: E402
 from validation.engine import validate_datasets  # noqa: E402
 from validation.rulebook import load_rules  # noqa: E402
 

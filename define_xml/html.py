@@ -13,8 +13,8 @@ from typing import Any
 import jinja2
 from lxml import etree
 
-from define_xml.model import DefineDoc, read_define_tree
 from define_xml.view import define_view
+from formats.definexml import DefineDoc, read_define_tree
 
 log = logging.getLogger(__name__)
 

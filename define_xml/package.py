@@ -18,11 +18,14 @@ from typing import Any
 
 from define_xml.arm import has_arm, strip_arm
 from define_xml.build import build_define
-from define_xml.checks import check_against_data, check_references, load_schema, validate_schema
+from define_xml.checks import assert_references, load_schema, validate_schema
 from define_xml.datasets import DatasetInfo
 from define_xml.html import render_define_html
-from define_xml.safexml import parse_user_xml
 from define_xml.writer import write_define
+from formats.datasetjson import columns_from_define, write_dataset_json
+from formats.definexml import read_define_tree
+from formats.folder import load_folder
+from formats.safexml import parse_user_xml
 from specs.errors import InputError, Problem
 from specs.model import Spec
 
@@ -35,15 +38,9 @@ DEFAULT_STYLESHEET = "define2-1.xsl"
 
 def read_folder_datasets(folder: str | os.PathLike, *, encoding: str = "utf-8") -> dict[str, DatasetInfo]:
     """Every XPT in `folder` as a DatasetInfo (href = the file name), keyed by upper-case dataset name."""
-    from formats.xpt import read_xpt  # the I/O edge: only this function reads files
-
-    found: dict[str, DatasetInfo] = {}
-    for path in sorted(Path(folder).glob("*.xpt")):
-        frame, meta = read_xpt(path, encoding=encoding)
-        name = (meta.name or path.stem).upper()
-        found[name] = DatasetInfo(name=name, href=path.name, columns=tuple(meta.columns), frame=frame,
-                                  label=meta.label or None)
-    return found
+    return {name: DatasetInfo(name=name, href=dataset.file.name, columns=tuple(dataset.columns.values()),
+                              frame=dataset.frame, label=dataset.label or None)
+            for name, dataset in load_folder(folder, suffixes=(".xpt",), encoding=encoding).items()}
 
 
 def write_package_define(
@@ -60,9 +57,11 @@ def write_package_define(
 ) -> dict[str, Any]:
     """Write define.xml and define.html for the XPTs in `folder`; return a JSON-ready summary.
 
-    `stylesheet`: a user-supplied XSL copied beside define.xml and named by its xml-stylesheet
-    instruction (the project ships none). `schema`: the Define-XML schema file or folder to validate
-    with; without it, schema validation is skipped (and said so in the summary).
+    The tree must not refer to OIDs it does not define (ExportError, nothing written). Whether it agrees
+    with the data is for the conformance rules (validation, TF-DF-*). `stylesheet`: a user-supplied XSL
+    copied beside define.xml and named by its xml-stylesheet instruction (the project ships none).
+    `schema`: the Define-XML schema file or folder to validate with; without it, schema validation is
+    skipped (and said so in the summary).
     """
     if kind not in ("sdtm", "adam"):
         raise ValueError(f"kind must be 'sdtm' or 'adam', not {kind!r}")
@@ -73,15 +72,13 @@ def write_package_define(
     full = build_define(spec, datasets, context=context, created=created, stylesheet_href=stylesheet_href,
                         kind=kind, arm=True)
     tree = full if arm_in_define else strip_arm(full)
+    assert_references(tree, str(folder / DEFINE_NAME))  # our own tree: a dangling OID is never written
     define_path = write_define(tree, folder / DEFINE_NAME)
     render_define_html(full, folder / HTML_NAME)
     if stylesheet and Path(stylesheet).resolve() != (folder / stylesheet_href).resolve():
         shutil.copyfile(stylesheet, folder / stylesheet_href)
-    findings = check_references(tree) + check_against_data(tree, datasets)
+    # define.xml against the data is checked by the conformance rules (TF-DF-*) in the validate stage
     schema_problems = [str(p) for p in validate_schema(define_path, schema)] if schema else None
-    for finding in findings:
-        log.log(logging.ERROR if finding.severity == "error" else logging.WARNING, "define.xml: %s",
-                finding.message)
     for problem in schema_problems or ():
         log.error("%s", problem)
     return {
@@ -89,7 +86,6 @@ def write_package_define(
         "stylesheet": stylesheet_href if stylesheet else None,
         "datasets": sorted(datasets), "arm_in_define": has_arm(tree), "arm_displays": _displays(full),
         "schema_validated": schema is not None, "schema_problems": schema_problems or [],
-        "findings": [f.as_dict() for f in findings],
     }
 
 
@@ -98,7 +94,7 @@ def check_define_inputs(stylesheet: str | os.PathLike | None = None, schema: str
     """Refuse a user's stylesheet or schema that cannot be used, with an InputError naming the file and line,
     before a build spends minutes on the data: the stylesheet must be well-formed XSL with a file name that
     can stand in define.xml's xml-stylesheet instruction, the schema a readable XML Schema. Neither may
-    declare entities or refer to an external DTD (see define_xml.safexml); nothing is fetched."""
+    declare entities or refer to an external DTD (see formats.safexml); nothing is fetched."""
     if stylesheet:
         name = Path(stylesheet).name
         if not _HREF_NAME.fullmatch(name):
@@ -136,10 +132,6 @@ def write_folder_dataset_json(
     source_system: tuple[str, str] | None = None,
 ) -> list[Path]:
     """Every XPT in `folder` also as Dataset-JSON (.json, or .ndjson), with define.xml's metadata."""
-    from define_xml.model import read_define_tree
-    from formats.datasetjson import columns_from_define, write_dataset_json
-    from formats.xpt import read_xpt
-
     folder = Path(folder)
     define_file = Path(define_path) if define_path else folder / "define.xml"
     if not define_file.is_file():
@@ -148,13 +140,11 @@ def write_folder_dataset_json(
     define = read_define_tree(define_file)
     reference = os.path.relpath(define_file, folder).replace(os.sep, "/")
     written = []
-    for xpt in sorted(folder.glob("*.xpt")):
-        frame, meta = read_xpt(xpt, encoding=encoding)
-        name = (meta.name or xpt.stem).upper()
-        group_oid, label, columns = columns_from_define(define, name, meta.columns)
-        target = xpt.with_suffix(".ndjson" if ndjson else ".json")
+    for name, dataset in load_folder(folder, suffixes=(".xpt",), encoding=encoding).items():
+        group_oid, label, columns = columns_from_define(define, name, tuple(dataset.columns.values()))
+        target = dataset.file.with_suffix(".ndjson" if ndjson else ".json")
         written.append(write_dataset_json(
-            frame, target, name=name, label=label, columns=columns, study_oid=define.study_oid,
+            dataset.frame, target, name=name, label=label, columns=columns, study_oid=define.study_oid,
             metadata_version_oid=define.mdv_oid, item_group_oid=group_oid, ndjson=ndjson, created=created,
             source_system=source_system, metadata_ref=reference))
     log.info("wrote %d Dataset-JSON files in %s", len(written), folder)

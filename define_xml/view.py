@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from define_xml.model import DefineDoc, ItemDef, ItemRef, PageRef
+from formats.definexml import DefineDoc, ItemDef, ItemRef, PageRef
 
 PREVIEW_TERMS = 5  # codelist terms shown in a variable's row before "more"
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})

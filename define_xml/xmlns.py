@@ -1,5 +1,7 @@
 """Namespaces of Define-XML 2.1 (ODM 1.3.2 + def + ARM 1.0) and small element helpers shared by the builders.
 
+The namespaces belong to the define.xml reader, `formats.definexml`, and are imported from there.
+
 Elements are made with lxml and qualified names only; the builders never format XML text themselves.
 """
 
@@ -7,17 +9,9 @@ from __future__ import annotations
 
 from lxml import etree
 
-ODM = "http://www.cdisc.org/ns/odm/v1.3"
-DEF = "http://www.cdisc.org/ns/def/v2.1"
-ARM = "http://www.cdisc.org/ns/arm/v1.0"
-XLINK = "http://www.w3.org/1999/xlink"
-XML = "http://www.w3.org/XML/1998/namespace"
+from formats.definexml import ARM, DEF, NS, ODM, XLINK, XML, odm  # noqa: F401 (NS for XPath look-ups)
+
 NSMAP = {None: ODM, "def": DEF, "xlink": XLINK, "arm": ARM}
-NS = {"odm": ODM, "def": DEF, "xlink": XLINK, "arm": ARM}  # prefixes for XPath look-ups
-
-
-def odm(tag: str) -> str:
-    return f"{{{ODM}}}{tag}"
 
 
 def dfn(tag: str) -> str:
@@ -68,23 +62,3 @@ def clean_text(text: str | None) -> str:
 
 def _text(value: object) -> str:
     return clean_text(value) if isinstance(value, str) else str(value)
-
-
-def local(tag: object) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
-
-
-def translated(node: etree._Element | None) -> str:
-    """The English (or first) TranslatedText under `node`'s Description/Decode child, or ''."""
-    if node is None:
-        return ""
-    texts = node.findall(f"{odm('TranslatedText')}")
-    if not texts:
-        wrapper = node.find(odm("Description"))
-        if wrapper is None:
-            wrapper = node.find(odm("Decode"))
-        texts = wrapper.findall(odm("TranslatedText")) if wrapper is not None else []
-    if not texts:
-        return ""
-    english = next((t for t in texts if (t.get(f"{{{XML}}}lang") or "en").startswith("en")), texts[0])
-    return (english.text or "").strip()

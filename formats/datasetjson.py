@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from formats.sasdates import from_sas, sas_format_kind, seconds_since_epoch
 from specs.errors import ExportError, InputError, Problem
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,6 @@ log = logging.getLogger(__name__)
 DATASET_JSON_VERSION = "1.1.0"
 DATA_TYPES = frozenset({"string", "integer", "decimal", "float", "double", "boolean", "datetime", "date", "time",
                         "URI"})
-_SAS_EPOCH = pd.Timestamp("1960-01-01")
-_DATE_FORMATS = ("DATE", "E8601DA", "IS8601DA", "B8601DA", "YYMMDD", "MMDDYY", "DDMMYY", "DAY", "MONYY", "WEEKDATE")
-_DATETIME_FORMATS = ("DATETIME", "E8601DT", "IS8601DT", "B8601DT", "E8601DN", "DATEAMPM")
-_TIME_FORMATS = ("TIME", "E8601TM", "IS8601TM", "B8601TM", "TOD", "HHMM")
 # Define-XML DataType -> Dataset-JSON dataType for text-held values (ISO 8601 partials stay strings).
 _TEXT_TYPES = {"text": "string", "date": "date", "datetime": "datetime", "time": "time", "URI": "URI"}
 
@@ -66,15 +63,6 @@ class JsonColumn:
             if value is not None and value != "":
                 entry[key] = value
         return entry
-
-
-def sas_format_kind(display_format: str | None) -> str | None:
-    """'date', 'datetime' or 'time' when a SAS format shows numbers as such, else None."""
-    name = (display_format or "").upper().rstrip("0123456789.")
-    for kind, names in (("datetime", _DATETIME_FORMATS), ("date", _DATE_FORMATS), ("time", _TIME_FORMATS)):
-        if name in names:
-            return kind
-    return None
 
 
 # --- writing ----------------------------------------------------------------------------------------
@@ -205,8 +193,7 @@ def _iso_from_sas(series, kind, column, where, problems) -> list[Any]:
             return []
         if kind == "time":
             return [None if math.isnan(v) else _clock(v) for v in numbers.astype("float64").tolist()]
-        unit = "D" if kind == "date" else "s"
-        stamps = _SAS_EPOCH + pd.to_timedelta(numbers.astype("float64"), unit=unit)
+        stamps = from_sas(numbers.astype("float64"), kind)
     if kind == "date":
         return [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in stamps]
     return [None if pd.isna(v) else v.isoformat() for v in stamps]
@@ -548,7 +535,7 @@ def _sas_from_iso(values: tuple, kind: str, check: _Check) -> pd.Series | None:
         return None
     if stamps.dt.tz is not None:
         stamps = stamps.dt.tz_localize(None)
-    delta = (stamps - _SAS_EPOCH).dt.total_seconds()
+    delta = seconds_since_epoch(stamps)
     return (delta / 86400.0 if kind == "date" else delta).astype("float64")
 
 

@@ -18,7 +18,7 @@ Conventions chosen here (documented because XPORT itself cannot say them):
   becomes 0. Integers beyond 2**53 are refused (a double cannot hold them).
 - Dates/datetimes (datetime64, date objects) are written only when declared `num`, as days since
   1960 under a date format (DATE9., E8601DA., ...) or seconds under a datetime format (DATETIME20.,
-  E8601DT., ...); `sas_date`/`sas_datetime` convert explicitly.
+  E8601DT., ...); `formats.sasdates.sas_date`/`sas_datetime` convert explicitly.
 - Header datetimes are written as ddMMMyy:hh:mm:ss in UTC (aware datetimes are converted, naive
   ones taken as they are) and read back as naive datetimes, two-digit years as 1960-2059.
 - Formats/informats are given as text ("DATE9.", "8.2", "$CHAR20.", "E8601DA.") and split into the
@@ -43,6 +43,7 @@ import pyarrow.compute as pc
 
 from specs.errors import ExportError, InputError, Problem
 from formats.clock import build_timestamp
+from formats.sasdates import sas_date, sas_datetime, sas_format_kind
 from formats.xpt_ibm import SPECIAL_MISSING_LETTERS, beyond_ibm_range, ibm_to_ieee, ieee_to_ibm, missing_words
 
 log = logging.getLogger(__name__)
@@ -74,9 +75,6 @@ _NAMESTR_HEADER_PREFIX = _HEADER.format("NAMESTR", "")[:48]
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _SAS_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,7}")
 _FORMAT = re.compile(r"(\$?(?:[A-Z_][A-Z0-9_]*?)?)(\d*)(?:\.(\d*))?")
-_SAS_EPOCH = np.datetime64("1960-01-01T00:00:00", "us")
-_DATE_FORMATS = {"DATE", "E8601DA", "IS8601DA", "B8601DA", "YYMMDD", "MMDDYY", "DDMMYY", "YYMMDDN", "DAY"}
-_DATETIME_FORMATS = {"DATETIME", "E8601DT", "IS8601DT", "B8601DT", "E8601DN", "DATEAMPM"}
 
 # One NAMESTR record, as TS-140 lays it out (big-endian shorts, a 4-byte position, 52 zero bytes).
 _NAMESTR_DTYPE = np.dtype(
@@ -113,45 +111,6 @@ class XptDataset:
     modified: datetime
     sas_version: str
     os_name: str
-
-
-# ---------------------------------------------------------------------------------------------
-# SAS dates
-
-
-def sas_date(series) -> pd.Series:
-    """Days since 1960-01-01 (float, NaN for missing) for dates/datetimes; a time part is dropped."""
-    stamps = _as_datetime64(series)
-    days = stamps.astype("datetime64[D]") - _SAS_EPOCH.astype("datetime64[D]")
-    return _with_missing(days.astype(np.int64).astype(np.float64), np.isnat(stamps), series)
-
-
-def sas_datetime(series) -> pd.Series:
-    """Seconds since 1960-01-01T00:00:00 (float, microsecond precision, NaN for missing)."""
-    stamps = _as_datetime64(series)
-    micros = (stamps - _SAS_EPOCH).astype(np.int64)
-    return _with_missing(micros / 1e6, np.isnat(stamps), series)
-
-
-def _as_datetime64(series) -> np.ndarray:
-    """Wall-clock datetime64[us] of date-like values; text is refused (it may be a partial date)."""
-    s = series if isinstance(series, pd.Series) else pd.Series(series)
-    kind = pd.api.types.infer_dtype(s, skipna=True)
-    if kind not in {"datetime64", "datetime", "date", "empty"}:
-        raise ExportError(
-            f"expected dates or datetimes, got {kind} values (first: {s.dropna().iloc[0]!r}); "
-            "ISO text must be parsed on purpose before it becomes a SAS date"
-        )
-    stamps = pd.to_datetime(s)
-    if stamps.dt.tz is not None:
-        stamps = stamps.dt.tz_localize(None)
-    return stamps.to_numpy(dtype="datetime64[us]")
-
-
-def _with_missing(values: np.ndarray, missing: np.ndarray, like) -> pd.Series:
-    values[missing] = np.nan
-    index = like.index if isinstance(like, pd.Series) else None
-    return pd.Series(values, index=index, dtype="float64")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -526,12 +485,11 @@ def _is_datetime_like(series: pd.Series) -> bool:
 
 def _datetime_to_sas(series, spec, var, where, problems) -> np.ndarray | None:
     """Dates/datetimes declared numeric become SAS dates or datetimes, as their format says."""
-    fmt = _split_format(spec.format) if spec.format else None
-    family = fmt[0].lstrip("$") if fmt else ""
+    kind = sas_format_kind(spec.format)
     try:
-        if family in _DATE_FORMATS:
+        if kind == "date":
             return sas_date(series).to_numpy()
-        if family in _DATETIME_FORMATS:
+        if kind == "datetime":
             return sas_datetime(series).to_numpy()
     except ExportError as exc:
         problems.append(Problem(where, f"{var}: {exc}", column=spec.name))

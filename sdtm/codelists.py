@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sdtm.controlled_terms import build_lookup
 from specs.errors import MappingError
+from specs.terminology import load_ct, synonym_list
 
 
 def lookup_for_codelist(spec, codelist_id: str, where: str) -> dict[str, str]:
@@ -26,8 +27,6 @@ def lookup_for_codelist(spec, codelist_id: str, where: str) -> dict[str, str]:
 
 
 def _ct_synonyms() -> dict[str, tuple[str, ...]]:
-    from specs.terminology import load_ct, synonym_list
-
     cached = getattr(_ct_synonyms, "_cache", None)
     if cached is None:
         ct = load_ct("sdtm")

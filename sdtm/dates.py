@@ -170,25 +170,6 @@ def _range_problem(value: str, today: date, earliest_year: int) -> str | None:
     return None
 
 
-def complete_date(dtc: pd.Series) -> pd.Series:
-    """datetime64 of the date part where the ISO value is complete to the day, else NaT."""
-    text = dtc.astype("string").str.slice(0, 10)
-    full = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
-    return pd.to_datetime(text.where(full), format="%Y-%m-%d", errors="coerce")
-
-
-def study_day(dtc: pd.Series, reference: pd.Series) -> pd.Series:
-    """SDTM --DY: date - reference + 1 on/after the reference, date - reference before; no day 0.
-
-    Null when either date is partial (CG0007). Both series are ISO 8601 text aligned on the same index.
-    """
-    when = complete_date(dtc)
-    ref = complete_date(reference)
-    days = (when - ref).dt.days
-    result = days.where(days < 0, days + 1)
-    return result.astype("Int64")
-
-
 def _month(text: str | None, raw: str) -> int | None:
     if text is None or re.fullmatch(_UNKNOWN, text):
         return None

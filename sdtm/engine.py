@@ -36,6 +36,7 @@ from sdtm.dates import date_range_problems, to_iso8601
 from sdtm.frames import as_text, blank_to_none
 from sdtm.numbers import to_numbers
 from specs.errors import MappingError, Problem
+from specs.findings import Finding
 
 log = logging.getLogger(__name__)
 
@@ -48,22 +49,16 @@ RECORD_ALGORITHMS = frozenset({"assign_no_ct", "assign_ct", "hardcode_no_ct", "h
                                "assign_numeric", "supp", "select"})
 
 
-@dataclass(frozen=True)
-class MappingFinding:
-    """A record the engine mapped with a problem: an unmapped term, an invalid date, an unknown unit."""
+MAPPING_CT = "TF-MAP-CT"  # a collected value that is no term (nor synonym) of its codelist
+MAPPING_VALUE = "TF-MAP-VAL"  # any other record mapped with a problem: a date, a number, a unit, a subject
 
-    dataset: str
-    variable: str
-    file: str | None
-    row: int | None
-    value: Any
-    message: str
-    severity: str = "error"
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"dataset": self.dataset, "variable": self.variable, "file": self.file, "row": self.row,
-                "value": None if self.value is None else str(self.value), "message": self.message,
-                "severity": self.severity}
+def mapping_finding(dataset: str, variable: str, file: str | None, row: int | None, value: Any, message: str,
+                    severity: str = "error", rule_id: str = MAPPING_VALUE) -> Finding:
+    """A record the engine mapped with a problem, as the one Finding type: the raw file and line in
+    `file`/`raw_row` (the SDTM record number is not known while mapping)."""
+    return Finding(rule_id=rule_id, severity=severity, message=message, dataset=dataset, variables=(variable,),
+                   values=(value,), source="mapping", file=file, raw_row=None if row is None else int(row))
 
 
 @dataclass
@@ -74,7 +69,7 @@ class DomainContext:
     raw: Mapping[str, pd.DataFrame]
     domains: dict[str, pd.DataFrame] = field(default_factory=dict)
     lookups: dict[str, Any] = field(default_factory=dict)
-    findings: list[MappingFinding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # source "mapping"
     today: date | None = None  # the build date: collected dates after it are flagged (None: not checked)
 
     @property
@@ -87,7 +82,7 @@ class DomainContext:
         return self.domains[name]
 
     def report(self, dataset: str, variable: str, frame: pd.DataFrame, mask: pd.Series, message: str | Callable,
-               values: pd.Series | None = None, severity: str = "error") -> None:
+               values: pd.Series | None = None, severity: str = "error", rule_id: str = MAPPING_VALUE) -> None:
         """Add one finding per masked record (message may be a function of the value)."""
         if not mask.any():
             return
@@ -96,8 +91,7 @@ class DomainContext:
         for file, row, value in zip(chosen.get("__file", [None] * len(chosen)),
                                     chosen.get("__row", [None] * len(chosen)), shown):
             text = message(value) if callable(message) else message
-            self.findings.append(MappingFinding(dataset, variable, file, None if row is None else int(row), value,
-                                                text, severity))
+            self.findings.append(mapping_finding(dataset, variable, file, row, value, text, severity, rule_id))
 
     def report_problems(self, dataset: str, variable: str, frame: pd.DataFrame, problems: pd.Series,
                         values: pd.Series, severity: str = "error") -> None:
@@ -346,6 +340,14 @@ def _fill_formless(dataset: str, frame: pd.DataFrame, rows: list, ctx: DomainCon
     return frame
 
 
+def _positional(values: pd.Series, index: pd.Index) -> pd.Series:
+    """`values` by position on `index`. Arrow text keeps its Arrow array: a round trip through Python
+    objects (to_numpy, then back to `str`) was a third of the SDTM stage at 5,000 subjects."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.na_value is not pd.NA:
+        return values.set_axis(index)
+    return pd.Series(values.to_numpy(), index=index)
+
+
 def _stored(values: pd.Series) -> pd.Series:
     """Numbers stay numeric; everything else becomes object text with None for missing."""
     return values if pd.api.types.is_numeric_dtype(values) else as_text(values)
@@ -413,7 +415,7 @@ def _map_ct(dataset: str, row, values: pd.Series, records: pd.DataFrame, ctx: Do
         bad[subset] = unmapped.to_numpy()
         ctx.report(dataset, row.variable, records, bad & applies,
                    lambda v, c=codelist_id: f"{v!r} is not a term of codelist {c} (nor one of its synonyms or "
-                                            f"collected spellings)", values)
+                                            f"collected spellings)", values, rule_id=MAPPING_CT)
     return mapped
 
 
@@ -556,7 +558,7 @@ def _derive(dataset: str, frame: pd.DataFrame, row, ctx: DomainContext, steps: M
     if produced is None:
         return frame
     for column in produced.columns:
-        values = pd.Series(produced[column].to_numpy(), index=frame.index)
+        values = _positional(produced[column], frame.index)
         if column in frame.columns and not applies.all():
             values = values.where(applies, frame[column])
         elif not applies.all():

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sdtm.controlled_terms import normalise
-from sdtm.dates import complete_date
+from formats.isodates import complete_date
 from sdtm.frames import nulls
 from sdtm.numbers import number_problem
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sdtm.dates import complete_date
+from formats.isodates import complete_date
 
 
 def compute_usubjid(studyid: str | pd.Series, subject: pd.Series) -> pd.Series:

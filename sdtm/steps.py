@@ -11,8 +11,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from formats.isodates import complete_date, study_day as compute_study_day
 from sdtm import findings, identifiers
-from sdtm.dates import complete_date, study_day as compute_study_day
 from sdtm.engine import DomainContext
 from sdtm.frames import as_text
 from specs.errors import MappingError
@@ -128,13 +128,14 @@ def copy(frame, ctx, dataset, variable, source, **_):
 
 
 @step("dm_reference_dates")
-def dm_reference_dates(frame, ctx, dataset, variable, treatment_category="CAR-T",
+def dm_reference_dates(frame, ctx, dataset, variable, treatment_category=None,
                        first_exposure_categories=None, end_of_study="STUDY PARTICIPATION", **_):
-    """RFSTDTC = the CAR-T infusion; RFXSTDTC/RFXENDTC = first/last protocol treatment (any EX); RFENDTC = the
+    """RFSTDTC = the first dose of EXCAT `treatment_category` (without one, the first EX record of any
+    category); RFXSTDTC/RFXENDTC = first/last protocol treatment (any EX); RFENDTC = the
     end-of-study disposition date (DS with DSSCAT `end_of_study`), else RFXENDTC (method MT.DM.RFENDTC);
     RFPENDTC = the last date the subject is known in the study (any complete date in the built domains)."""
     ex = ctx.domain("EX")
-    infusion = ex[ex["EXCAT"] == treatment_category]
+    infusion = ex if treatment_category is None else ex[ex["EXCAT"] == treatment_category]
     first_infusion = _first_by_subject(infusion, "EXSTDTC", last=False)
     exposures = ex if not first_exposure_categories else ex[ex["EXCAT"].isin(_columns(first_exposure_categories))]
     first = _first_by_subject(exposures, "EXSTDTC", last=False)

@@ -16,15 +16,17 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from formats.isodates import complete_date, study_day
 from sdtm.identifiers import derive_seq
-from sdtm.engine import (PROVENANCE, DomainContext, MappingFinding, empty_record_exclusions, empty_records,
-                         map_domain, run_derive_rows)
+from sdtm.engine import (PROVENANCE, DomainContext, empty_record_exclusions, empty_records,
+                         map_domain, mapping_finding, run_derive_rows)
 from sdtm.frames import as_text
 from sdtm.relationships import build_relrec, build_supp
 from sdtm.subject_elements import derive_subject_elements, shift_days
-from sdtm.dates import complete_date, study_day, to_iso8601
+from sdtm.dates import to_iso8601
 from sdtm.steps import STEPS, last_known_dates
 from specs.errors import MappingError
+from specs.findings import Finding
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ NEEDS_DM_AND_SE = frozenset({"study_day", "epoch", "lobxfl"})
 @dataclass
 class SdtmBuild:
     domains: dict[str, pd.DataFrame]  # SDTM variables + __file/__row provenance (where raw-derived)
-    findings: list[MappingFinding]
+    findings: list[Finding]  # mapping findings (source "mapping", with raw file and line)
     reconciliation: pd.DataFrame  # per raw form: rows_read, rows_mapped, rows_excluded
     exclusions: pd.DataFrame  # __file, __row, dataset, reason (one row per raw record not in SDTM)
     order: list[str] = field(default_factory=list)
@@ -88,7 +90,7 @@ def build_sdtm(spec, raw: Mapping[str, pd.DataFrame], today: date | None = None)
     return SdtmBuild({n: ctx.domains[n] for n in order}, ctx.findings, reconciliation, exclusions_frame, order)
 
 
-def flatten_line_breaks(raw: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], list[MappingFinding]]:
+def flatten_line_breaks(raw: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], list[Finding]]:
     """Raw text with tabs or line breaks (a multi-line comment typed at the site) as one line: each run of
     them becomes one space, with a warning per value. SDTM text is one line, XPT v5 holds no control
     characters, and terms must match their codelists whatever the site typed."""
@@ -104,8 +106,8 @@ def flatten_line_breaks(raw: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.D
                 continue
             changed[column] = text.where(~has_break, text.str.replace(r"[ ]*[\t\r\n]+[ ]*", " ", regex=True))
             chosen = frame.loc[has_break]
-            findings += [MappingFinding(form, column, file, int(row), value, "tab or line break in the collected "
-                                        "text; mapped as one line (each run of breaks became a space)", "warning")
+            findings += [mapping_finding(form, column, file, int(row), value, "tab or line break in the collected "
+                                         "text; mapped as one line (each run of breaks became a space)", "warning")
                          for file, row, value in zip(chosen["__file"], chosen["__row"], text[has_break])]
         out[form] = frame.assign(**changed) if changed else frame
     return out, findings
@@ -215,14 +217,14 @@ def build_se(ctx: DomainContext) -> pd.DataFrame:
     """SE from the `subject_elements` row's `starts` argument: where each element starts, per subject.
 
     `starts` = comma-separated `ETCD:DOMAIN.VARIABLE[FILTER]+DAYS` items, e.g.
-    `SCRN:DM.RFICDTC, LD:EX.EXSTDTC[EXCAT=LYMPHODEPLETION], FU:EX.EXSTDTC[EXCAT=CAR-T]+1`: the element
+    `SCRN:DM.RFICDTC, TRT:EX.EXSTDTC, FU:EX.EXENDTC[EXCAT=STUDY DRUG]+1`: the element
     starts at the subject's earliest such date (plus DAYS); a subject without one never entered it.
     """
     rows = [r for r in ctx.spec.mappings_of("SE") if r.argument("function") == "subject_elements"]
     spec_text = next((r.argument("starts") for r in rows if r.argument("starts")), None)
     if not spec_text:
         raise MappingError("SE: a derive row with function=subject_elements needs a starts=... argument "
-                           "(e.g. starts=SCRN:DM.RFICDTC, LD:EX.EXSTDTC[EXCAT=LYMPHODEPLETION])")
+                           "(e.g. starts=SCRN:DM.RFICDTC, TRT:EX.EXSTDTC[EXCAT=STUDY DRUG])")
     starts = [element_starts(ctx, item.strip()) for item in spec_text.split(",") if item.strip()]
     starts_frame = pd.concat(starts, ignore_index=True)
     # each subject's last element stays open until every domain exists and RFPENDTC is final

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sdtm.dates import complete_date
+from formats.isodates import complete_date
 from sdtm.frames import as_text
 
 

@@ -50,6 +50,7 @@ class StudyInfo:
     language: str | None = None
     standard_name: str | None = None
     standard_version: str | None = None
+    raw_expectations: str | None = None  # the study's raw-data expectation suite (YAML), beside the workbook
     attributes: tuple[tuple[str, str | None], ...] = ()
     sheet: str | None = None
 

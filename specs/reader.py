@@ -86,6 +86,7 @@ _CODELIST_DATA_TYPES = ("text", "integer", "float")
 _STUDY_FIELDS = {
     "studyname": "name", "studydescription": "description", "protocolname": "protocol_name",
     "language": "language", "standardname": "standard_name", "standardversion": "standard_version",
+    "rawdataexpectations": "raw_expectations", "raw data expectations": "raw_expectations",
 }
 _BLANKS = re.compile(r"\s+")
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")

@@ -35,7 +35,8 @@ reports out.
 Start here:
   trialforge build --example --out pkg      generate the example CAR-T study and build it
   trialforge example --out raw              only generate the example raw EDC extracts
-  trialforge build --study raw --out pkg    build a folder of raw extracts with the bundled specs
+  trialforge build --study raw --sdtm-spec sdtm.xlsx --adam-spec adam.xlsx --out pkg
+                                            build a folder of raw extracts with your spec workbooks
   trialforge spec check my_sdtm_spec.xlsx   check a spec workbook and list every problem in it
 """
 
@@ -117,8 +118,10 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--study", type=Path, help="folder of raw EDC extracts (one CSV per form)")
     source.add_argument("--example", action="store_true", help="generate the example study first, then build it")
     build.add_argument("--out", required=True, type=Path, help="output folder for the package (replaced on success)")
-    build.add_argument("--sdtm-spec", type=Path, help="SDTM spec workbook (default: the bundled example spec)")
-    build.add_argument("--adam-spec", type=Path, help="ADaM spec workbook (default: the bundled example spec)")
+    build.add_argument("--sdtm-spec", type=Path, help="SDTM spec workbook (required with --study; with --example "
+                                                      "the example's own)")
+    build.add_argument("--adam-spec", type=Path, help="ADaM spec workbook (required with --study unless --stages "
+                                                      "leaves out adam; with --example the example's own)")
     _add_parameters(build)
     _add_fail_on(build)
     build.add_argument("--format", default="xpt", help="dataset formats: xpt (always), plus json and/or ndjson "
@@ -133,6 +136,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--stages", default="all", metavar="LIST",
                        help="which parts to run, comma-separated: sdtm (always), adam, define, validate; "
                             "default all, e.g. --stages sdtm,define")
+    build.add_argument("--raw-data-docs", action="store_true",
+                       help="also write great-expectations' data docs (HTML) for the raw-data expectations into "
+                            "audit/raw-data-docs (takes seconds more; left out when SOURCE_DATE_EPOCH is set)")
     _add_adam_datasets(build)
     _add_example_size(build)
     build.set_defaults(handler=cmd_build)
@@ -143,7 +149,7 @@ def _parser() -> argparse.ArgumentParser:
                                            "ADaM spec and the study parameters, and write them as XPT v5.")
     adam.add_argument("--sdtm", required=True, type=Path, help="folder of SDTM datasets (dm.xpt, ae.xpt, ...)")
     adam.add_argument("--out", required=True, type=Path, help="folder to write the ADaM XPT files into")
-    adam.add_argument("--adam-spec", type=Path, help="ADaM spec workbook (default: the bundled example spec)")
+    adam.add_argument("--adam-spec", type=Path, help="ADaM spec workbook (required)")
     _add_parameters(adam)
     _add_adam_datasets(adam)
     adam.set_defaults(handler=cmd_adam)
@@ -156,7 +162,10 @@ def _parser() -> argparse.ArgumentParser:
                                                                 "to check ADaM-to-SDTM traceability")
     validate.add_argument("--define", type=Path, help="define.xml (default: one beside the datasets)")
     validate.add_argument("--out", type=Path, default=Path("validation-report"), help="report folder")
-    validate.add_argument("--raw", type=Path, help="also run the raw-data expectations on this folder of EDC CSVs")
+    validate.add_argument("--raw", type=Path, help="also check this folder of EDC CSVs against --raw-suite")
+    validate.add_argument("--raw-suite", type=Path, help="the raw-data expectation suite (YAML) for --raw")
+    validate.add_argument("--raw-data-docs", action="store_true",
+                          help="with --raw, also write great-expectations' data docs into raw-data-docs/ of --out")
     _add_fail_on(validate)
     validate.set_defaults(handler=cmd_validate)
 
@@ -206,7 +215,7 @@ def _add_example_size(parser: argparse.ArgumentParser) -> None:
 
 def _add_workbook(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("workbook", nargs="?", type=Path, help="the .xlsx workbook")
-    parser.add_argument("--bundled", choices=["sdtm", "adam"], help="use the example study's bundled workbook")
+    parser.add_argument("--example", choices=["sdtm", "adam"], help="use the example study's own workbook")
 
 
 def cmd_example(args: argparse.Namespace) -> int:
@@ -233,9 +242,15 @@ def cmd_build(args: argparse.Namespace) -> int:
                "fail_on": args.fail_on, "formats": _formats(args.format),
                "stylesheet": _str_or_none(args.stylesheet), "schema": _str_or_none(args.schema),
                "arm_in_define": args.arm_in_define, "stages": [s.name for s in stages],
-               "adam_datasets": _names(args.adam_datasets)}
+               "adam_datasets": _names(args.adam_datasets), "raw_data_docs": args.raw_data_docs}
     if args.example:
         _check_subjects(args.subjects)
+        from trialforge.example_study import example_spec
+
+        for kind in ("sdtm", "adam"):
+            options[f"{kind}_spec"] = options[f"{kind}_spec"] or str(example_spec(kind))
+    _check_build_specs(options)
+    _with_example_parameters(options)
     check_adam_names(options["adam_datasets"])
     study_parameters(options)  # bad parameters, stylesheet or schema fail now, not after the SDTM stage
     from define_xml.package import check_define_inputs
@@ -252,7 +267,11 @@ def cmd_build(args: argparse.Namespace) -> int:
             log.info("generating the example study: %d subjects, seed %d", args.subjects, args.seed)
             generate_study(study, subjects=args.subjects, seed=args.seed)
             options.update(example_subjects=args.subjects, example_seed=args.seed)
-        ctx = run_pipeline(stages, study, args.out, options, progress=_progress, inputs=inputs)
+        progress = _progress(args.quiet)
+        try:
+            ctx = run_pipeline(stages, study, args.out, options, progress=progress, inputs=inputs)
+        finally:
+            progress.close()
     log.info("package written to %s", ctx.staging)
     if ctx.artifacts.get("gate_failed"):
         log.error("conformance findings at or above --fail-on %s: see %s", args.fail_on,
@@ -266,11 +285,15 @@ def cmd_adam(args: argparse.Namespace) -> int:
     from trialforge.stages import check_adam_names, derive_adam_from_folder
 
     check_adam_names(_names(args.adam_datasets))
+    if not args.adam_spec:
+        raise UsageError("give --adam-spec: trialforge has no default ADaM spec (the example study's is only "
+                         "used when named; `trialforge spec export --example adam` shows it)")
+    options = {"params": list(args.param), "param_file": _str_or_none(args.param_file),
+               "adam_datasets": _names(args.adam_datasets), "adam_spec": str(args.adam_spec)}
+    _with_example_parameters(options)
     inputs = [args.sdtm, args.adam_spec, args.param_file]
     with staged_output(args.out, ADAM_FOLDER, inputs) as staging:
-        written = derive_adam_from_folder(args.sdtm, staging, _str_or_none(args.adam_spec),
-                                          {"params": list(args.param), "param_file": _str_or_none(args.param_file),
-                                           "adam_datasets": _names(args.adam_datasets)})
+        written = derive_adam_from_folder(args.sdtm, staging, _str_or_none(args.adam_spec), options)
     log.info("wrote %s into %s", ", ".join(f"{name} ({rows} records)" for name, rows in written.items()), args.out)
     return EXIT_OK
 
@@ -280,11 +303,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from validation.gate import run_validation
 
     folders = [str(f) for f in args.folders]
-    inputs = [*args.folders, args.define, args.raw]
+    if bool(args.raw) != bool(args.raw_suite) or (args.raw_data_docs and not args.raw):
+        raise UsageError("--raw (a folder of EDC CSVs) and --raw-suite (its expectation suite, YAML) go together; "
+                         "--raw-data-docs needs both")
+    inputs = [*args.folders, args.define, args.raw, args.raw_suite]
     with staged_output(args.out, REPORT_FOLDER, inputs) as staging:
         outcome = run_validation(folders if len(folders) > 1 else folders[0], define=args.define,
-                                 out_dir=staging, fail_on=args.fail_on, raw_dir=args.raw,
-                                 raw_docs_dir=staging / "raw-data-docs" if args.raw else None)
+                                 out_dir=staging, fail_on=args.fail_on, raw_dir=args.raw, raw_suite=args.raw_suite,
+                                 raw_docs_dir=staging / "raw-data-docs" if args.raw_data_docs else None)
     counts = outcome.result.counts()
     reports = ", ".join(str(Path(args.out) / p.relative_to(staging)) for p in outcome.reports)
     print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['notice']} notices; reports: {reports}")
@@ -295,7 +321,7 @@ def cmd_spec_check(args: argparse.Namespace) -> int:
     from specs.reader import check_spec
 
     path = _workbook(args)
-    spec, problems = check_spec(path, purpose=args.purpose, kind=args.kind or args.bundled)
+    spec, problems = check_spec(path, purpose=args.purpose, kind=args.kind or args.example)
     errors = [p for p in problems if getattr(p, "severity", "error") == "error"]
     for problem in problems:
         print(f"{getattr(problem, 'severity', 'error').upper():7} {problem}")
@@ -318,15 +344,33 @@ def cmd_spec_export(args: argparse.Namespace) -> int:
 
 
 def _workbook(args: argparse.Namespace) -> Path:
-    if args.bundled and args.workbook:
-        raise UsageError("give either a WORKBOOK or --bundled, not both")
-    if args.bundled:
-        from trialforge.stages import bundled_spec
+    if args.example and args.workbook:
+        raise UsageError("give either a WORKBOOK or --example, not both")
+    if args.example:
+        from trialforge.example_study import example_spec
 
-        return bundled_spec(args.bundled)
+        return example_spec(args.example)
     if not args.workbook:
-        raise UsageError("give a WORKBOOK path or --bundled sdtm|adam")
+        raise UsageError("give a WORKBOOK path or --example sdtm|adam")
     return args.workbook
+
+
+def _check_build_specs(options: dict) -> None:
+    """`build` has no default specs: --sdtm-spec, and --adam-spec when ADaM is built, or --example."""
+    from trialforge.stages import NO_SPEC
+
+    missing = [f"--{kind}-spec" for kind in ("sdtm", "adam")
+               if not options.get(f"{kind}_spec") and (kind == "sdtm" or "adam" in options["stages"])]
+    if missing:
+        raise UsageError(f"{' and '.join(missing)} not given: {NO_SPEC}")
+
+
+def _with_example_parameters(options: dict) -> None:
+    """With the example's own ADaM spec, the example's study parameters come before --param-file/--param."""
+    from trialforge.example_study import example_parameters_file, is_example_spec
+
+    if is_example_spec(options.get("adam_spec"), "adam"):
+        options["base_param_file"] = str(example_parameters_file())
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -346,16 +390,22 @@ def _check_subjects(subjects: int) -> None:
         raise UsageError(f"--subjects must be at least 1, got {subjects}")
 
 
-def _progress(number: int, total: int, stage, seconds: float | None) -> None:
-    if seconds is None:
-        log.info("[%d/%d] %s: %s ...", number, total, stage.name, stage.description)
-    else:
-        log.info("[%d/%d] %s done in %.1f s", number, total, stage.name, seconds)
+def _progress(quiet: bool):
+    """One line per stage with its counts; on a terminal (CI unset) a status line while a stage runs."""
+    from trialforge.console import StageProgress, live_display_wanted
+
+    handler = _console[0] if _console else None
+    return StageProgress(log, handler, live_display_wanted(handler.stream if handler else sys.stderr, quiet))
+
+
+_console: list = []  # the console handler main() installed (the status line draws through it)
 
 
 def _configure_logging(verbose: bool, quiet: bool) -> None:
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(levelname)s %(message)s", stream=sys.stderr, force=True)
+    """trialforge's own lines at INFO, other libraries' at WARNING; -q: WARNING; -v: all at DEBUG."""
+    from trialforge.console import configure_logging
+
+    _console[:] = [configure_logging(verbose, quiet, sys.stderr)]
 
 
 def _str_or_none(path: Path | None) -> str | None:

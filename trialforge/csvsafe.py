@@ -12,6 +12,7 @@ import re
 import pandas as pd
 
 _FORMULA_START = re.compile(r"^(?:[=@\t\r]|[+-](?![0-9.]+(?:[eE][+-]?[0-9]+)?$))")
+_FORMULA_FIRST = "=@\t\r+-"  # the first characters _FORMULA_START can match
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -22,7 +23,13 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             continue
         text = values.astype("string")
-        risky = text.str.contains(_FORMULA_START, na=False)
+        # only a cell starting with one of these characters can be risky: the regex (with a look-ahead,
+        # which Arrow's engine lacks, so Python's, cell by cell) runs on those few alone
+        candidate = text.str.slice(0, 1).isin(list(_FORMULA_FIRST)).fillna(False).astype(bool)
+        if not candidate.any():
+            continue
+        risky = pd.Series(False, index=text.index)
+        risky[candidate] = text[candidate].str.contains(_FORMULA_START, na=False).astype(bool)
         if risky.any():
             changed[column] = values.astype("object").where(~risky, "'" + text[risky].astype("object"))
     return frame.assign(**changed) if changed else frame

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from formats.sasdates import sas_date, sas_datetime
+from formats.xpt import XptColumn
 from specs.errors import Problem
 
 log = logging.getLogger(__name__)
@@ -52,8 +54,6 @@ def conform_to_spec(frame: pd.DataFrame, spec, dataset: str, numeric_dates: bool
     provenance columns are kept beside the frame (`Conformed.provenance`) so that a value the XPT cannot
     hold is reported with the raw file and row it came from.
     """
-    from formats.xpt import XptColumn, sas_date, sas_datetime
-
     problems: list[Problem] = []
     variables = spec.variables_of(dataset)
     described = {v.name for v in variables}
@@ -93,8 +93,11 @@ def conform_to_spec(frame: pd.DataFrame, spec, dataset: str, numeric_dates: bool
 
 
 def _numeric(values: pd.Series, dataset: str, name: str, spec, problems: list[Problem]) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype(float)  # nothing to lose (and no text copy of a million numbers to make)
     number = pd.to_numeric(values, errors="coerce").astype(float)
-    lost = values.notna() & number.isna() & values.astype(str).str.strip().ne("")
+    lost = values.notna() & number.isna()
+    lost[lost] = values[lost].astype(str).str.strip().ne("")
     if lost.any():
         sample = values[lost].astype(str).unique()[:3]
         problems.append(Problem(spec.source, f"{dataset}.{name} is numeric in the spec but holds text "

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import logging
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from specs.errors import SpecError
+from specs.errors import SpecError, UsageError
 from formats import clock
+from formats.folder import load_folder
 from trialforge.pipeline import AUDIT_DIR, BuildContext, Stage
 
 log = logging.getLogger(__name__)
 
-BUNDLED_SPECS = {"sdtm": "mesocart_sdtm_spec.xlsx", "adam": "mesocart_adam_spec.xlsx"}
+NO_SPEC = "give --sdtm-spec (and --adam-spec for ADaM); the example's specs are used only with --example"
 
 
-def bundled_spec(kind: str) -> Path:
-    """Path of the example study's spec workbook shipped in the package ('sdtm' or 'adam')."""
-    return Path(str(resources.files("specs.study_workbooks").joinpath(BUNDLED_SPECS[kind])))
+def spec_path(options: dict[str, Any], kind: str) -> Path:
+    """The `kind` spec workbook the options name; there is no default spec (a UsageError says so)."""
+    path = options.get(f"{kind}_spec")
+    if not path:
+        raise UsageError(f"no {kind.upper()} spec workbook: {NO_SPEC}")
+    return Path(path)
 
 
 def load_specs(ctx: BuildContext) -> None:
@@ -28,7 +31,7 @@ def load_specs(ctx: BuildContext) -> None:
 
     kinds = ("sdtm", "adam") if "adam" in ctx.options.get("stages", ("adam",)) else ("sdtm",)
     for kind in kinds:
-        path = Path(ctx.options.get(f"{kind}_spec") or bundled_spec(kind))
+        path = spec_path(ctx.options, kind)
         spec, problems = check_spec(path, purpose="build", kind=kind)
         errors = [p for p in problems if getattr(p, "severity", "error") == "error"]
         warnings = [p for p in problems if p not in errors]
@@ -40,6 +43,9 @@ def load_specs(ctx: BuildContext) -> None:
         export_spec(spec, ctx.folder(AUDIT_DIR, "specs", kind), fmt="csv")
         ctx.record(kind, {"workbook": path.name, "datasets": len(spec.datasets),
                           "variables": len(spec.variables), "warnings": [str(w) for w in warnings]})
+        ctx.summaries[ctx.current_stage] = "; ".join(filter(None, [ctx.summaries.get(ctx.current_stage), (
+            f"{_KIND[kind]} {path.name}: {len(spec.datasets)} datasets, {len(spec.variables)} variables"
+            + (f", {_count(len(warnings), 'warning')}" if warnings else ""))]))
     if "adam_spec" in ctx.artifacts:
         ctx.options["adam_datasets"] = adam_datasets_described(ctx.artifacts["adam_spec"],
                                                                ctx.options.get("adam_datasets"))
@@ -91,6 +97,58 @@ def read_raw(ctx: BuildContext) -> None:
         log.warning("%s: no spec mapping reads this file; none of its records will be in SDTM", name)
     ctx.record("forms", {oid: {"file": f.path.name, "rows_read": f.rows} for oid, f in sorted(forms.items())})
     ctx.record("files_not_read", unread)
+    expectations = run_declared_expectations(ctx, spec, forms)
+    ctx.summarise(f"{len(forms)} forms, {sum(f.rows for f in forms.values()):,} records"
+                  + (f", {_count(len(unread), 'file')} not read" if unread else "") + f"; {expectations}")
+
+
+def raw_expectation_suite(spec) -> Path | None:
+    """The raw-data expectation suite (YAML) the SDTM spec declares in its Study/Define sheet
+    (RawDataExpectations), resolved relative to the workbook's folder; None when it declares none."""
+    from specs.errors import InputError, Problem
+
+    name = spec.study.raw_expectations
+    if not name:
+        return None
+    path = Path(spec.source).parent / name
+    if not path.is_file():
+        raise InputError(f"the SDTM spec {spec.source} names the raw-data expectation suite {name}, which is not "
+                         f"there", [Problem(str(path), "no such file (RawDataExpectations is resolved relative to "
+                                                       "the spec workbook's folder)", sheet=spec.study.sheet)])
+    return path
+
+
+def run_declared_expectations(ctx: BuildContext, spec, forms: dict) -> str:
+    """Check the raw forms against the suite the spec declares, on the frames already read (a form the
+    suite names but the spec does not map from is read from the study folder); the findings go into the
+    validation report. With --raw-data-docs, great-expectations also writes its data docs."""
+    from validation.raw_expectations import load_suite, run_raw_expectations
+
+    path = raw_expectation_suite(spec)
+    if path is None:
+        ctx.artifacts["raw_findings"] = []
+        ctx.record("raw_expectations", "none declared (the SDTM spec names no RawDataExpectations suite)")
+        return "no raw-data expectations declared"
+    frames = {oid: form.frame for oid, form in forms.items()}
+    for form in load_suite(path).forms:
+        if form.form not in frames and (ctx.study_dir / form.file).is_file():
+            from specs.errors import InputError
+            from trialforge.raw import read_form
+
+            frame, _, problems = read_form(ctx.study_dir / form.file)
+            if problems or frame is None:
+                raise InputError(f"{form.file}, which the raw-data expectations check, cannot be read", problems)
+            frames[form.form] = frame
+    docs = None
+    if ctx.options.get("raw_data_docs"):  # GX's docs carry their own run times and ids
+        docs = None if clock.reproducible() else ctx.folder(AUDIT_DIR, "raw-data-docs")
+    findings = run_raw_expectations(frames, path, docs_dir=docs)
+    ctx.artifacts["raw_findings"] = findings
+    ctx.record("raw_expectations", {"suite": path.name, "findings": len(findings),
+                                    "data_docs": "audit/raw-data-docs/index.html" if docs else
+                                    "left out: SOURCE_DATE_EPOCH is set (GX docs embed run times)"
+                                    if ctx.options.get("raw_data_docs") else "not asked for (--raw-data-docs)"})
+    return f"raw-data expectations ({path.name}): {_count(len(findings), 'finding')}"
 
 
 def map_sdtm(ctx: BuildContext) -> None:
@@ -104,14 +162,17 @@ def map_sdtm(ctx: BuildContext) -> None:
     _write_csv(build.reconciliation, ctx.path(AUDIT_DIR, "sdtm", "reconciliation.csv"))
     _write_csv(build.exclusions.rename(columns={"__file": "file", "__row": "row"}),
                ctx.path(AUDIT_DIR, "sdtm", "excluded-records.csv"))
-    findings = [f.as_dict() for f in build.findings]
+    findings = [{"dataset": f.dataset, "variable": f.variable, "file": f.file, "row": f.raw_row,
+                 "value": None if f.value is None else str(f.value), "message": f.message, "severity": f.severity}
+                for f in build.findings]  # row: the raw line
     _write_csv(_frame(findings, ["dataset", "variable", "file", "row", "value", "message", "severity"]),
                ctx.path(AUDIT_DIR, "sdtm", "mapping-findings.csv"))
-    for finding in build.findings[:20]:
-        log.warning("%s row %s: %s.%s: %s", finding.file, finding.row, finding.dataset, finding.variable,
-                    finding.message)
-    if len(build.findings) > 20:
-        log.warning("... %d mapping findings in all: see audit/sdtm/mapping-findings.csv", len(build.findings))
+    for finding in build.findings:  # counted in the stage line; listed in the audit CSV and the report
+        log.debug("%s row %s: %s.%s: %s", finding.file, finding.raw_row, finding.dataset, finding.variable,
+                  finding.message)
+    ctx.summarise(f"{len(build.domains)} domains, {sum(len(f) for f in build.domains.values()):,} records, "
+                  f"{len(build.exclusions):,} excluded, {_count(len(findings), 'mapping finding')}"
+                  + (" (audit/sdtm/mapping-findings.csv)" if findings else ""))
     ctx.record("records", {name: len(frame) for name, frame in build.domains.items()})
     ctx.record("reconciliation", build.reconciliation.to_dict("records"))
     ctx.record("mapping_findings", len(findings))
@@ -143,15 +204,18 @@ def write_sdtm(ctx: BuildContext) -> None:
     ctx.record("written", written)
     ctx.record("not_written_no_records", empty)
     ctx.record("metadata_problems", problems)
+    ctx.summarise(_written(written, problems) + (f", {len(empty)} empty domains not written" if empty else ""))
 
 
 def study_parameters(options: dict[str, Any]):
-    """The ADaM study parameters the options ask for (a parameter file, then --param overrides)."""
+    """The ADaM study parameters the options ask for: the library defaults, then the study's own parameter
+    file (`base_param_file`, e.g. the example's), then a parameter file, then --param overrides."""
     from adam.parameters import StudyParameters
 
     params = StudyParameters()
-    if options.get("param_file"):
-        params = StudyParameters.from_file(Path(options["param_file"]))
+    for key in ("base_param_file", "param_file"):
+        if options.get(key):
+            params = StudyParameters.from_file(Path(options[key]), base=params)
     if options.get("params"):
         params = params.with_overrides(list(options["params"]))
     return params
@@ -167,6 +231,7 @@ def derive_adam(ctx: BuildContext) -> None:
     adam = {name: frame for name, frame in adam.items() if wanted is None or name in wanted}
     ctx.artifacts["adam"] = adam
     ctx.record("records", {name: len(frame) for name, frame in adam.items()})
+    ctx.summarise(", ".join(f"{name} {len(frame):,}" for name, frame in adam.items()) + " records")
 
 
 def write_adam(ctx: BuildContext) -> None:
@@ -178,6 +243,20 @@ def write_adam(ctx: BuildContext) -> None:
     ctx.artifacts["adam_folder"] = folder
     ctx.record("written", written)
     ctx.record("metadata_problems", problems)
+    ctx.summarise(_written(written, problems))
+
+
+def _written(written: dict[str, int], problems: list) -> str:
+    return (f"{_count(len(written), 'XPT file')}, {_count(sum(written.values()), 'record')}"
+            + (f", {_count(len(problems), 'metadata problem')}" if problems else ""))
+
+
+_KIND = {"sdtm": "SDTM", "adam": "ADaM"}
+
+
+def _count(number: int, noun: str) -> str:
+    """"1 finding", "1,204 findings": the counts of the stage lines."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def write_adam_datasets(adam: dict, spec, folder: Path) -> tuple[dict[str, int], list[str]]:
@@ -200,25 +279,19 @@ def derive_adam_from_folder(sdtm_folder: Path, out: Path, adam_spec: str | None,
     """`trialforge adam`: SDTM another tool made (XPT, CSV or Dataset-JSON) -> ADaM XPT files in `out`."""
     from adam.api import derive_all
     from specs.reader import read_spec
-    from validation.datasets import load_folder
 
     params = study_parameters(options)
-    spec = read_spec(Path(adam_spec) if adam_spec else bundled_spec("adam"))
+    spec = read_spec(spec_path({"adam_spec": adam_spec}, "adam"))
     wanted = adam_datasets_described(spec, options.get("adam_datasets"))
-    sdtm = {name.upper(): _missing_as_null(dataset.frame) for name, dataset in load_folder(sdtm_folder).items()}
+    sdtm = {name: dataset.frame for name, dataset in load_folder(sdtm_folder, null_text=True).items()}
     adam = {name: frame for name, frame in derive_all(sdtm, params, only=wanted).items() if name in wanted}
     written, _ = write_adam_datasets(adam, spec, Path(out))
     return written
 
 
-def _missing_as_null(frame):
-    """XPT and CSV cannot tell "" from missing; the derivations expect missing text as null."""
-    text = frame.select_dtypes(exclude="number").columns
-    return frame.assign(**{c: frame[c].mask(frame[c].astype("str").str.strip() == "") for c in text})
-
-
 def write_define(ctx: BuildContext) -> None:
-    """define.xml (Define-XML 2.1) and define.html beside the SDTM and the ADaM XPTs, from spec + data."""
+    """define.xml (Define-XML 2.1) and define.html beside the SDTM and the ADaM XPTs, from spec + data. Whether
+    define.xml agrees with the data is checked once, by the validate stage's rules (TF-DF-*)."""
     from define_xml.package import write_package_define
 
     summaries = {}
@@ -229,11 +302,7 @@ def write_define(ctx: BuildContext) -> None:
         summary = write_package_define(ctx.artifacts[f"{kind}_spec"], folder, kind, clock.build_timestamp(),
                                        ctx.options.get("stylesheet"), schema=ctx.options.get("schema"),
                                        arm_in_define=bool(ctx.options.get("arm_in_define")))
-        summaries[kind] = summary
-        for finding in summary.get("findings", [])[:20]:
-            log.warning("define.xml (%s): %s: %s", kind.upper(), finding.get("dataset"), finding.get("message"))
-        for problem in summary.get("schema_problems", []):
-            log.error("define.xml (%s) is not schema-valid: %s", kind.upper(), problem)
+        summaries[kind] = summary  # schema problems are logged where they are found (define_xml.package)
         formats = ctx.options.get("formats") or ("xpt",)
         for fmt in ("json", "ndjson"):
             if fmt in formats:
@@ -244,6 +313,11 @@ def write_define(ctx: BuildContext) -> None:
                                                     source_system=("trialforge", __version__))
                 summary.setdefault("dataset_json", []).extend(p.name for p in written)
     ctx.record("define", summaries)
+    ctx.summarise("; ".join(
+        f"{_KIND[kind]} define.xml + define.html: {len(s['datasets'])} datasets"
+        + (f", schema: {_count(len(s['schema_problems']), 'problem')}" if s.get("schema_validated") else "")
+        + (f", {len(s['dataset_json'])} Dataset-JSON files" if s.get("dataset_json") else "")
+        for kind, s in summaries.items()))
 
 
 def validate_package(ctx: BuildContext) -> None:
@@ -256,37 +330,29 @@ def validate_package(ctx: BuildContext) -> None:
     folders = [str(ctx.artifacts[k]) for k in ("sdtm_folder", "adam_folder") if ctx.artifacts.get(k)]
     if not folders:
         return
-    # GX's data docs carry their own run times and ids: in a reproducible build the findings still go into
-    # the report, the HTML docs are left out (said in the build log)
-    docs = None if clock.reproducible() else ctx.folder(AUDIT_DIR, "raw-data-docs")
+    # raw-data expectations (checked in read-raw, on the frames read there) and the SDTM stage's mapping
+    # findings join the rules' before anything is counted: one result for the log line, gate and reports
+    raw_findings = ctx.artifacts.get("raw_findings")
+    mapping = ctx.artifacts["sdtm"].findings if ctx.artifacts.get("sdtm") is not None else []
     outcome = run_validation(folders if len(folders) > 1 else folders[0], fail_on=ctx.options.get("fail_on"),
-                             raw_dir=ctx.study_dir, raw_docs_dir=docs)
+                             findings=[*(raw_findings or []), *mapping])
     result = outcome.result
-    result.add_findings(_mapping_findings(ctx))
+    if raw_findings is not None:
+        result.run["raw_data"] = str(ctx.study_dir)
     _make_reproducible(result, ctx.staging)
     for path in write_reports(result, ctx.folder(AUDIT_DIR, "validation")):
         if path.suffix == ".xlsx":
             pin_zip_times(path, clock.build_timestamp())
     counts = result.counts()
-    log.info("conformance: %s", ", ".join(f"{n} {s}" for s, n in counts.items()))
     failed = bool(result.fails(ctx.options.get("fail_on")))
     ctx.artifacts["gate_failed"] = failed
     ctx.record("validation", {"findings": counts, "rules": result.status_counts(),
-                              "fail_on": ctx.options.get("fail_on"), "gate_failed": failed,
-                              "raw_data_docs": "audit/raw-data-docs/index.html" if docs else
-                              "left out: SOURCE_DATE_EPOCH is set (GX docs embed run times)"})
-
-
-def _mapping_findings(ctx: BuildContext) -> list:
-    """The SDTM stage's record-level findings (unmapped terms, invalid dates, ...) in the same report."""
-    from validation.model import Finding
-
-    build = ctx.artifacts.get("sdtm")
-    if build is None:
-        return []
-    return [Finding(rule_id="TF-MAP-" + ("CT" if "codelist" in f.message else "VAL"), severity=f.severity,
-                    message=f"{f.file} row {f.row}: {f.message}", dataset=f.dataset, row=f.row,
-                    variables=(f.variable,), values=(f.value,), source="mapping") for f in build.findings]
+                              "fail_on": ctx.options.get("fail_on"), "gate_failed": failed})
+    statuses = result.status_counts()
+    ctx.summarise(f"{sum(statuses.values())} rules, " + ", ".join(_count(n, s) for s, n in counts.items())
+                  + (f" ({statuses['error']} rules could not run)" if statuses.get("error") else "")
+                  + (f"; gate --fail-on {ctx.options['fail_on']} {'FAILED' if failed else 'passed'}"
+                     if ctx.options.get("fail_on") else ""))
 
 
 def _make_reproducible(result, package_root: Path) -> None:

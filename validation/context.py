@@ -7,18 +7,17 @@ date parse it once.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from formats.isodates import complete_date
+from formats.sasdates import from_sas
 from validation.datasets import Dataset
 from validation.define import Define
 
-_SAS_EPOCH = pd.Timestamp("1960-01-01")
-_FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 class NotApplicable(Exception):
@@ -139,7 +138,7 @@ class RuleContext:
 
     def dates(self, variable: str, dataset: Dataset | None = None) -> pd.Series:
         """datetime64 of the date part where it is a complete, valid date; NaT elsewhere."""
-        return self.per_value(variable, "dates", complete_dates, dataset, iso=True)
+        return self.per_value(variable, "dates", complete_date, dataset, iso=True)
 
     def per_value(self, variable: str, kind: str, compute: Callable[[pd.Series], pd.Series],
                   dataset: Dataset | None = None, *, iso: bool = False) -> pd.Series:
@@ -203,18 +202,9 @@ def as_iso(series: pd.Series, name: str | None = None) -> pd.Series:
     if not pd.api.types.is_numeric_dtype(series.dtype):
         return series.fillna("") if series.hasnans else series
     seconds = bool(name) and name.endswith("DTM")  # ADaM *DTM are SAS datetimes; *DT are SAS dates
-    unit = "s" if seconds else "D"
-    stamps = _SAS_EPOCH + pd.to_timedelta(series, unit=unit)
+    stamps = from_sas(series, "datetime" if seconds else "date")
     fmt = "%Y-%m-%dT%H:%M:%S" if seconds else "%Y-%m-%d"
     return stamps.dt.strftime(fmt).fillna("").astype("str")
-
-
-def complete_dates(iso: pd.Series) -> pd.Series:
-    """Date part of ISO text as datetime64[ns] where it is a full valid date (calendar checked)."""
-    head = iso.str.slice(0, 10)
-    full = head.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
-    parsed = pd.to_datetime(head.where(full), format="%Y-%m-%d", errors="coerce")
-    return parsed
 
 
 def _as_list(value) -> list:

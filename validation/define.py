@@ -1,8 +1,10 @@
 """Read what define.xml (2.0 or 2.1) says about the datasets, to check data against it.
 
-Only the parts rules use: datasets (name, label, class, standard, keys), their variables (type,
-length, label, codelist, mandatory), codelists (coded values, sponsor extensions, NCI code) and the
-declared standards. Elements are matched by local name so both Define-XML versions read alike.
+Only the parts rules use: datasets (name, label, class, standard, keys, file, HasNoData), their
+variables (type, length, label, codelist, mandatory, order, value-level metadata with its where
+clauses), codelists (coded values, sponsor extensions, NCI code) and the declared standards. The file
+is read by `formats.definexml`, the one define.xml reader (define.html and the Dataset-JSON export read
+it there too); this module keeps what the rules need of it.
 """
 
 from __future__ import annotations
@@ -11,14 +13,43 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lxml import etree
+import pandas as pd
 
-from specs.errors import InputError, Problem
+from formats.definexml import DefineDoc, read_define_tree
+from specs.errors import SpecError
+from specs.whereclause import COMPARATORS, Condition, WhereClause
 
 log = logging.getLogger(__name__)
 
-_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 NUMERIC_TYPES = frozenset({"integer", "float"})
+
+
+@dataclass(frozen=True)
+class DefineValue:
+    """One value-level ItemDef of a variable: what its values are on the records `where` selects (any of
+    the where clauses; each a conjunction). A clause naming an item that is not defined selects nothing."""
+
+    oid: str
+    name: str
+    data_type: str
+    length: int | None
+    codelist: str
+    where: tuple[WhereClause, ...]
+
+    def mask(self, frame) -> "pd.Series | None":
+        """Records of `frame` this value-level entry applies to; None when a clause names a column the
+        data does not have (nothing can be checked)."""
+        selected = pd.Series(False, index=frame.index)
+        for clause in self.where:
+            if not clause.conditions or any(not c.variable for c in clause.conditions):
+                continue
+            if any(c.comparator not in COMPARATORS or not c.values for c in clause.conditions):
+                return None
+            try:
+                selected |= clause.mask(frame)
+            except SpecError:
+                return None
+        return selected
 
 
 @dataclass(frozen=True)
@@ -32,6 +63,7 @@ class DefineVariable:
     mandatory: bool
     key_sequence: int | None
     order: int | None
+    values: tuple[DefineValue, ...] = ()  # value-level metadata (def:ValueListRef), in ValueListDef order
 
     @property
     def xpt_type(self) -> str:
@@ -48,6 +80,7 @@ class DefineDataset:
     standard: str  # "SDTM", "ADaM" or ""
     variables: tuple[DefineVariable, ...]
     href: str = ""
+    has_no_data: bool = False  # def:HasNoData="Yes": described, but no dataset is expected
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -108,8 +141,10 @@ def merge_defines(defines: list[Define]) -> Define:
             new_oid = renamed.get(oid, oid)
             codelists[new_oid] = dataclasses.replace(codelist, oid=new_oid)
         for name, dataset in define.datasets.items():
-            variables = tuple(dataclasses.replace(v, codelist=renamed.get(v.codelist, v.codelist))
-                              for v in dataset.variables)
+            variables = tuple(dataclasses.replace(
+                v, codelist=renamed.get(v.codelist, v.codelist),
+                values=tuple(dataclasses.replace(x, codelist=renamed.get(x.codelist, x.codelist)) for x in v.values))
+                for v in dataset.variables)
             datasets.setdefault(name, dataclasses.replace(dataset, variables=variables))
     standards = tuple(dict(t) for t in dict.fromkeys(tuple(sorted(s.items())) for d in defines for s in d.standards))
     return Define(path=", ".join(d.path for d in defines), define_version=defines[0].define_version,
@@ -117,118 +152,65 @@ def merge_defines(defines: list[Define]) -> Define:
 
 
 def read_define(path: str | Path) -> Define:
-    """What the define.xml at `path` says about the datasets. It is parsed without expanding entities or
-    loading anything (see define_xml.safexml); a file that is not a define.xml raises InputError."""
-    from define_xml.safexml import parse_user_xml  # one hardened parser for every XML a user gives
+    """What the define.xml at `path` says about the datasets, read by trialforge's one define.xml reader
+    (`formats.definexml`: Define-XML 2.1 or 2.0, parsed without expanding entities or loading anything); a
+    file that is not a define.xml raises InputError."""
+    doc = read_define_tree(Path(path))
+    define = define_from_doc(doc, str(path))
+    log.info("read %s: %d datasets, %d codelists", path, len(define.datasets), len(define.codelists))
+    return define
 
-    path = Path(path)
-    tree = parse_user_xml(path, "define.xml", "a Define-XML 2.0 or 2.1 document (ODM with a MetaDataVersion)")
-    root = tree.getroot()
-    mdv = _first(root, "MetaDataVersion")
-    if mdv is None:
-        raise InputError(f"{path}: not a define.xml", [Problem(
-            str(path), f"no MetaDataVersion element (the root is <{_local(root.tag) or root.tag}>); expected a "
-                       "Define-XML 2.0 or 2.1 document")])
-    standards = tuple({_local(k): v for k, v in s.attrib.items()} for s in _all(mdv, "Standard"))
-    standard_names = {s.get("OID", ""): s.get("Name", "") for s in standards}
-    version = next((v for k, v in mdv.attrib.items() if _local(k) == "DefineVersion"), "")
-    items = {i.get("OID"): i for i in _children(mdv, "ItemDef")}
+
+def define_from_doc(doc: DefineDoc, path: str = "") -> Define:
+    """The parts of a read define.xml that the rules use."""
+    standards = tuple({key: value for key, value in (
+        ("OID", s.oid), ("Name", s.name), ("Type", s.type), ("PublishingSet", s.publishing_set),
+        ("Version", s.version), ("Status", s.status)) if value} for s in doc.standards)
+    standard_names = {s.oid: s.name for s in doc.standards}
+    where_clauses = {oid: _where_clause(clause, doc) for oid, clause in doc.where_clauses.items()}
+    value_lists = {oid: tuple(_value(ref, doc, where_clauses) for ref in refs if ref.item in doc.items)
+                   for oid, refs in doc.value_lists.items()}
     datasets = {}
-    for group in _children(mdv, "ItemGroupDef"):
-        name = (group.get("Name") or group.get("SASDatasetName") or "").upper()
+    for group in doc.groups:
+        name = group.name.upper()
         datasets[name] = DefineDataset(
-            name=name, oid=group.get("OID", ""), label=_description(group) or _attr(group, "Label"),
-            dataset_class=_dataset_class(group),
-            standard=_standard_family(standard_names.get(_attr(group, "StandardOID"), ""), name),
-            variables=tuple(_variable(ref, items) for ref in _children(group, "ItemRef")
-                            if ref.get("ItemOID") in items),
-            href=_leaf_href(group))
-    codelists = {c.get("OID"): _codelist(c) for c in _children(mdv, "CodeList")}
-    log.info("read %s: %d datasets, %d codelists", path, len(datasets), len(codelists))
-    return Define(str(path), version, standards, datasets, codelists)
+            name=name, oid=group.oid, label=group.label, dataset_class=group.class_name.upper(),
+            standard=_standard_family(standard_names.get(group.standard, "")),
+            variables=tuple(_variable(ref, doc.items[ref.item], value_lists) for ref in group.items
+                            if ref.item in doc.items),
+            href=group.href, has_no_data=group.has_no_data)
+    codelists = {oid: DefineCodelist(oid, c.name, c.nci_code, frozenset(t.coded for t in c.terms),
+                                     frozenset(t.coded for t in c.terms if t.extended), c.dictionary)
+                 for oid, c in doc.codelists.items()}
+    return Define(path, doc.define_version, standards, datasets, codelists)
 
 
-def _variable(ref, items) -> DefineVariable:
-    item = items[ref.get("ItemOID")]
-    codelist_ref = _first(item, "CodeListRef")
+def _variable(ref, item, value_lists) -> DefineVariable:
     return DefineVariable(
-        name=(item.get("Name") or "").upper(), oid=item.get("OID", ""), data_type=item.get("DataType", ""),
-        length=_int(item.get("Length")), label=_description(item),
-        codelist=codelist_ref.get("CodeListOID", "") if codelist_ref is not None else "",
-        mandatory=ref.get("Mandatory") == "Yes", key_sequence=_int(ref.get("KeySequence")),
-        order=_int(ref.get("OrderNumber")))
+        name=item.name.upper(), oid=item.oid, data_type=item.data_type, length=item.length, label=item.label,
+        codelist=item.codelist, mandatory=ref.mandatory, key_sequence=ref.key_sequence, order=ref.order,
+        values=value_lists.get(item.value_list, ()) if item.value_list else ())
 
 
-def _codelist(element) -> DefineCodelist:
-    values, extended = set(), set()
-    for item in element:
-        if _local(item.tag) in ("CodeListItem", "EnumeratedItem"):
-            coded = item.get("CodedValue", "")
-            values.add(coded)
-            if _attr(item, "ExtendedValue") == "Yes":
-                extended.add(coded)
-    alias = next((a.get("Name", "") for a in element if _local(a.tag) == "Alias"
-                  and a.get("Context") == "nci:ExtCodeID"), "")
-    external = _first(element, "ExternalCodeList")
-    return DefineCodelist(element.get("OID", ""), element.get("Name", ""), alias, frozenset(values),
-                          frozenset(extended), external.get("Dictionary", "") if external is not None else "")
+def _value(ref, doc: DefineDoc, where_clauses: dict[str, WhereClause]) -> DefineValue:
+    item = doc.items[ref.item]
+    return DefineValue(oid=item.oid, name=item.name.upper(), data_type=item.data_type, length=item.length,
+                       codelist=item.codelist,
+                       where=tuple(where_clauses.get(oid) or WhereClause(oid, ()) for oid in ref.where))
 
 
-def _dataset_class(group) -> str:
-    attribute = _attr(group, "Class")  # Define-XML 2.0 keeps the class in an attribute
-    if attribute:
-        return attribute.upper()
-    element = next((c for c in group if _local(c.tag) == "Class"), None)
-    return (element.get("Name", "") if element is not None else "").upper()
+def _where_clause(clause, doc: DefineDoc) -> WhereClause:
+    """A def:WhereClauseDef as a where clause on variable names; a RangeCheck on an undefined item keeps an
+    empty variable name."""
+    return WhereClause(clause.oid, tuple(
+        Condition(None, doc.items[c.item].name.upper() if c.item in doc.items else "", c.comparator, c.values)
+        for c in clause.conditions))
 
 
-def _standard_family(standard_name: str, dataset: str) -> str:
+def _standard_family(standard_name: str) -> str:
     name = standard_name.upper()
     if name.startswith("ADAM"):
         return "ADaM"
     if name.startswith("SDTM"):
         return "SDTM"
     return ""
-
-
-def _leaf_href(group) -> str:
-    leaf = next((c for c in group if _local(c.tag) == "leaf"), None)
-    if leaf is None:
-        return ""
-    return next((v for k, v in leaf.attrib.items() if _local(k) == "href"), "")
-
-
-def _description(element) -> str:
-    description = next((c for c in element if _local(c.tag) == "Description"), None)
-    if description is None:
-        return ""
-    texts = [t for t in description if _local(t.tag) == "TranslatedText"]
-    english = next((t for t in texts if t.get(_XML_LANG, "en").startswith("en")), texts[0] if texts else None)
-    return (english.text or "").strip() if english is not None else ""
-
-
-def _attr(element, local_name: str) -> str:
-    return next((v for k, v in element.attrib.items() if _local(k) == local_name), "")
-
-
-def _local(tag) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
-
-
-def _children(element, local_name: str):
-    return [c for c in element if _local(c.tag) == local_name]
-
-
-def _first(element, local_name: str):
-    return next(element.iter(f"{{*}}{local_name}"), None)
-
-
-def _all(element, local_name: str):
-    return list(element.iter(f"{{*}}{local_name}"))
-
-
-def _int(text: str | None) -> int | None:
-    try:
-        return int(text) if text not in (None, "") else None
-    except ValueError:
-        return None

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import re
 import time
 import traceback
 from collections import Counter
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -24,10 +22,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from formats.clock import build_timestamp
 from specs.terminology import CT_VERSION
 from validation import ENGINE_NAME, ENGINE_VERSION, operators
 from validation.context import Cache, NotApplicable, RuleContext
-from validation.datasets import Dataset, classify, datasets_from_frames, load_folder
+from formats.folder import load_folder
+from validation.datasets import Dataset, classify, datasets_from_frames
 from validation.define import Define, merge_defines, read_define
 from validation.model import DatasetDetail, Finding, RuleStatus, ValidationResult
 from validation.operators import Issue
@@ -57,7 +57,7 @@ def validate_folder(path: str | Path | list, define: str | Path | None = None, r
         for name, dataset in load_folder(folder, empty_ok=False).items():
             if name in datasets:
                 log.warning("dataset %s is in more than one folder; validating the one in %s", name, folder)
-            datasets[name] = dataset
+            datasets[name] = classify(dataset)
     if define is None:  # the define.xml beside each folder's datasets, merged
         found = [f / "define.xml" for f in folders if (f / "define.xml").is_file()]
         define_doc = merge_defines([read_define(p) for p in found]) if found else None
@@ -91,11 +91,80 @@ def validate_datasets(datasets: Mapping[str, Dataset] | Mapping[str, pd.DataFram
 
 
 def run_rules(datasets: dict[str, Dataset], rules: list[Rule], define: Define | None = None, *,
-              max_details: int = MAX_DETAILS_PER_RULE) -> ValidationResult:
-    """Run each rule; a crash in one rule becomes its "error" status and the run goes on."""
-    cache = Cache()
+              max_details: int = MAX_DETAILS_PER_RULE, workers: int | None = None) -> ValidationResult:
+    """Run each rule; a crash in one rule becomes its "error" status and the run goes on.
+
+    `workers`: processes sharing the rules (default: `parallel_workers`); findings and statuses come out in
+    rule order whatever the number."""
     result = ValidationResult()
     started = time.perf_counter()
+    for rule, (findings, status, elapsed) in zip(rules, _outcomes(rules, datasets, define, max_details, workers)):
+        result.findings.extend(findings)
+        result.statuses.append(_with_seconds(status, elapsed))
+        result.timings[f"rule:{rule.id}"] = elapsed
+    result.timings["rules"] = time.perf_counter() - started
+    result.datasets = [_detail(d) for d in datasets.values()]
+    return result
+
+
+PARALLEL_MIN_RECORDS = 5000  # below this, forking costs more than a second process saves
+_SHARED: tuple | None = None  # what forked workers read: (rules, datasets, define, max_details)
+
+
+def parallel_workers(datasets: Mapping[str, Dataset], requested: int | None = None) -> int:
+    """Processes to run the rules in: `requested`, else TRIALFORGE_WORKERS, else 2 when the data is large
+    enough to gain from it and a second CPU this process may use is idle (on a machine already busy a
+    second process only slows both). Workers are forked (they share the loaded datasets); where fork is
+    unavailable, one process."""
+    import multiprocessing
+    import os
+
+    if requested is None:
+        setting = os.environ.get("TRIALFORGE_WORKERS", "").strip()
+        if setting:
+            requested = int(setting) if setting.isdigit() else 1
+        else:
+            records = sum(len(d.frame) for d in datasets.values())
+            cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+            busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0  # this process counts as about 1
+            requested = min(2, cpus) if records >= PARALLEL_MIN_RECORDS and busy < cpus - 0.5 else 1
+    if requested > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, requested)
+
+
+def _outcomes(rules: list[Rule], datasets: dict[str, Dataset], define: Define | None, max_details: int,
+              workers: int | None) -> list[tuple[list[Finding], RuleStatus, float]]:
+    workers = min(parallel_workers(datasets, workers), max(1, len(rules)))
+    if workers == 1:
+        return _run_all(rules, datasets, define, max_details)
+    import multiprocessing
+
+    global _SHARED
+    _SHARED = (rules, datasets, define, max_details)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+            pending = [pool.apply_async(_run_share, (k, workers)) for k in range(1, workers)]
+            shares = [_run_share(0, workers)] + [job.get() for job in pending]  # this process runs share 0
+    finally:
+        _SHARED = None
+    outcomes: list = [None] * len(rules)
+    for k, share in enumerate(shares):
+        for i, outcome in zip(range(k, len(rules), workers), share):
+            outcomes[i] = outcome
+    return outcomes
+
+
+def _run_share(k: int, n: int) -> list[tuple[list[Finding], RuleStatus, float]]:
+    """Every n-th rule from the k-th (interleaved, so slow and quick rules spread over the workers)."""
+    rules, datasets, define, max_details = _SHARED
+    return _run_all(rules[k::n], datasets, define, max_details)
+
+
+def _run_all(rules: list[Rule], datasets: dict[str, Dataset], define: Define | None,
+             max_details: int) -> list[tuple[list[Finding], RuleStatus, float]]:
+    cache = Cache()
+    outcomes = []
     for rule in rules:
         clock = time.perf_counter()
         try:
@@ -104,13 +173,8 @@ def run_rules(datasets: dict[str, Dataset], rules: list[Rule], define: Define | 
             log.warning("rule %s failed: %s", rule.id, exc)
             log.debug("%s", traceback.format_exc())
             findings, status = [], _status(rule, "error", reason=f"{type(exc).__name__}: {exc}")
-        elapsed = time.perf_counter() - clock
-        result.findings.extend(findings)
-        result.statuses.append(_with_seconds(status, elapsed))
-        result.timings[f"rule:{rule.id}"] = elapsed
-    result.timings["rules"] = time.perf_counter() - started
-    result.datasets = [_detail(d) for d in datasets.values()]
-    return result
+        outcomes.append((findings, status, time.perf_counter() - clock))
+    return outcomes
 
 
 # --- one rule --------------------------------------------------------------------------------------------
@@ -215,7 +279,7 @@ def _run_check(rule: Rule, check: dict, ctx: RuleContext, max_details: int,
         findings = [_issue_finding(rule, issue, ctx.dataset) for issue in issues]
         return findings, len(findings), False
     mask = evaluate(check, ctx)
-    rows = np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False))
+    rows = np.flatnonzero(mask.to_numpy() if mask.dtype == bool else mask.to_numpy(dtype=bool, na_value=False))
     if not len(rows):
         return [], 0, False
     report = _report_variables(rule, check, ctx, bound)
@@ -250,6 +314,8 @@ def evaluate(check: dict, ctx: RuleContext) -> pd.Series:
     if params.get("variable_absent"):
         ctx = ctx.allowing_absent(params["variable"])
     mask = op.run(ctx.frame, params, ctx)
+    if mask.dtype == bool and (mask.index is ctx.frame.index or mask.index.equals(ctx.frame.index)):
+        return mask  # the common case, spared a reindex and a copy (thousands of checks per run)
     return mask.reindex(ctx.frame.index, fill_value=False).astype(bool)
 
 
@@ -431,10 +497,9 @@ def _apply_define(datasets: dict[str, Dataset], define: Define) -> dict[str, Dat
 
 
 def run_timestamp() -> str:
-    """UTC time of the run; SOURCE_DATE_EPOCH, when set, so two builds of the same inputs report alike."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch.isdigit() else datetime.now(timezone.utc)
-    return moment.replace(microsecond=0).isoformat()
+    """UTC time of the run: the build clock (SOURCE_DATE_EPOCH when set), so two builds of the same inputs
+    report alike."""
+    return build_timestamp().isoformat()
 
 
 def _rules(rules, standard: str | None) -> list[Rule]:

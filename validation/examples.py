@@ -3,18 +3,23 @@
 An example is `{datasets: {NAME: records}, metadata: {...}, define: {...}, rows: [...], dataset: NAME}`.
 Records are a list of mappings, or `{columns: [...], fill: value, records: [overrides...]}` for "one
 record with every listed variable filled in". `metadata` gives what an XPT header would (labels, types,
-lengths, dataset label, file size); `define` a small define.xml. `rows` (fires only) are the 1-based
-record numbers of `dataset` the findings must point at.
+lengths, dataset label, file name and size); `define` a small define.xml: per dataset its label, class,
+keys, `href` (def:leaf), `no_data` (def:HasNoData) and variables (type, length, label, codelist, and
+value-level `values: [{where: "QNAM EQ X", type, length, codelist}]`). `rows` (fires only) are the
+1-based record numbers of `dataset` the findings must point at.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from validation.datasets import Column, Dataset, classify, normalize_frame
-from validation.define import Define, DefineCodelist, DefineDataset, DefineVariable
+from formats.folder import Column, Dataset, normalize_frame
+from specs.whereclause import parse_where
+from validation.datasets import classify
+from validation.define import Define, DefineCodelist, DefineDataset, DefineValue, DefineVariable
 from validation.engine import validate_datasets
 from validation.model import ValidationResult
 from validation.rulebook import Rule
@@ -43,7 +48,7 @@ def example_datasets(example: dict) -> dict[str, Dataset]:
                    for k, v in (meta.get("columns") or {}).items()}
         dataset = Dataset(name=name.upper(), frame=normalize_frame(frame), label=meta.get("label", ""),
                           columns=columns, file_format=meta.get("file_format", "xpt" if meta else "memory"),
-                          size_bytes=meta.get("size_bytes"))
+                          size_bytes=meta.get("size_bytes"), file=Path(meta["file"]) if meta.get("file") else None)
         out[dataset.name] = classify(dataset)
     return out
 
@@ -60,11 +65,14 @@ def example_define(spec: dict | None) -> Define | None:
             variables.append(DefineVariable(
                 name=var, oid=f"IT.{name}.{var}", data_type=attrs.get("type", "text"), length=attrs.get("length"),
                 label=attrs.get("label", ""), codelist=attrs.get("codelist", ""), mandatory=False,
-                key_sequence=keys.index(var) + 1 if var in keys else None, order=order))
+                key_sequence=keys.index(var) + 1 if var in keys else None, order=attrs.get("order", order),
+                values=tuple(DefineValue(f"IT.{name}.{var}.{number}", var, v.get("type", "text"), v.get("length"),
+                                         v.get("codelist", ""), (parse_where(v["where"]),))
+                             for number, v in enumerate(attrs.get("values") or (), start=1))))
         datasets[name.upper()] = DefineDataset(
             name=name.upper(), oid=f"IG.{name}", label=described.get("label", ""),
             dataset_class=str(described.get("class", "")).upper(), standard=described.get("standard", ""),
-            variables=tuple(variables))
+            variables=tuple(variables), href=described.get("href", ""), has_no_data=bool(described.get("no_data")))
     codelists = {oid: DefineCodelist(oid, c.get("name", oid), c.get("nci", ""), frozenset(c.get("values") or []),
                                      frozenset(c.get("extended") or []), c.get("external", ""))
                  for oid, c in (spec.get("codelists") or {}).items()}

@@ -9,33 +9,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-SEVERITIES: tuple[str, ...] = ("error", "warning", "notice")
+from specs.findings import SEVERITIES, Finding, plain as _plain  # the one finding type (re-exported here)
+
 STATUSES: tuple[str, ...] = ("passed", "issues", "not applicable", "error")
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One issue: a record (row is its 1-based number) or a whole dataset (row is None)."""
-
-    rule_id: str
-    severity: str
-    message: str
-    dataset: str | None = None
-    row: int | None = None
-    usubjid: str | None = None
-    seq: float | int | None = None
-    variables: tuple[str, ...] = ()
-    values: tuple[Any, ...] = ()
-    implements: tuple[str, ...] = ()  # "P21 SD0005", "CDISC CORE CORE-000544", ...
-    source: str = "rule"  # "rule" for conformance rules, "expectation" for raw-data expectations
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "rule_id": self.rule_id, "severity": self.severity, "message": self.message,
-            "dataset": self.dataset, "row": self.row, "usubjid": self.usubjid, "seq": self.seq,
-            "variables": list(self.variables), "values": [_plain(v) for v in self.values],
-            "implements": list(self.implements), "source": self.source,
-        }
 
 
 @dataclass(frozen=True)
@@ -99,7 +75,7 @@ class ValidationResult:
         for status in self.statuses:
             counted[status.severity] += status.findings
         for finding in self.findings:
-            if finding.source != "rule":  # raw expectations have no status line
+            if finding.source != "rule":  # raw expectations and mapping findings have no rule status line
                 counted[finding.severity] += 1
         return {severity: counted.get(severity, 0) for severity in SEVERITIES}
 
@@ -108,7 +84,8 @@ class ValidationResult:
         return {status: counted.get(status, 0) for status in STATUSES}
 
     def add_findings(self, findings: list[Finding]) -> None:
-        """Append findings from elsewhere (e.g. raw-data expectations) so they land in the same report."""
+        """Append findings from elsewhere (raw-data expectations, SDTM mapping) so they land in the same report
+        and in the same counts."""
         self.findings.extend(findings)
 
     def fails(self, fail_on: str | None) -> bool:
@@ -135,15 +112,3 @@ class ValidationResult:
             "findings": [f.as_dict() for f in self.findings],
         }
 
-
-def _plain(value: Any) -> Any:
-    """JSON-friendly scalars: numpy numbers become Python numbers, NaN becomes None."""
-    if value is None:
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections import Counter, defaultdict
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from formats.clock import reproducible
 from validation.model import SEVERITIES, Finding, ValidationResult
 
 log = logging.getLogger(__name__)
@@ -42,16 +42,12 @@ def write_reports(result: ValidationResult, out_dir: str | Path, formats=("xlsx"
 
 # --- rows shared by the formats ----------------------------------------------------------------------------
 
-def reproducible() -> bool:
-    """With SOURCE_DATE_EPOCH set, reports hold no durations, so two runs on the same inputs are identical."""
-    return bool(os.environ.get("SOURCE_DATE_EPOCH", "").strip())
-
-
 def conformance_details(result: ValidationResult) -> list[tuple[str, Any]]:
     run = result.run
     counts = result.counts()
     statuses = result.status_counts()
     raw = sum(1 for f in result.findings if f.source == "expectation")
+    mapping = sum(1 for f in result.findings if f.source == "mapping")
     return [
         ("Run date (UTC)", run.get("run_date", "")),
         ("Runtime (seconds)", "" if reproducible() else round(result.timings.get("total", 0.0), 2)),
@@ -73,6 +69,7 @@ def conformance_details(result: ValidationResult) -> list[tuple[str, Any]]:
         ("Warnings", counts["warning"]),
         ("Notices", counts["notice"]),
         ("Raw-data expectation findings", raw),
+        ("SDTM mapping findings", mapping),
     ]
 
 
@@ -83,16 +80,20 @@ def issue_summary(result: ValidationResult) -> list[dict[str, Any]]:
         for dataset, count in status.dataset_findings:
             rows.append({"dataset": dataset, "rule_id": status.rule_id, "severity": status.severity,
                          "implements": ", ".join(status.implements), "title": status.title, "count": count})
-    raw = [f for f in result.findings if f.source == "expectation"]  # no rule status: count the findings
-    counted = Counter((f.dataset or "", f.rule_id, f.severity) for f in raw)
+    others = [f for f in result.findings if f.source != "rule"]  # expectations, mapping: no rule status, count them
+    counted = Counter((f.dataset or "", f.rule_id, f.severity, f.source) for f in others)
     first_message = {}
-    for f in raw:
-        first_message.setdefault((f.dataset or "", f.rule_id, f.severity), f.message)
-    for (dataset, rule_id, severity), count in counted.items():
-        rows.append({"dataset": dataset, "rule_id": rule_id, "severity": severity, "implements": "raw-data expectation",
-                     "title": first_message[(dataset, rule_id, severity)], "count": count})
+    for f in others:
+        first_message.setdefault((f.dataset or "", f.rule_id, f.severity, f.source), f.message)
+    for key, count in counted.items():
+        dataset, rule_id, severity, source = key
+        rows.append({"dataset": dataset, "rule_id": rule_id, "severity": severity,
+                     "implements": _SOURCE_TEXT.get(source, source), "title": first_message[key], "count": count})
     order = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(rows, key=lambda r: (r["dataset"], order.get(r["severity"], 9), r["rule_id"]))
+
+
+_SOURCE_TEXT = {"expectation": "raw-data expectation", "mapping": "SDTM mapping"}
 
 
 def dataset_rows(result: ValidationResult) -> list[dict[str, Any]]:
@@ -100,6 +101,9 @@ def dataset_rows(result: ValidationResult) -> list[dict[str, Any]]:
     for status in result.statuses:
         for dataset, count in status.dataset_findings:
             per[dataset][status.severity] += count
+    for finding in result.findings:  # mapping findings name their SDTM dataset; raw ones a file, not listed
+        if finding.source != "rule" and finding.dataset:
+            per[finding.dataset][finding.severity] += 1
     return [{**d.as_dict(), **{s: per[d.name][s] for s in SEVERITIES}} for d in result.datasets]
 
 
@@ -171,10 +175,11 @@ def write_excel(result: ValidationResult, path: str | Path) -> Path:
           ([r["dataset"], r["rule_id"], r["severity"], r["implements"], r["title"], r["count"]]
            for r in issue_summary(result)), [12, 14, 10, 40, 60, 10])
     sheet("Issue Details",
-          ["Rule ID", "Implements", "Severity", "Dataset", "USUBJID", "Row", "SEQ", "Variables", "Values", "Message"],
-          ([f.rule_id, ", ".join(f.implements), f.severity, f.dataset, f.usubjid, f.row, f.seq,
+          ["Rule ID", "Implements", "Severity", "Dataset", "USUBJID", "Row", "SEQ", "Raw file", "Raw row", "Variables",
+           "Values", "Message"],
+          ([f.rule_id, ", ".join(f.implements), f.severity, f.dataset, f.usubjid, f.row, f.seq, f.file, f.raw_row,
             ", ".join(f.variables), _values_text(f), f.message] for f in result.findings),
-          [14, 36, 10, 10, 26, 8, 8, 28, 40, 90])
+          [14, 36, 10, 10, 26, 8, 8, 14, 8, 28, 40, 90])
     sheet("Rules Report",
           ["Rule ID", "Rule", "Implements", "Standard", "Severity", "Status", "Datasets", "Findings",
            "Reason / error", "Seconds"],

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from adam.api import derive_all
-from tests.adam.fixtures import fixture_study
+from tests.adam.fixtures import PARAMS, fixture_study
 
 
 @pytest.fixture(scope="session")
@@ -16,5 +16,5 @@ def sdtm() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="session")
 def adam(sdtm) -> dict[str, pd.DataFrame]:
-    return derive_all(sdtm)
+    return derive_all(sdtm, params=PARAMS)
 

@@ -4,7 +4,7 @@ import pytest
 from adam.adae import compute_arel, create_adae
 from adam.parameters import StudyParameters
 from specs.errors import DerivationError
-from tests.adam.fixtures import one, ts
+from tests.adam.fixtures import PARAMS, one, ts
 
 
 @pytest.fixture(scope="module")
@@ -77,14 +77,14 @@ def test_occurrence_flags_among_treatment_emergent_events(adae):
 
 
 def test_parameters_and_required_inputs(adam, sdtm):
-    params = StudyParameters().with_overrides(["crs_terms=Pyrexia", "crs_query_name=FEVER"])
+    params = PARAMS.with_overrides(["crs_terms=Pyrexia", "crs_query_name=FEVER"])
     adae = create_adae(adam["ADSL"], sdtm["AE"], None, params)
     assert one(adae, "001", AESEQ=2)["CQ01NAM"] == "FEVER"
     assert "ASTCTGR" not in adae.columns
     with pytest.raises(DerivationError, match="AESTDTC"):
-        create_adae(adam["ADSL"], sdtm["AE"].drop(columns="AESTDTC"))
+        create_adae(adam["ADSL"], sdtm["AE"].drop(columns="AESTDTC"), params=PARAMS)
     with pytest.raises(DerivationError, match="LDSTDT"):
-        create_adae(adam["ADSL"].drop(columns="LDSTDT"), sdtm["AE"])
+        create_adae(adam["ADSL"].drop(columns="LDSTDT"), sdtm["AE"], params=PARAMS)
 
 
 def test_subject_variables_come_from_adsl_and_trta_is_the_actual_treatment(adae, adam):
@@ -99,6 +99,6 @@ def test_subject_variables_come_from_adsl_and_trta_is_the_actual_treatment(adae,
 
 def test_sdtm_domain_and_study_days_are_not_carried(adam, sdtm):
     ae = sdtm["AE"].assign(DOMAIN="AE", AESTDY=1, AEENDY=2)
-    adae = create_adae(adam["ADSL"], ae)
+    adae = create_adae(adam["ADSL"], ae, params=PARAMS)
     assert {"DOMAIN", "AESTDY", "AEENDY"}.isdisjoint(adae.columns)
     assert {"ASTDY", "AENDY"} <= set(adae.columns)

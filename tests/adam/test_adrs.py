@@ -5,7 +5,7 @@ import pytest
 
 from adam.adrs import create_adrs
 from adam.adsl import create_adsl
-from tests.adam.fixtures import RESPONSES, one, ts, usubjid
+from tests.adam.fixtures import PARAMS, RESPONSES, one, ts, usubjid
 
 
 @pytest.fixture(scope="module")
@@ -99,13 +99,13 @@ def test_aseq_unique_and_param_one_to_one(adrs):
 
 def test_without_cm_and_tu_later_responses_count(sdtm, caplog):
     with caplog.at_level(logging.WARNING):
-        adsl = create_adsl(sdtm["DM"], sdtm["EX"])  # no CM -> no NACTDT; no TU -> no MDISFL
-        adrs = create_adrs(adsl, sdtm["RS"])
+        adsl = create_adsl(sdtm["DM"], sdtm["EX"], params=PARAMS)  # no CM -> no NACTDT; no TU -> no MDISFL
+        adrs = create_adrs(adsl, sdtm["RS"], params=PARAMS)
     assert value(adrs, "006", "CBOR") == ("PR", 126)  # PR +126 confirmed by PR +168
     assert "MDIS" not in set(adrs["PARAMCD"])
     assert "no new anti-cancer therapy exclusion" in caplog.text
     with caplog.at_level(logging.WARNING):
-        create_adrs(adsl.drop(columns="NACTDT"), sdtm["RS"])
+        create_adrs(adsl.drop(columns="NACTDT"), sdtm["RS"], params=PARAMS)
     assert "no assessment is excluded for new anti-cancer therapy" in caplog.text
 
 
@@ -113,7 +113,7 @@ def test_not_done_records_and_unknown_responses(sdtm, adam, caplog):
     rs = sdtm["RS"].copy()
     rs.loc[(rs["USUBJID"] == usubjid("015")) & (rs["RSTESTCD"] == "OVRLRESP"), "RSSTRESC"] = "NOT ALL EVALUATED"
     with caplog.at_level(logging.WARNING):
-        adrs = create_adrs(adam["ADSL"], rs, sdtm["TU"], sdtm["CM"])
+        adrs = create_adrs(adam["ADSL"], rs, sdtm["TU"], sdtm["CM"], params=PARAMS)
     row = one(adrs, "015", PARAMCD="OVR")
     assert pd.isna(row["AVAL"]) and pd.isna(row["ANL01FL"])
     assert value(adrs, "015", "BOR") == ("MISSING", None)

@@ -4,9 +4,8 @@ import pandas as pd
 import pytest
 
 from adam.adsl import create_adsl
-from adam.parameters import StudyParameters
 from specs.errors import DerivationError
-from tests.adam.fixtures import INFUSION, one, ts, usubjid
+from tests.adam.fixtures import INFUSION, PARAMS, one, ts, usubjid
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +84,7 @@ def test_tumor_type_new_therapy_and_age_group(adsl):
 
 def test_optional_domains_degrade_as_documented(sdtm, caplog):
     with caplog.at_level(logging.WARNING):
-        adsl = create_adsl(sdtm["DM"], sdtm["EX"])
+        adsl = create_adsl(sdtm["DM"], sdtm["EX"], params=PARAMS)
     assert adsl["EFFFL"].tolist() == adsl["SAFFL"].tolist()
     assert adsl["MDISFL"].isna().all() and adsl["TUMTYPE"].isna().all() and adsl["EOSSTT"].isna().all()
     assert adsl["NACTDT"].isna().all()
@@ -97,7 +96,7 @@ def test_optional_domains_degrade_as_documented(sdtm, caplog):
 def test_new_therapy_partial_start_is_never_before_the_infusion(sdtm):
     cm = pd.DataFrame({"USUBJID": [usubjid("001")], "CMCAT": ["SUBSEQUENT ANTI-CANCER THERAPY"],
                        "CMSTDTC": [INFUSION["001"].strftime("%Y-%m")]})
-    adsl = create_adsl(sdtm["DM"], sdtm["EX"], cm=cm)
+    adsl = create_adsl(sdtm["DM"], sdtm["EX"], cm=cm, params=PARAMS)
     assert one(adsl, "001")[["NACTDT", "NACTDTF"]].tolist() == [ts("001", 0), "D"]
 
 
@@ -108,7 +107,7 @@ def test_zero_dose_or_not_occurred_infusion_does_not_make_a_subject_treated(sdtm
     ex.loc[(ex["USUBJID"] == usubjid("002")) & (ex["EXCAT"] == "CAR-T"), "EXDOSE"] = 0.0
     ex["EXOCCUR"] = None
     ex.loc[(ex["USUBJID"] == usubjid("003")) & (ex["EXCAT"] == "CAR-T"), "EXOCCUR"] = "N"
-    adsl = create_adsl(dm, ex)
+    adsl = create_adsl(dm, ex, params=PARAMS)
     assert one(adsl, "002")["SAFFL"] == "N" and one(adsl, "003")["SAFFL"] == "N"
     assert one(adsl, "004")["SAFFL"] == "Y"
 
@@ -116,13 +115,13 @@ def test_zero_dose_or_not_occurred_infusion_does_not_make_a_subject_treated(sdtm
 def test_rfstdtc_is_the_fallback_when_ex_lacks_the_infusion(sdtm, caplog):
     ex = sdtm["EX"][~((sdtm["EX"]["USUBJID"] == usubjid("004")) & (sdtm["EX"]["EXCAT"] == "CAR-T"))]
     with caplog.at_level(logging.WARNING):
-        adsl = create_adsl(sdtm["DM"], ex)
+        adsl = create_adsl(sdtm["DM"], ex, params=PARAMS)
     assert one(adsl, "004")["TRTSDTM"] == pd.Timestamp("2024-03-01 10:30")
     assert "taken from DM.RFSTDTC" in caplog.text
 
 
 def test_parameters_change_the_conventions(sdtm):
-    params = StudyParameters().with_overrides(["age_group_cuts=50,65", "not_enrolled_armnrs=ASSIGNED, NOT TREATED"])
+    params = PARAMS.with_overrides(["age_group_cuts=50,65", "not_enrolled_armnrs=ASSIGNED, NOT TREATED"])
     adsl = create_adsl(sdtm["DM"], sdtm["EX"], params=params)
     assert one(adsl, "004")["AGEGR1"] == "50-64"
     assert one(adsl, "011")["ENRLFL"] == "N"
@@ -130,20 +129,20 @@ def test_parameters_change_the_conventions(sdtm):
 
 def test_missing_inputs_are_named(sdtm):
     with pytest.raises(DerivationError, match="EXCAT"):
-        create_adsl(sdtm["DM"], sdtm["EX"].drop(columns="EXCAT"))
+        create_adsl(sdtm["DM"], sdtm["EX"].drop(columns="EXCAT"), params=PARAMS)
     dm = pd.concat([sdtm["DM"], sdtm["DM"].head(1)])
     with pytest.raises(DerivationError, match="more than one record per subject"):
-        create_adsl(dm, sdtm["EX"])
+        create_adsl(dm, sdtm["EX"], params=PARAMS)
 
 
 def test_leukapheresis_date_from_pr_when_given(sdtm):
     pr = pd.DataFrame({"USUBJID": [usubjid("001"), usubjid("001"), usubjid("002")],
                        "PRTRT": ["Leukapheresis", "Leukapheresis", "Bone marrow biopsy"],
                        "PRSTDTC": ["2023-11-20", "2023-11-02", "2023-12-01"]})
-    adsl = create_adsl(sdtm["DM"], sdtm["EX"], other_domains={"PR": pr})
+    adsl = create_adsl(sdtm["DM"], sdtm["EX"], other_domains={"PR": pr}, params=PARAMS)
     assert one(adsl, "001")["APHDT"] == pd.Timestamp("2023-11-02")
     assert pd.isna(one(adsl, "002")["APHDT"])
-    assert "APHDT" not in create_adsl(sdtm["DM"], sdtm["EX"]).columns
+    assert "APHDT" not in create_adsl(sdtm["DM"], sdtm["EX"], params=PARAMS).columns
 
 
 def test_age_groups_split_at_65_with_the_cut_in_the_upper_group(adsl):
@@ -162,7 +161,7 @@ def test_dm_arm_codes_and_reference_dates_stay_out_of_adsl(adsl):
 def test_partial_new_therapy_start_is_imputed_and_flagged(sdtm):
     cm = sdtm["CM"].copy()
     cm.loc[cm["USUBJID"] == usubjid("006"), "CMSTDTC"] = "2024-07"  # collected 2024-07-10
-    adsl = create_adsl(sdtm["DM"], sdtm["EX"], sdtm["DS"], sdtm["MH"], sdtm["TU"], cm)
+    adsl = create_adsl(sdtm["DM"], sdtm["EX"], sdtm["DS"], sdtm["MH"], sdtm["TU"], cm, params=PARAMS)
     s006 = one(adsl, "006")
     assert (s006["NACTDT"], s006["NACTDTF"]) == (pd.Timestamp("2024-07-01"), "D")
     assert pd.isna(one(adsl, "009")["NACTDTF"])  # complete date: no flag
@@ -172,6 +171,6 @@ def test_enrolled_means_leukapheresed_when_pr_is_given(sdtm):
     """DESIGN.md: ENRLFL = leukapheresed. Subject 001 has a leukapheresis record with a partial date,
     002 has none: only 001 is enrolled (without PR, ENRLFL falls back to the ARMNRS rule)."""
     pr = pd.DataFrame({"USUBJID": [usubjid("001")], "PRTRT": ["LEUKAPHERESIS"], "PRSTDTC": ["2024-01"]})
-    adsl = create_adsl(sdtm["DM"], sdtm["EX"], other_domains={"PR": pr})
+    adsl = create_adsl(sdtm["DM"], sdtm["EX"], other_domains={"PR": pr}, params=PARAMS)
     assert one(adsl, "001")["ENRLFL"] == "Y" and pd.isna(one(adsl, "001")["APHDT"])
     assert one(adsl, "002")["ENRLFL"] == "N"

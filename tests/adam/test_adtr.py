@@ -4,7 +4,7 @@ import pytest
 
 from adam.adtr import create_adtr
 from specs.errors import DerivationError
-from tests.adam.fixtures import one, ts, usubjid
+from tests.adam.fixtures import PARAMS, one, ts, usubjid
 
 
 @pytest.fixture(scope="module")
@@ -64,4 +64,4 @@ def test_investigator_sums_and_non_target_lesions_are_ignored(adtr):
 
 def test_required_inputs(adam, sdtm):
     with pytest.raises(DerivationError, match="TU"):
-        create_adtr(adam["ADSL"], sdtm["TR"], None)
+        create_adtr(adam["ADSL"], sdtm["TR"], None, params=PARAMS)

@@ -2,8 +2,7 @@ import pytest
 
 from adam.adtte import create_adtte
 from adam.api import derive_all
-from adam.parameters import StudyParameters
-from tests.adam.fixtures import one, ts, usubjid
+from tests.adam.fixtures import PARAMS, one, ts, usubjid
 
 
 @pytest.fixture(scope="module")
@@ -75,14 +74,14 @@ def test_records_trace_back_to_their_source(adtte, adam):
 
 def test_missed_assessment_window_is_a_parameter(adam):
     # allowing 3 missed assessments: 108 days after the last SD is within 3 x 42 + 7 days
-    adtte = create_adtte(adam["ADSL"], adam["ADRS"], StudyParameters(missed_assessments=3))
+    adtte = create_adtte(adam["ADSL"], adam["ADRS"], PARAMS.replace({"missed_assessments": 3}))
     assert outcome(adtte, "008", "PFS") == (0, 150, 151.0, "DISEASE PROGRESSION")
 
 
 def test_death_after_new_therapy_and_after_cut_off_is_censored(sdtm, adam):
     cm = sdtm["CM"].copy()
     cm.loc[cm["USUBJID"] == usubjid("009"), "CMSTDTC"] = ts("009", 60).strftime("%Y-%m-%d")
-    by_reason = StudyParameters().with_overrides(["censor_codes_by_reason=true"])
+    by_reason = PARAMS.with_overrides(["censor_codes_by_reason=true"])
     derived = derive_all({**sdtm, "CM": cm}, by_reason, only=["ADTTE"])
     # new therapy on +60: the PD on +84 is no longer analysed and the death on +120 follows the therapy
     assert outcome(derived["ADTTE"], "009", "PFS")[:2] == (3, 42)
@@ -95,7 +94,7 @@ def test_death_after_new_therapy_and_after_cut_off_is_censored(sdtm, adam):
 def test_censor_codes_by_reason_or_one_code(sdtm, adam):
     """Reviewers' tools check CNSR in {0, 1}; ADaMIG also allows one positive code per censoring reason."""
     assert set(adam["ADTTE"]["CNSR"]) == {0, 1}
-    by_reason = derive_all(sdtm, StudyParameters().with_overrides(["censor_codes_by_reason=true"]), only=["ADTTE"])
+    by_reason = derive_all(sdtm, PARAMS.with_overrides(["censor_codes_by_reason=true"]), only=["ADTTE"])
     assert outcome(by_reason["ADTTE"], "006", "PFS")[0] == 3  # new anti-cancer therapy
     assert outcome(by_reason["ADTTE"], "008", "PFS")[0] == 4  # event after missed assessments
     assert outcome(by_reason["ADTTE"], "014", "PFS")[0] == 2  # no adequate post-baseline assessment

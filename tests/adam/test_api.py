@@ -6,6 +6,7 @@ import pytest
 
 from adam.api import DATASETS, derive_all
 from specs.errors import DerivationError
+from tests.adam.fixtures import PARAMS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -18,7 +19,7 @@ def test_derive_all_builds_the_five_datasets(adam):
 
 def test_inputs_are_not_modified_and_keys_are_case_insensitive(sdtm, adam):
     copies = {name: frame.copy() for name, frame in sdtm.items()}
-    again = derive_all({name.lower(): frame for name, frame in sdtm.items()})
+    again = derive_all({name.lower(): frame for name, frame in sdtm.items()}, params=PARAMS)
     for name, frame in sdtm.items():
         pd.testing.assert_frame_equal(frame, copies[name])
     for name in DATASETS:
@@ -27,17 +28,17 @@ def test_inputs_are_not_modified_and_keys_are_case_insensitive(sdtm, adam):
 
 def test_missing_inputs_are_all_named_at_once(sdtm):
     with pytest.raises(DerivationError) as caught:
-        derive_all({"DM": sdtm["DM"]})
+        derive_all({"DM": sdtm["DM"]}, params=PARAMS)
     text = str(caught.value)
     for domain in ("EX", "AE", "RS", "TR", "TU"):
         assert f"SDTM dataset {domain}" in text
 
 
 def test_only_derives_a_subset_with_its_dependencies(sdtm):
-    subset = derive_all({k: sdtm[k] for k in ("DM", "EX", "RS", "CM", "TU")}, only=["adtte"])
+    subset = derive_all({k: sdtm[k] for k in ("DM", "EX", "RS", "CM", "TU")}, only=["adtte"], params=PARAMS)
     assert set(subset) == {"ADSL", "ADRS", "ADTTE"}
     with pytest.raises(DerivationError, match="ADXX"):
-        derive_all(sdtm, only=["ADXX"])
+        derive_all(sdtm, only=["ADXX"], params=PARAMS)
 
 
 def test_every_adam_record_traces_back_to_sdtm(sdtm, adam):
@@ -72,7 +73,7 @@ def _benchmark_module():
 def test_random_study_keeps_the_invariants():
     """A small synthetic study from the benchmark's maker: structure rules that must always hold."""
     sdtm = _benchmark_module().make_sdtm(60, seed=7)
-    adam = derive_all(sdtm)
+    adam = derive_all(sdtm, params=PARAMS)
     assert len(adam["ADSL"]) == 60 and len(adam["ADAE"]) == len(sdtm["AE"])
     for name in ("ADRS", "ADTTE", "ADTR"):
         assert not adam[name].duplicated(["USUBJID", "ASEQ"]).any(), name

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from adam.dates import compute_dt, compute_dtm, compute_duration_days, compute_study_day, parse_dtc
+from adam.dates import compute_dt, compute_dtm, compute_duration_days, parse_dtc
 
 
 def dates(*values):
@@ -82,12 +82,6 @@ def test_datetime_with_time_imputation_flags():
     assert list(dflag.fillna("")) == ["", "", "", "", "D", ""]
     last, _, _ = compute_dtm(pd.Series(["2024-01-12T14"]), time_imputation="last")
     assert last.iloc[0] == pd.Timestamp("2024-01-12 14:59:59")
-
-
-def test_study_day_has_no_day_zero():
-    reference = dates(*["2024-01-10"] * 5)
-    result = compute_study_day(dates("2024-01-10", "2024-01-11", "2024-01-09", "2023-12-31", None), reference)
-    assert result.tolist() == [1, 2, -1, -10, pd.NA]
 
 
 def test_duration_counts_both_ends():

@@ -1,17 +1,37 @@
 import datetime as dt
 import json
 
+import pandas as pd
 import pytest
 
 from adam.parameters import StudyParameters
+from trialforge.example_study import example_parameters_file
 from specs.errors import DerivationError, InputError
 
 
-def test_defaults_describe_the_example_study():
+def test_defaults_are_the_library_s_not_the_example_study_s():
     params = StudyParameters()
     assert (params.confirm_days, params.max_nr_ne, params.accept_sd, params.sd_min_days) == (28, 1, False, 42)
-    assert params.data_cutoff == dt.date(2025, 12, 31)
+    assert params.data_cutoff is None and params.cutoff() > pd.Timestamp("2200-01-01")  # no cut-off
+    assert params.crs_terms == () and params.crs_query_name is None
+    assert (params.cart_excat, params.lymphodepletion_excat, params.new_therapy_cmcat, params.leukapheresis_prtrt,
+            params.primary_diagnosis_mhcat, params.astct_grade_qnam, params.late_assessment_interval_days) == (None,) * 7
+
+
+def test_the_example_study_s_parameters_are_in_its_package():
+    params = StudyParameters.from_file(example_parameters_file())
+    assert params.data_cutoff == dt.date(2025, 12, 31) and params.cutoff() == pd.Timestamp("2025-12-31")
+    assert (params.cart_excat, params.lymphodepletion_excat) == ("CAR-T", "LYMPHODEPLETION")
     assert "Cytokine release syndrome" in params.crs_terms
+    layered = StudyParameters.from_file(example_parameters_file(), base=StudyParameters(confirm_days=21))
+    assert layered.confirm_days == 28 and layered.max_nr_ne == 1  # the file's values over the base's
+
+
+def test_optional_parameters_accept_none():
+    params = StudyParameters(data_cutoff=dt.date(2025, 1, 1), crs_query_name="CRS")
+    cleared = params.with_overrides(["data_cutoff=none", "crs_query_name="])
+    assert cleared.data_cutoff is None and cleared.crs_query_name is None
+    assert StudyParameters.from_mapping({"data_cutoff": None, "early_period_days": "168"}).early_period_days == 168
 
 
 def test_overrides_convert_text_to_each_field_type():

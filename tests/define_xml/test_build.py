@@ -44,7 +44,7 @@ def test_spec_only_define_of_the_bundled_workbooks_is_valid_with_and_without_arm
 
     from define_xml.arm import strip_arm
 
-    spec = read_spec(resources.files("specs.study_workbooks").joinpath(workbook))
+    spec = read_spec(resources.files("trialforge.example_study.workbooks").joinpath(workbook))
     tree = build_define(spec, None, created=CREATED)
     assert validate_schema(tree, schema) == []  # the ARM schema is found beside define2-1-0.xsd when needed
     assert validate_schema(strip_arm(tree), schema) == []

@@ -5,114 +5,27 @@ import copy
 import pytest
 
 from define_xml.build import build_define
-from define_xml.checks import check_against_data, check_references, schema_for, validate_schema
+from define_xml.checks import assert_references, check_references, schema_for, validate_schema
 from define_xml.xmlns import NS
-from specs.errors import InputError
+from specs.errors import ExportError, InputError
 from tests.define_xml.conftest import CREATED
-from tests.define_xml.small_study import SCHEMA_DIR, small_frames, write_small_xpts
+from tests.define_xml.small_study import SCHEMA_DIR
 
 
-def _rules(findings):
-    return sorted((f.rule_id, f.dataset, f.variables) for f in findings)
-
-
-def test_a_define_built_from_the_data_it_describes_has_no_findings(spec, written):
-    _, datasets = written
-    tree = build_define(spec, datasets, created=CREATED)
-    assert check_against_data(tree, datasets) == []
-
-
-def test_a_variable_in_the_xpt_but_not_in_the_spec_is_a_finding(spec, tmp_path):
-    frames = small_frames()
-    frames["DM"] = frames["DM"].assign(RACE=["ASIAN", "WHITE", "ASIAN"])
-    datasets = write_small_xpts(tmp_path, spec, frames)
-    findings = check_against_data(build_define(spec, datasets, created=CREATED), datasets)
-    assert _rules(findings) == [("DEFINE-VARIABLE-UNDESCRIBED", "DM", ("RACE",))]
-    assert findings[0].severity == "error" and "DM.RACE" in findings[0].message
-
-
-def test_a_described_variable_the_data_lacks_and_a_dataset_nobody_described(spec, tmp_path):
-    frames = small_frames()
-    frames["DM"] = frames["DM"].drop(columns=["COUNTRY"])
-    frames["XX"] = frames["DM"][["STUDYID"]]
-    datasets = write_small_xpts(tmp_path, spec, frames)
-    findings = check_against_data(build_define(spec, datasets, created=CREATED), datasets)
-    assert _rules(findings) == [("DEFINE-DATASET-UNDESCRIBED", "XX", ()),
-                                ("DEFINE-VARIABLE-MISSING", "DM", ("COUNTRY",))]
-
-
-def test_a_length_mismatch_is_a_finding(spec, written):
-    _, datasets = written
-    tree = build_define(spec, datasets, created=CREATED)
-    item = tree.getroot().xpath("//odm:ItemDef[@OID='IT.AE.AETERM']", namespaces=NS)[0]
-    item.set("Length", "200")  # what a spec-sized define says when the XPT was trimmed to the data
-    findings = check_against_data(tree, datasets)
-    assert _rules(findings) == [("DEFINE-LENGTH", "AE", ("AETERM",))]
-    assert findings[0].values == (25, 200)
-
-
-def test_a_term_used_but_not_in_the_codelist_is_a_finding(spec, tmp_path):
-    frames = small_frames()
-    frames["DM"].loc[2, "SEX"] = "Female"  # the raw spelling, not the CDISC term
-    datasets = write_small_xpts(tmp_path, spec, frames)
-    findings = check_against_data(build_define(spec, datasets, created=CREATED), datasets)
-    assert _rules(findings) == [("DEFINE-CODELIST-TERM", "DM", ("SEX",))]
-    assert findings[0].values == ("Female",) and "CL.SEX" in findings[0].message
-
-
-def test_value_level_codelists_are_checked_on_the_rows_their_clause_selects(spec, tmp_path):
-    frames = small_frames()
-    frames["SUPPAE"].loc[0, "QVAL"] = "5"  # ASTCT grade 5 is not in the sponsor codelist (1-3)
-    datasets = write_small_xpts(tmp_path, spec, frames)
-    findings = check_against_data(build_define(spec, datasets, created=CREATED), datasets)
-    assert _rules(findings) == [("DEFINE-CODELIST-TERM", "SUPPAE", ("QVAL",))]
-    assert "where QNAM EQ AEASTCGR" in findings[0].message and findings[0].values == ("5",)
-
-
-def test_a_value_level_length_shorter_than_the_data_is_a_finding(spec, written):
-    _, datasets = written
-    tree = build_define(spec, datasets, created=CREATED)
-    tree.getroot().xpath("//odm:ItemDef[@OID='IT.LB.LBORRES.LBTESTCD.HGB']", namespaces=NS)[0].set("Length", "3")
-    assert _rules(check_against_data(tree, datasets)) == [("DEFINE-VLM-LENGTH", "LB", ("LBORRES",))]
-
-
-def test_type_mismatch_and_fractions_in_integers(spec, tmp_path):
-    frames = small_frames()
-    frames["DM"] = frames["DM"].assign(AGE=[54.5, 61.0, None])
-    frames["AE"] = frames["AE"].assign(AESEQ=["1", "1"])
-    datasets = write_small_xpts(tmp_path, spec, frames)
-    findings = check_against_data(build_define(spec, datasets, created=CREATED), datasets)
-    assert _rules(findings) == [("DEFINE-INTEGER", "DM", ("AGE",)), ("DEFINE-TYPE", "AE", ("AESEQ",))]
-
-
-def test_a_dataset_said_to_have_no_data_but_written_and_one_described_but_not_written(spec, written):
-    _, datasets = written
-    tree = build_define(spec, None, created=CREATED)  # spec only: describes MB (no data) and all others
-    datasets = dict(datasets)
-    del datasets["LB"]
-    rules = _rules(check_against_data(tree, datasets))
-    assert ("DEFINE-DATASET-MISSING", "LB", ()) in rules
-    assert not any(r[1] == "MB" for r in rules)
-
-
-def test_labels_and_keys_that_do_not_identify_a_record_are_warnings(spec, tmp_path):
-    frames = small_frames()
-    frames["DM"] = frames["DM"].assign(USUBJID=["SMALL-1-001", "SMALL-1-001", "SMALL-1-003"])
-    datasets = write_small_xpts(tmp_path, spec, frames)
-    findings = check_against_data(build_define(spec, datasets, created=CREATED), datasets)
-    assert [(f.rule_id, f.severity) for f in findings] == [("DEFINE-KEYS", "warning")]
-
-
-def test_references_to_undefined_oids_are_findings(spec):
+def test_references_to_undefined_oids_are_problems_and_the_build_refuses_to_write_them(spec):
     tree = build_define(spec, None, created=CREATED)
+    assert_references(tree)  # what we build refers only to what it defines
     broken = copy.deepcopy(tree)
     ref = broken.getroot().xpath("//odm:ItemGroupDef[@Name='AE']/odm:ItemRef", namespaces=NS)[0]
     ref.set("MethodOID", "MT.NOPE")
     codelist = broken.getroot().xpath("//odm:CodeList[@OID='CL.SEX']", namespaces=NS)[0]
     codelist.getparent().remove(codelist)
-    messages = [f.message for f in check_references(broken)]
+    messages = [p.message for p in check_references(broken)]
     assert any("method MT.NOPE" in m for m in messages)
     assert any("IT.DM.SEX refers to codelist CL.SEX" in m for m in messages)
+    with pytest.raises(ExportError) as caught:
+        assert_references(broken, "sdtm/define.xml")
+    assert "sdtm/define.xml" in str(caught.value) and len(caught.value.problems) == len(messages)
 
 
 def test_schema_problems_name_the_line(spec, schema, tmp_path):
@@ -133,16 +46,6 @@ def test_the_schema_may_be_a_folder_and_arm_gets_the_arm_schema(schema):
     assert schema_for(schema, arm=True).name == "arm1-0-0.xsd"
     with pytest.raises(InputError):
         schema_for(folder / "nothing-here")
-
-
-def test_findings_have_the_shape_of_validation_findings(spec, tmp_path):
-    frames = small_frames()
-    frames["DM"] = frames["DM"].assign(RACE=["ASIAN"] * 3)
-    datasets = write_small_xpts(tmp_path, spec, frames)
-    record = check_against_data(build_define(spec, datasets, created=CREATED), datasets)[0].as_dict()
-    assert set(record) == {"rule_id", "severity", "message", "dataset", "row", "usubjid", "seq", "variables",
-                           "values", "implements", "source"}
-    assert record["source"] == "define" and record["variables"] == ["RACE"]
 
 
 _XS = 'xmlns:xs="http://www.w3.org/2001/XMLSchema"'

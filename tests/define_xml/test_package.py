@@ -6,6 +6,7 @@ from lxml import etree
 
 from define_xml.arm import has_arm
 from define_xml.package import read_folder_datasets, write_package_define
+from define_xml.xmlns import NS
 from tests.define_xml.conftest import CREATED
 from tests.define_xml.small_study import write_small_adam_xpts
 
@@ -16,7 +17,7 @@ def test_write_package_define_writes_define_xml_and_html_and_reports(spec, writt
     assert (folder / "define.xml").is_file() and (folder / "define.html").is_file()
     assert summary["datasets"] == ["AE", "DM", "LB", "SUPPAE"]
     assert summary["schema_validated"] and summary["schema_problems"] == []
-    assert summary["findings"] == [] and summary["stylesheet"] is None
+    assert "findings" not in summary and summary["stylesheet"] is None  # define vs data: the TF-DF rules
     json.dumps(summary)  # ready for the build log
     tree = etree.parse(str(folder / "define.xml"))
     assert 'href="define2-1.xsl"' in tree.getroot().getprevious().text
@@ -33,11 +34,13 @@ def test_a_user_stylesheet_is_copied_and_named_by_define_xml(spec, written, tmp_
     assert 'href="house-style.xsl"' in etree.parse(str(folder / "define.xml")).getroot().getprevious().text
 
 
-def test_findings_from_the_folder_reach_the_summary(spec, written):
+def test_the_leaf_follows_the_file_written(spec, written):
     folder, datasets = written
-    (folder / "lb.xpt").rename(folder / "lab.xpt")  # the file name no longer matches
-    summary = write_package_define(spec, folder, "sdtm", CREATED)
-    assert summary["findings"] == []  # described from what was written: leaf follows the file
+    (folder / "lb.xpt").rename(folder / "lab.xpt")  # the file name no longer matches the dataset name
+    write_package_define(spec, folder, "sdtm", CREATED)
+    leaf = etree.parse(str(folder / "define.xml")).getroot().xpath(
+        "//odm:ItemGroupDef[@Name='LB']/def:leaf", namespaces=NS)[0]
+    assert leaf.get(f"{{{NS['xlink']}}}href") == "lab.xpt"  # described from what was written
     assert read_folder_datasets(folder)["LB"].href == "lab.xpt"
     assert "lab.xpt" in (folder / "define.html").read_text()
 
@@ -48,7 +51,6 @@ def test_arm_goes_into_define_html_and_into_define_xml_only_when_asked(adam_spec
     write_small_adam_xpts(folder, adam_spec)
     plain = write_package_define(adam_spec, folder, "adam", CREATED, schema=schema)
     assert plain["arm_displays"] == 2 and not plain["arm_in_define"] and plain["schema_problems"] == []
-    assert plain["findings"] == []
     assert not has_arm(etree.parse(str(folder / "define.xml")))
     assert "analysis-results" in (folder / "define.html").read_text()
     embedded = write_package_define(adam_spec, folder, "adam", CREATED, schema=schema, arm_in_define=True)

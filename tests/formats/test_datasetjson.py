@@ -11,8 +11,9 @@ import pytest
 from specs.errors import ExportError, InputError
 from define_xml.package import write_folder_dataset_json
 from formats.datasetjson import (
-    JsonColumn, read_dataset_json, sas_format_kind, write_dataset_json,
+    JsonColumn, read_dataset_json, write_dataset_json,
 )
+from formats.sasdates import sas_format_kind
 from formats.xpt import XptColumn, read_xpt, write_xpt
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
@@ -139,7 +140,7 @@ def test_sas_format_kinds():
 
 
 def test_a_package_folder_gets_dataset_json_with_its_define_metadata(tmp_path):
-    from define_xml.model import read_define_tree
+    from formats.definexml import read_define_tree
     from define_xml.package import write_package_define
     from tests.define_xml.small_study import small_spec, write_small_xpts
 

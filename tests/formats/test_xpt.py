@@ -11,7 +11,8 @@ import pytest
 
 import formats.xpt as xpt
 from specs.errors import ExportError, InputError
-from formats.xpt import XptColumn, XptDataset, read_xpt, sas_date, sas_datetime, write_xpt
+from formats.sasdates import sas_date, sas_datetime
+from formats.xpt import XptColumn, XptDataset, read_xpt, write_xpt
 from formats.xpt_ibm import ibm_to_ieee, ieee_to_ibm
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"

@@ -17,10 +17,15 @@ from pathlib import Path
 import pytest
 
 from trialforge.cli import main
+from trialforge.example_study import example_spec
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 EXAMPLE_SUBJECTS = 5
 EXAMPLE_SEED = 20240101
+# the example study's spec workbooks: `build --study` has no default specs
+EXAMPLE_SDTM_SPEC = example_spec("sdtm")
+EXAMPLE_ADAM_SPEC = example_spec("adam")
+EXAMPLE_SPECS = ("--sdtm-spec", EXAMPLE_SDTM_SPEC, "--adam-spec", EXAMPLE_ADAM_SPEC)
 
 
 @dataclass
@@ -88,7 +93,7 @@ def raw(tmp_path, example_raw_master) -> Path:
 def built_package_master(tmp_path_factory, example_raw_master) -> Path:
     """One complete build of the small example (every stage), made once per test run."""
     out = tmp_path_factory.mktemp("built") / "pkg"
-    result = run_cli("build", "--study", example_raw_master, "--out", out)
+    result = run_cli("build", "--study", example_raw_master, *EXAMPLE_SPECS, "--out", out)
     assert result.code == 0, result.text
     return out
 

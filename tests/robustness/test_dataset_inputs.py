@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.robustness.conftest import CliResult, run_cli, snapshot
+from tests.robustness.conftest import EXAMPLE_ADAM_SPEC, EXAMPLE_SPECS, CliResult, run_cli, snapshot
 from tests.validation.test_reports import PLANTED, live_markup
 
 SDTM = Path("m5") / "datasets" / "MESOCART-PD1" / "tabulations" / "sdtm"
@@ -140,7 +140,7 @@ def test_adam_refuses_broken_dataset_json_sdtm(tmp_path):
     folder.mkdir()
     (folder / "vs.json").write_text(json.dumps(_vs(_cell(2, "VSSTRESN", "172 cm"))), encoding="utf-8")
     before = snapshot(tmp_path, skip=(tmp_path / "adam",))
-    result = run_cli("adam", "--sdtm", folder, "--out", tmp_path / "adam")
+    result = run_cli("adam", "--sdtm", folder, "--adam-spec", EXAMPLE_ADAM_SPEC, "--out", tmp_path / "adam")
     result.assert_clean_failure(EXIT_INPUT, "vs.json", "row 2", "VSSTRESN", "'172 cm'")
     assert snapshot(tmp_path, skip=(tmp_path / "adam",)) == before and not (tmp_path / "adam").exists()
 
@@ -214,7 +214,7 @@ def test_build_refuses_a_schema_with_an_external_entity(tmp_path, raw):
                       "</xs:documentation></xs:annotation></xs:schema>\n", encoding="utf-8")
     out = tmp_path / "pkg"
     before = snapshot(tmp_path, skip=(out,))
-    result = run_cli("build", "--study", raw, "--out", out, "--schema", schema)
+    result = run_cli("build", "--study", raw, *EXAMPLE_SPECS, "--out", out, "--schema", schema)
     result.assert_clean_failure(EXIT_INPUT, str(schema), "declares entities", "expected an XML Schema")
     assert "TOP-SECRET-VALUE" not in result.text
     assert snapshot(tmp_path, skip=(out,)) == before and not out.exists()
@@ -227,7 +227,7 @@ def test_build_names_the_raw_record_of_text_xpt_cannot_hold(tmp_path, raw):
     long = _plant(ae, "AELLT", 4, "Long " * 50)
     accent = _plant(ae, "AEHLT", 5, "C\u00e9phal\u00e9e")
     out = tmp_path / "pkg"
-    result = run_cli("build", "--study", raw, "--out", out, "--stages", "sdtm")
+    result = run_cli("build", "--study", raw, *EXAMPLE_SPECS, "--out", out, "--stages", "sdtm")
     result.assert_clean_failure(
         EXIT_OUTPUT, "cannot write dataset 'AE'", f"{SDTM.as_posix()}/ae.xpt",
         f"AE.AELLT: record 4 (raw file ae.csv, row {long}) value 'Long Long", "249 bytes",
@@ -241,11 +241,11 @@ def test_build_names_the_raw_record_of_text_xpt_cannot_hold(tmp_path, raw):
 def test_markup_in_raw_values_and_spec_labels_is_never_live_in_any_html(tmp_path, raw):
     import openpyxl
 
-    from trialforge.stages import bundled_spec
+    from trialforge.example_study import example_spec
 
     _plant(raw / "dm.csv", "SEX", 2, PLANTED[0])
     _plant(raw / "ae.csv", "AETERM", 2, PLANTED[1])
-    workbook = openpyxl.load_workbook(bundled_spec("sdtm"))
+    workbook = openpyxl.load_workbook(example_spec("sdtm"))
 
     def set_cell(sheet: str, column: str, value: str, **match: str) -> None:
         rows = workbook[sheet]
@@ -262,8 +262,12 @@ def test_markup_in_raw_values_and_spec_labels_is_never_live_in_any_html(tmp_path
     set_cell("Documents", "Href", "javascript:alert(3)", ID=workbook["Documents"].cell(2, 1).value)
     spec = tmp_path / "sdtm-spec.xlsx"
     workbook.save(spec)
+    from trialforge.example_study import example_raw_expectations
+
+    shutil.copy(example_raw_expectations(), tmp_path)  # the suite the spec declares, beside it
     out = tmp_path / "pkg"
-    result = run_cli("build", "--study", raw, "--sdtm-spec", spec, "--out", out)
+    result = run_cli("build", "--study", raw, "--adam-spec", EXAMPLE_ADAM_SPEC, "--sdtm-spec", spec, "--out", out,
+                     "--raw-data-docs")
     assert result.code in (0, 1), result.text
     pages = sorted(out.rglob("*.html"))
     names = {p.name for p in pages}

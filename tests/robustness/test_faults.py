@@ -11,13 +11,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.robustness.conftest import run_cli, snapshot
+from tests.robustness.conftest import EXAMPLE_SPECS, run_cli, snapshot
 from trialforge.cli import EXIT_OK, EXIT_OUTPUT, EXIT_TERMINATED
 from trialforge.stages import default_stages
 
@@ -56,27 +55,26 @@ def test_kill_9_in_each_stage_leaves_the_previous_package_and_the_next_run_clean
     before = snapshot(tmp_path)
     stages = [stage.name for stage in default_stages()]
     for stage in stages:
-        child = _child(stage, "build", "--study", raw, "--out", built_package, script=KILL_AFTER_STAGE)
+        child = _child(stage, "build", "--study", raw, *EXAMPLE_SPECS, "--out", built_package, script=KILL_AFTER_STAGE)
         _, err = child.communicate(timeout=300)
         assert child.returncode == -signal.SIGKILL, f"{stage}: exit {child.returncode}\n{err}"
         # each run removes the staging folder of the run killed before it; its own stays behind
         assert len(list(tmp_path.glob(".pkg.staging-*"))) == 1
         assert snapshot(tmp_path, skip=tuple(tmp_path.glob(".pkg.staging-*"))) == before, \
             f"kill -9 after stage {stage} changed the previous package or the user's files"
-    result = run_cli("build", "--study", raw, "--out", built_package, "--stages", "sdtm")
+    result = run_cli("build", "--study", raw, *EXAMPLE_SPECS, "--out", built_package, "--stages", "sdtm")
     assert result.code == EXIT_OK, result.text
     assert not list(tmp_path.glob(".pkg.*")), "the next run removes the staging folders of killed runs"
     assert snapshot(raw) == {k[len("raw/"):]: v for k, v in before.items() if k.startswith("raw/")}
 
 
 def test_sigterm_during_a_build_removes_its_staging_and_keeps_the_previous_package(tmp_path, raw, built_package):
+    """A real SIGTERM, sent by the process to itself when the SDTM datasets are written (deterministic,
+    however fast the machine): the handler stops the build cleanly."""
     before = snapshot(tmp_path)
-    child = _child("build", "--study", raw, "--out", built_package)
-    deadline = time.monotonic() + 120
-    while not list(tmp_path.glob(".pkg.staging-*/m5")) and time.monotonic() < deadline:
-        time.sleep(0.05)  # wait until the build is writing datasets
-    child.send_signal(signal.SIGTERM)
-    _, err = child.communicate(timeout=120)
+    script = KILL_AFTER_STAGE.replace("signal.SIGKILL", "signal.SIGTERM")
+    child = _child("write-sdtm", "build", "--study", raw, *EXAMPLE_SPECS, "--out", built_package, script=script)
+    _, err = child.communicate(timeout=300)
     assert child.returncode == EXIT_TERMINATED, err
     assert "Traceback" not in err and "unchanged" in err
     assert snapshot(tmp_path) == before
@@ -115,7 +113,7 @@ def test_a_full_disk_fails_cleanly_and_keeps_the_previous_package(tmp_path, raw)
         _fake_previous_package(out)
         (disk / "mine.txt").write_text("a user's file on the same disk")
         before = snapshot(disk)
-        result = run_cli("build", "--study", raw, "--out", out, "--stages", "sdtm")
+        result = run_cli("build", "--study", raw, *EXAMPLE_SPECS, "--out", out, "--stages", "sdtm")
         result.assert_clean_failure(EXIT_OUTPUT, "no space left", str(out))
         assert ".staging-" not in result.text, "the message names the output folder, not the staging folder"
         assert snapshot(disk) == before
@@ -124,7 +122,7 @@ def test_a_full_disk_fails_cleanly_and_keeps_the_previous_package(tmp_path, raw)
 
 def test_a_read_only_output_disk_fails_cleanly(tmp_path, raw):
     with _tmpfs(tmp_path / "ro", "1m", read_only=True) as disk:
-        result = run_cli("build", "--study", raw, "--out", disk / "pkg", "--stages", "sdtm")
+        result = run_cli("build", "--study", raw, *EXAMPLE_SPECS, "--out", disk / "pkg", "--stages", "sdtm")
         result.assert_clean_failure(EXIT_OUTPUT, "read-only", str(disk / "pkg"))
 
 
@@ -134,7 +132,7 @@ def test_a_read_only_output_folder_fails_cleanly(tmp_path, raw):
     parent.mkdir()
     parent.chmod(0o555)
     try:
-        result = run_cli("build", "--study", raw, "--out", parent / "pkg", "--stages", "sdtm")
+        result = run_cli("build", "--study", raw, *EXAMPLE_SPECS, "--out", parent / "pkg", "--stages", "sdtm")
         result.assert_clean_failure(EXIT_OUTPUT, "permission denied", str(parent / "pkg"))
     finally:
         parent.chmod(0o755)
@@ -157,7 +155,7 @@ def test_an_injected_write_failure_in_a_stage_fails_cleanly(tmp_path, raw, monke
     out = tmp_path / "pkg"
     _fake_previous_package(out)
     before = snapshot(tmp_path)
-    result = run_cli("build", "--study", raw, "--out", out, "--stages", "sdtm")
+    result = run_cli("build", "--study", raw, *EXAMPLE_SPECS, "--out", out, "--stages", "sdtm")
     result.assert_clean_failure(EXIT_OUTPUT, words, "lb.xpt", str(out))
     assert ".staging-" not in result.text
     assert snapshot(tmp_path) == before

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.robustness.conftest import run_cli, snapshot
+from tests.robustness.conftest import EXAMPLE_ADAM_SPEC, EXAMPLE_SDTM_SPEC, EXAMPLE_SPECS, run_cli, snapshot
 from trialforge.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE
 from trialforge.publish import PACKAGE, remove_stale_staging
 
@@ -43,7 +43,7 @@ def test_build_refuses_an_out_it_must_not_replace(tmp_path, raw, target):
     out = {"user-folder": user, "study": raw, "inside-study": raw / "pkg", "parent-of-study": tmp_path,
            "file": user / "notes" / "plan.txt"}[target]
     before = snapshot(tmp_path)
-    result = run_cli("build", "--study", raw, "--out", out, "--stages", "sdtm")
+    result = run_cli("build", "--study", raw, *EXAMPLE_SPECS, "--out", out, "--stages", "sdtm")
     result.assert_clean_failure(EXIT_USAGE, str(out))
     assert snapshot(tmp_path) == before, "nothing may change when the output folder is refused"
 
@@ -51,16 +51,15 @@ def test_build_refuses_an_out_it_must_not_replace(tmp_path, raw, target):
 def test_build_refuses_out_dot_when_the_current_folder_holds_the_study(tmp_path, raw, monkeypatch):
     monkeypatch.chdir(tmp_path)
     before = snapshot(tmp_path)
-    run_cli("build", "--study", "raw", "--out", ".", "--stages", "sdtm").assert_clean_failure(EXIT_USAGE, "--out .")
+    run_cli("build", "--study", "raw", *EXAMPLE_SPECS, "--out", ".", "--stages", "sdtm").assert_clean_failure(
+        EXIT_USAGE, "--out .")
     assert snapshot(tmp_path) == before
 
 
 def test_build_refuses_out_that_holds_the_spec_workbook(tmp_path, raw):
-    from trialforge.stages import bundled_spec
-
     specs = tmp_path / "specs"
     specs.mkdir()
-    shutil.copy(bundled_spec("sdtm"), specs / "sdtm.xlsx")
+    shutil.copy(EXAMPLE_SDTM_SPEC, specs / "sdtm.xlsx")
     before = snapshot(tmp_path)
     result = run_cli("build", "--study", raw, "--sdtm-spec", specs / "sdtm.xlsx", "--out", specs, "--stages", "sdtm")
     result.assert_clean_failure(EXIT_USAGE, "sdtm.xlsx")
@@ -73,7 +72,7 @@ def test_a_manifest_without_our_format_id_is_not_ours(tmp_path, raw):
     (forged / "audit" / "manifest.json").write_text(json.dumps({"files": []}))
     (forged / "results.sas7bdat").write_bytes(b"user data")
     before = snapshot(tmp_path)
-    run_cli("build", "--study", raw, "--out", forged, "--stages", "sdtm").assert_clean_failure(
+    run_cli("build", "--study", raw, *EXAMPLE_SPECS, "--out", forged, "--stages", "sdtm").assert_clean_failure(
         EXIT_USAGE, "trialforge-package/1")
     assert snapshot(tmp_path) == before
 
@@ -81,18 +80,18 @@ def test_a_manifest_without_our_format_id_is_not_ours(tmp_path, raw):
 def test_build_replaces_its_own_package_and_an_empty_folder(tmp_path, raw):
     out = tmp_path / "pkg"
     out.mkdir()
-    assert run_cli("build", "--study", raw, "--out", out, "--stages", "sdtm").code == EXIT_OK
+    assert run_cli("build", "--study", raw, *EXAMPLE_SPECS, "--out", out, "--stages", "sdtm").code == EXIT_OK
     manifest = json.loads((out / "audit" / "manifest.json").read_text())
     assert manifest["format"] == PACKAGE.format_id
     (out / "stale.txt").write_text("left over by an older build of ours")
-    assert run_cli("build", "--study", raw, "--out", out, "--stages", "sdtm").code == EXIT_OK
+    assert run_cli("build", "--study", raw, *EXAMPLE_SPECS, "--out", out, "--stages", "sdtm").code == EXIT_OK
     assert not (out / "stale.txt").exists(), "a package of ours is replaced whole, not merged"
     assert not list(tmp_path.glob(".pkg.*")), "no staging or previous folder remains"
 
 
 def test_reconciliation_holds_in_an_sdtm_only_build(tmp_path, raw):
     out = tmp_path / "pkg"
-    assert run_cli("build", "--study", raw, "--out", out, "--stages", "sdtm").code == EXIT_OK
+    assert run_cli("build", "--study", raw, *EXAMPLE_SPECS, "--out", out, "--stages", "sdtm").code == EXIT_OK
     table = pd.read_csv(out / "audit" / "sdtm" / "reconciliation.csv")
     assert (table["rows_read"] == table["rows_mapped"] + table["rows_excluded"]).all()
     assert not (out / ADAM_DIR).exists() and (out / SDTM_DIR / "dm.xpt").exists()
@@ -104,8 +103,9 @@ def test_adam_refuses_a_user_folder_and_a_folder_inside_its_input(tmp_path, buil
     user = _user_folder(tmp_path)
     before = snapshot(tmp_path)
     sdtm = built_package / SDTM_DIR
-    run_cli("adam", "--sdtm", sdtm, "--out", user).assert_clean_failure(EXIT_USAGE, "my-work")
-    run_cli("adam", "--sdtm", sdtm, "--out", sdtm / "adam").assert_clean_failure(EXIT_USAGE, "inside the input")
+    spec = ("--adam-spec", EXAMPLE_ADAM_SPEC)
+    run_cli("adam", "--sdtm", sdtm, *spec, "--out", user).assert_clean_failure(EXIT_USAGE, "my-work")
+    run_cli("adam", "--sdtm", sdtm, *spec, "--out", sdtm / "adam").assert_clean_failure(EXIT_USAGE, "inside the input")
     assert snapshot(tmp_path) == before
 
 
@@ -113,21 +113,24 @@ def test_adam_failure_leaves_the_previous_output_whole(tmp_path, built_package):
     sdtm = tmp_path / "sdtm"
     shutil.copytree(built_package / SDTM_DIR, sdtm)
     out = tmp_path / "adam"
-    assert run_cli("adam", "--sdtm", sdtm, "--out", out).code == EXIT_OK
+    assert run_cli("adam", "--sdtm", sdtm, "--adam-spec", EXAMPLE_ADAM_SPEC, "--out", out).code == EXIT_OK
     written = snapshot(out)
     assert "adsl.xpt" in written and "trialforge-manifest.json" in written
     (sdtm / "ex.xpt").unlink()  # ADSL needs EX: the second run fails after reading the folder
     before = snapshot(tmp_path)
-    run_cli("adam", "--sdtm", sdtm, "--out", out).assert_clean_failure(EXIT_INPUT, "EX")
+    run_cli("adam", "--sdtm", sdtm, "--adam-spec", EXAMPLE_ADAM_SPEC, "--out", out).assert_clean_failure(
+        EXIT_INPUT, "EX")
     assert snapshot(tmp_path) == before, "old and new ADaM files must never be mixed"
 
 
 def test_adam_replaces_its_own_output_atomically(tmp_path, built_package):
     out = tmp_path / "adam"
     sdtm = built_package / SDTM_DIR
-    assert run_cli("adam", "--sdtm", sdtm, "--out", out, "--adam-datasets", "ADSL,ADAE").code == EXIT_OK
+    assert run_cli("adam", "--sdtm", sdtm, "--adam-spec", EXAMPLE_ADAM_SPEC, "--out", out,
+                   "--adam-datasets", "ADSL,ADAE").code == EXIT_OK
     assert sorted(p.name for p in out.glob("*.xpt")) == ["adae.xpt", "adsl.xpt"]
-    assert run_cli("adam", "--sdtm", sdtm, "--out", out, "--adam-datasets", "ADSL").code == EXIT_OK
+    assert run_cli("adam", "--sdtm", sdtm, "--adam-spec", EXAMPLE_ADAM_SPEC, "--out", out,
+                   "--adam-datasets", "ADSL").code == EXIT_OK
     assert sorted(p.name for p in out.glob("*.xpt")) == ["adsl.xpt"]
 
 
@@ -160,9 +163,7 @@ def test_example_refuses_to_write_over_a_users_files(tmp_path):
 def _adam_spec_without(tmp_path: Path, dataset: str) -> Path:
     import openpyxl
 
-    from trialforge.stages import bundled_spec
-
-    book = openpyxl.load_workbook(bundled_spec("adam"))
+    book = openpyxl.load_workbook(EXAMPLE_ADAM_SPEC)
     for sheet in book.worksheets:
         header = [c.value for c in sheet[1]]
         if "Dataset" not in header:
@@ -179,11 +180,12 @@ def _adam_spec_without(tmp_path: Path, dataset: str) -> Path:
 def test_a_derived_dataset_the_adam_spec_lacks_is_an_error_unless_fewer_are_asked_for(tmp_path, raw):
     spec = _adam_spec_without(tmp_path, "ADTR")
     out = tmp_path / "pkg"
-    result = run_cli("build", "--study", raw, "--adam-spec", spec, "--out", out, "--stages", "sdtm,adam")
+    result = run_cli("build", "--study", raw, "--sdtm-spec", EXAMPLE_SDTM_SPEC, "--adam-spec", spec, "--out", out,
+                     "--stages", "sdtm,adam")
     result.assert_clean_failure(EXIT_INPUT, "ADTR", "adam-spec.xlsx", "--adam-datasets")
     assert not out.exists()
-    result = run_cli("build", "--study", raw, "--adam-spec", spec, "--out", out, "--stages", "sdtm,adam",
-                     "--adam-datasets", "ADSL,ADAE,ADRS,ADTTE")
+    result = run_cli("build", "--study", raw, "--sdtm-spec", EXAMPLE_SDTM_SPEC, "--adam-spec", spec, "--out", out,
+                     "--stages", "sdtm,adam", "--adam-datasets", "ADSL,ADAE,ADRS,ADTTE")
     assert result.code == EXIT_OK, result.text
     assert sorted(p.stem for p in (out / ADAM_DIR).glob("*.xpt")) == ["adae", "adrs", "adsl", "adtte"]
 
@@ -192,7 +194,7 @@ def test_a_derived_dataset_the_adam_spec_lacks_is_an_error_unless_fewer_are_aske
 
 @pytest.mark.parametrize("args, words", [
     (["spec", "check"], "WORKBOOK"),
-    (["spec", "check", "x.xlsx", "--bundled", "sdtm"], "not both"),
+    (["spec", "check", "x.xlsx", "--example", "sdtm"], "not both"),
     (["build", "--example", "--out", "p", "--format", "sas"], "sas"),
     (["build", "--example", "--out", "p", "--subjects", "0"], "--subjects"),
     (["example", "--out", "r", "--subjects", "-3"], "--subjects"),
@@ -223,7 +225,7 @@ def test_stale_staging_of_a_dead_process_is_removed_and_a_live_or_foreign_one_ke
     users = tmp_path / f".pkg.staging-{_dead_pid()}"  # our pattern, but no staging marker: the user's
     users.mkdir()
     (users / "keep.txt").write_text("mine")
-    assert run_cli("build", "--study", raw, "--out", out, "--stages", "sdtm").code == EXIT_OK
+    assert run_cli("build", "--study", raw, *EXAMPLE_SPECS, "--out", out, "--stages", "sdtm").code == EXIT_OK
     assert not dead.exists()
     assert live.exists() and foreign.exists() and (users / "keep.txt").read_text() == "mine"
 
@@ -242,7 +244,7 @@ def test_formula_text_in_raw_data_is_inert_in_the_audit_csvs(tmp_path, raw):
     frame.loc[0, "CMROUTE"] = '=HYPERLINK("http://example.invalid","click")'
     frame.to_csv(path, index=False)
     out = tmp_path / "pkg"
-    assert run_cli("build", "--study", raw, "--out", out, "--stages", "sdtm").code == EXIT_OK
+    assert run_cli("build", "--study", raw, *EXAMPLE_SPECS, "--out", out, "--stages", "sdtm").code == EXIT_OK
     for csv_file in (out / "audit").rglob("*.csv"):
         text = csv_file.read_text()
         for line in text.splitlines():

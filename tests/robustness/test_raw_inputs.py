@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.robustness.conftest import run_cli, snapshot
+from tests.robustness.conftest import EXAMPLE_SPECS, run_cli, snapshot
 
 STAGES = ("--stages", "sdtm")
 
@@ -72,7 +72,7 @@ def build_fails(tmp_path: Path, study: Path, *extra: str):
     """Run a build that must stop: nothing written, nothing outside the package changed."""
     out = tmp_path / "pkg"
     before = snapshot(tmp_path, skip=(out,))
-    result = run_cli("build", "--study", study, "--out", out, *STAGES, *extra)
+    result = run_cli("build", "--study", study, *EXAMPLE_SPECS, "--out", out, *STAGES, *extra)
     assert snapshot(tmp_path, skip=(out,)) == before, "files outside the package changed"
     assert not out.exists() or not any(out.iterdir()), "a failed build wrote a package"
     return result
@@ -164,9 +164,9 @@ def test_two_different_dm_records_for_one_subject_name_file_rows_and_subject(tmp
 def _spec_with_source_form(tmp_path: Path, form: str, replacement: str) -> Path:
     import openpyxl
 
-    from trialforge.stages import bundled_spec
+    from trialforge.example_study import example_spec
 
-    book = openpyxl.load_workbook(bundled_spec("sdtm"))
+    book = openpyxl.load_workbook(example_spec("sdtm"))
     sheet = book["Mapping"]
     column = [c.value for c in sheet[1]].index("Source Form") + 1
     for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
@@ -271,7 +271,7 @@ def planted(tmp_path_factory, example_raw_master) -> Planted:
     original, facts = _plant(raw)
     out = root / "pkg"
     before = snapshot(root, skip=(out,))
-    result = run_cli("build", "--study", raw, "--out", out, *STAGES)
+    result = run_cli("build", "--study", raw, *EXAMPLE_SPECS, "--out", out, *STAGES)
     changed = snapshot(root, skip=(out,)) != before
     return Planted(raw, out, result, original, facts, changed)
 
@@ -418,7 +418,7 @@ def test_line_breaks_and_tabs_in_collected_text_become_one_line_with_a_warning(t
     term = field_of(ae, 3, "AETERM")
     set_field(ae, 3, "AETERM", f'"{term} \r\n  (second line)"')
     out = tmp_path / "pkg"
-    result = run_cli("build", "--study", raw, "--out", out, *STAGES)
+    result = run_cli("build", "--study", raw, *EXAMPLE_SPECS, "--out", out, *STAGES)
     assert result.code == 0, result.text
     frame, _ = read_xpt(next(out.rglob("ae.xpt")))
     assert not frame["AETERM"].str.contains(r"[\t\r\n]").any()

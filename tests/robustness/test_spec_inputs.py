@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 
 from specs import workbook as limits
-from tests.robustness.conftest import run_cli, snapshot
+from tests.robustness.conftest import EXAMPLE_ADAM_SPEC, run_cli, snapshot
 from tests.specs.spec_factory import base_sheets, write_workbook
 
 EXIT_OK, EXIT_INPUT, EXIT_OUTPUT = 0, 3, 4
@@ -372,7 +372,7 @@ def _wired(function_name: str, text: str) -> bool:
 def test_build_with_an_sdtm_spec_without_mapping_sheet_fails_at_load_specs(tmp_path, raw):
     path = _book(tmp_path, lambda s: s.pop("Mapping"), name="nomapping.xlsx")
     out = tmp_path / "pkg"
-    result = run_cli("build", "--study", raw, "--sdtm-spec", path, "--out", out)
+    result = run_cli("build", "--study", raw, "--adam-spec", EXAMPLE_ADAM_SPEC, "--sdtm-spec", path, "--out", out)
     result.assert_clean_failure(EXIT_INPUT, "nomapping.xlsx", "no 'Mapping' sheet", "cannot drive a build")
     assert not out.exists()
 

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from sdtm.dates import DateProblem, iso_date, iso_datetime, iso_time, study_day, to_iso8601
+from sdtm.dates import DateProblem, iso_date, iso_datetime, iso_time, to_iso8601
 
 
 @pytest.mark.parametrize("raw, iso", [
@@ -56,13 +56,6 @@ def test_vectorised_conversion_reports_problems_per_record():
     assert iso.tolist() == ["2024-01-12T08:00", None, None, "2024-01-12T09:00"]
     assert list(iso.index) == [10, 11, 12, 13]
     assert problems[11].startswith("'31 FEB 2024'") and problems[10] is None and problems[12] is None
-
-
-def test_study_day_has_no_day_zero_and_is_null_for_partial_dates():
-    ref = pd.Series(["2024-01-10"] * 6)
-    dtc = pd.Series(["2024-01-10", "2024-01-11", "2024-01-09", "2024-01-01T08:00", "2024-01", None])
-    assert study_day(dtc, ref).tolist() == [1, 2, -1, -9, pd.NA, pd.NA]
-    assert study_day(pd.Series(["2024-01-12"]), pd.Series(["2024-01"])).tolist() == [pd.NA]
 
 
 # --- issue 9: a bad time never costs the date; dates that cannot be true ----------------------------------------

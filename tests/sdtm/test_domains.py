@@ -1,4 +1,4 @@
-"""SDTM domains of the hand-made fixture study (`fixture_study.py`) under the bundled spec, value by value.
+"""SDTM domains of the hand-made fixture study (`fixture_study.py`) under the example spec, value by value.
 
 Every expected value is computed by hand from the raw tables. Dates to keep in mind:
 01-001 consent 2024-01-08, leukapheresis 01-18 08:30, lymphodepletion 02-05..02-07, CAR-T 02-10 11:30 (day 1),
@@ -16,9 +16,9 @@ import pytest
 from sdtm.study import build_sdtm
 from specs.reader import read_spec
 from tests.sdtm.fixture_study import RAW_TABLES, required_fields, write_fixture_study
+from trialforge.example_study import example_spec
 from trialforge.example_study.forms import FORMS, columns
 from trialforge.raw import read_raw_study
-from trialforge.stages import bundled_spec
 
 S1, S2, S3, S99 = (f"MESOCART-PD1-01-{n}" for n in ("001", "002", "003", "099"))
 ARMCD = "MESOCART"
@@ -26,7 +26,7 @@ ARMCD = "MESOCART"
 
 @pytest.fixture(scope="module")
 def spec():
-    return read_spec(bundled_spec("sdtm"))
+    return read_spec(example_spec("sdtm"))
 
 
 @pytest.fixture(scope="module")
@@ -238,7 +238,8 @@ def test_suppae_records_point_at_their_parent_aeseq(build):
 # --- findings ----------------------------------------------------------------------------------------------------
 
 def test_planted_problems_are_findings_naming_file_and_row_and_records_are_kept(build):
-    found = {(f.dataset, f.variable, f.file, f.row, f.value) for f in build.findings}
+    found = {(f.dataset, f.variable, f.file, f.raw_row, f.value) for f in build.findings}
+    assert {(f.source, f.row) for f in build.findings} == {("mapping", None)}  # the raw line, not a record
     assert found == {
         ("AE", "AEENDTC", "ae.csv", 9, "31 FEB 2024"),
         ("CM", "CMROUTE", "cm.csv", 3, "Per PEG"),

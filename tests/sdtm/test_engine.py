@@ -52,9 +52,12 @@ def test_domain_from_spec_with_exclusions_duplicates_and_findings():
     assert frame["__row"].tolist() == [2, 4]
     reasons = dict(zip(result.exclusions["__row"], result.exclusions["reason"]))
     assert reasons == {5: "blank log line", 3: "exact duplicate of form.csv row 2"}
-    messages = {(f.variable, f.row): f.message for f in ctx.findings}
+    messages = {(f.variable, f.raw_row): f.message for f in ctx.findings}
     assert "'maybe' is not a term of codelist REL" in messages[("AEREL", 4)]
     assert "not a calendar date" in messages[("AESTDTC", 4)]
+    kinds = {f.variable: (f.rule_id, f.source, f.dataset, f.file, f.row) for f in ctx.findings}
+    assert kinds == {"AEREL": ("TF-MAP-CT", "mapping", "AE", "form.csv", None),
+                     "AESTDTC": ("TF-MAP-VAL", "mapping", "AE", "form.csv", None)}
 
 
 def test_vertical_records_from_a_horizontal_form():
@@ -211,7 +214,7 @@ def test_assigned_numbers_no_dataset_can_hold_are_null_with_a_finding(age, words
     frame = map_domain("DM", ctx, STEPS).frame
     assert pd.isna(frame["AGE"][0]) and frame["AGE"][1] == 0.0
     (finding,) = ctx.findings
-    assert (finding.variable, finding.file, finding.row, finding.value) == ("AGE", "form.csv", 2, age)
+    assert (finding.variable, finding.file, finding.raw_row, finding.value) == ("AGE", "form.csv", 2, age)
     assert words in finding.message
 
 
@@ -234,4 +237,4 @@ def test_invalid_time_keeps_the_date_and_is_a_finding_showing_date_and_time():
     frame = map_domain("LB", ctx, STEPS).frame
     assert listed(frame["LBDTC"]) == ["2024-03-05", "2024-03-06T08:15"]
     (finding,) = ctx.findings
-    assert finding.row == 2 and finding.value == "05 MAR 2024 25:99" and "hour 25" in finding.message
+    assert finding.raw_row == 2 and finding.value == "05 MAR 2024 25:99" and "hour 25" in finding.message

@@ -9,7 +9,6 @@ from spec_factory import base_sheets, write_workbook
 from specs.checks import source_form_problem
 from specs.reader import check_spec, read_spec
 from specs.rawfields import RawField, check_condition_fields, missing_raw_fields, required_raw_fields
-from specs.study_workbooks import bundled_workbook
 
 
 @pytest.fixture
@@ -76,22 +75,6 @@ def test_missing_raw_fields_name_the_spec_cell(spec):
     assert [column for column, _ in missing] == ["AETERM", "AEPDAY"]  # aeyn found in any case; aeterm is not AETERM
     assert missing[0][1] == "column is missing; the spec reads it (sheet 'Mapping', row 5, column 'Source Field')"
     assert missing_raw_fields(["A", "B", "A", ""], ["B"]) == [("A", "column is missing; the spec maps from it")]
-
-
-def test_every_raw_field_the_bundled_spec_reads_is_in_the_example_forms():
-    from trialforge.example_study import forms
-
-    spec = read_spec(bundled_workbook("sdtm"))
-    required = required_raw_fields(spec)
-    for form, fields in required.items():
-        assert missing_raw_fields(fields, forms.columns(forms.FORMS_BY_OID[form])) == [], form
-    old = {}  # what the build required before: Source Fields only
-    for row in spec.mappings:
-        if row.source_form and row.source_form not in ("TS", "TA", "TE", "TV", "TI"):
-            old.setdefault(row.source_form, set()).update([row.source_field] if row.source_field else [])
-    assert set(required) == set(old)
-    assert all(old[form] <= {f.name for f in fields} for form, fields in required.items())
-    assert any(f.column == "Arguments" for fields in required.values() for f in fields)  # time= fields
 
 
 # --- Conditions naming undeclared raw columns -------------------------------------------------------------
@@ -197,12 +180,6 @@ def test_a_workbook_of_the_other_kind_is_an_error(book):
     assert "ADaM spec workbook" in problems[0].message and "ADSL" in problems[0].message
     _, problems = check_spec(book(name="sdtm.xlsx"), kind="adam")
     assert "SDTM spec workbook" in problems[0].message and "given as the ADaM spec" in problems[0].message
-
-
-def test_bundled_workbooks_are_ready_to_build():
-    for kind in ("sdtm", "adam"):
-        spec, problems = check_spec(bundled_workbook(kind), purpose="build", kind=kind)
-        assert spec is not None, "\n".join(map(str, problems))
 
 
 def test_unknown_purpose_or_kind_is_a_programming_error(book):

@@ -10,7 +10,7 @@ from spec_factory import base_sheets, write_workbook
 
 from specs import workbook
 from specs.reader import check_spec
-from specs.study_workbooks import bundled_workbook
+from trialforge.example_study import example_spec
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def errors_and_warnings(problems):
 # --- the zip directory -------------------------------------------------------------------------------------
 
 def test_package_finds_every_sheet_part():
-    package = workbook.open_package(bundled_workbook("sdtm"))
+    package = workbook.open_package(example_spec("sdtm"))
     assert {"Define", "Datasets", "Variables", "Mapping"} <= set(package.sheet_parts)
     assert all(part.startswith("xl/worksheets/") for part in package.sheet_parts.values())
     assert package.missing_parts == {}

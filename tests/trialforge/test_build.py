@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from trialforge.cli import main
+from trialforge.example_study import example_spec
 from formats.xpt import read_xpt
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
@@ -102,7 +103,8 @@ def test_source_date_epoch_gives_identical_packages(tmp_path, monkeypatch):
 
 def test_adam_command_on_sdtm_read_back_from_xpt_gives_the_same_datasets(package, tmp_path):
     out = tmp_path / "adam"
-    assert main(["adam", "--sdtm", str(package / SDTM), "--out", str(out)]) == 0
+    assert main(["adam", "--sdtm", str(package / SDTM), "--adam-spec", str(example_spec("adam")),
+                 "--out", str(out)]) == 0
     for name in ("adsl", "adae", "adrs", "adtte", "adtr"):
         again, _ = read_xpt(out / f"{name}.xpt")
         built, _ = read_xpt(package / ADAM / f"{name}.xpt")
@@ -111,7 +113,8 @@ def test_adam_command_on_sdtm_read_back_from_xpt_gives_the_same_datasets(package
 
 def test_adam_command_names_missing_inputs(tmp_path, capsys):
     (tmp_path / "sdtm").mkdir()
-    assert main(["adam", "--sdtm", str(tmp_path / "sdtm"), "--out", str(tmp_path / "adam")]) == 3
+    assert main(["adam", "--sdtm", str(tmp_path / "sdtm"), "--adam-spec", str(example_spec("adam")),
+                 "--out", str(tmp_path / "adam")]) == 3
     assert "DM" in capsys.readouterr().err
 
 
@@ -122,9 +125,9 @@ def test_conformance_reports_are_in_the_audit_folder_and_find_the_planted_proble
     messages = {(f["dataset"], f["message"]) for f in report["findings"]}
     assert any(d == "ADAE" and "is after AENDY" in m for d, m in messages)  # the AE that ends before it starts
     sources = {(f["source"], f["dataset"]) for f in report["findings"]}
-    assert ("expectation", "ae.csv") in sources and ("expectation", "lb.csv") in sources  # raw duplicates (GX)
+    assert ("expectation", "ae.csv") in sources and ("expectation", "lb.csv") in sources  # planted raw duplicates
     assert any(f["source"] == "mapping" and "Per PEG" in str(f["values"]) for f in report["findings"])
-    assert (package / "audit" / "raw-data-docs" / "index.html").exists()  # GX data docs
+    assert not (package / "audit" / "raw-data-docs").exists()  # GX data docs only with --raw-data-docs
 
 
 def test_validate_command_and_fail_on_gate(package, tmp_path, capsys):
@@ -132,6 +135,37 @@ def test_validate_command_and_fail_on_gate(package, tmp_path, capsys):
     assert main(["validate", *folders, "--out", str(tmp_path / "report")]) == 0
     assert (tmp_path / "report" / "validation-report.xlsx").exists()
     assert main(["validate", *folders, "--out", str(tmp_path / "report"), "--fail-on", "error"]) == 1
+
+
+def test_build_log_console_line_and_reports_count_the_same_findings(tmp_path, capsys):
+    """Rules, raw-data expectations, mapping findings and define.xml checks are one kind of finding, counted
+    once: the build log, the validate stage's console line and every report agree."""
+    import re
+    from collections import Counter
+
+    out = tmp_path / "pkg"
+    assert main(["build", "--example", "--subjects", "5", "--out", str(out)]) == 0
+    console = capsys.readouterr().err
+    stages = json.loads((out / "audit" / "build-log.json").read_text())["stages"]
+    logged = next(s for s in stages if s["stage"] == "validate")["validation"]["findings"]
+    report = json.loads((out / "audit" / "validation" / "validation-report.json").read_text())
+    assert logged == report["summary"]["findings"]
+    details = report["conformance_details"]
+    assert (details["Errors"], details["Warnings"], details["Notices"]) == (
+        logged["error"], logged["warning"], logged["notice"])
+    listed = Counter(f["severity"] for f in report["findings"])  # a small study: no details capped
+    assert {s: listed.get(s, 0) for s in logged} == logged
+    summed = Counter()
+    for row in report["issue_summary"]:
+        summed[row["severity"]] += row["count"]
+    assert {s: summed.get(s, 0) for s in logged} == logged
+    line = next(text for text in console.splitlines() if "validate" in text and " rules, " in text)
+    shown = {severity: int(n.replace(",", ""))
+             for n, severity in re.findall(r"(\d[\d,]*) (error|warning|notice)s", line)}
+    assert shown == logged, line
+    mapping = pd.read_csv(out / "audit" / "sdtm" / "mapping-findings.csv")
+    assert len(mapping) == sum(f["source"] == "mapping" for f in report["findings"])
+    assert "findings" not in next(s for s in stages if s["stage"] == "define")["define"]["sdtm"]  # no second count
 
 
 def test_dataset_json_alongside_xpt_reads_the_same(tmp_path):

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from trialforge.cli import EXIT_INPUT, EXIT_OK, main
+from trialforge.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
+from trialforge.example_study import example_spec
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 P21_SDTM = SHARED / "examples" / "p21-spec-workbooks" / "SDTM_spec_CDISC_pilot.xlsx"
@@ -49,8 +50,33 @@ def test_bad_build_input_exits_3_and_leaves_no_output(tmp_path):
     study = tmp_path / "empty-study"
     study.mkdir()
     out = tmp_path / "pkg"
-    assert main(["build", "--study", str(study), "--out", str(out)]) == EXIT_INPUT
+    specs = ["--sdtm-spec", str(example_spec("sdtm")), "--adam-spec", str(example_spec("adam"))]
+    assert main(["build", "--study", str(study), *specs, "--out", str(out)]) == EXIT_INPUT
     assert not out.exists()
+
+
+def test_the_example_specs_are_no_default(tmp_path, capsys):
+    """`build --study` and `adam` need their spec workbooks; the example's are used only when asked for."""
+    study, out = tmp_path / "raw", tmp_path / "pkg"
+    study.mkdir()
+    assert main(["build", "--study", str(study), "--out", str(out)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "--sdtm-spec and --adam-spec not given" in err and "only with --example" in err
+    sdtm_spec = ["--sdtm-spec", str(example_spec("sdtm"))]
+    assert main(["build", "--study", str(study), *sdtm_spec, "--out", str(out)]) == EXIT_USAGE
+    assert "--adam-spec not given" in capsys.readouterr().err
+    assert main(["build", "--study", str(study), *sdtm_spec, "--stages", "sdtm", "--out", str(out)]) == EXIT_INPUT
+    assert main(["adam", "--sdtm", str(tmp_path), "--out", str(tmp_path / "adam")]) == EXIT_USAGE
+    assert "give --adam-spec" in capsys.readouterr().err
+    assert not out.exists() and not (tmp_path / "adam").exists()
+
+
+def test_spec_check_and_export_of_the_example_workbooks(tmp_path, capsys):
+    assert main(["spec", "check", "--example", "adam"]) == EXIT_OK
+    assert "0 error(s)" in capsys.readouterr().out
+    assert main(["spec", "export", "--example", "sdtm", "--out", str(tmp_path / "text")]) == EXIT_OK
+    assert (tmp_path / "text" / "Mapping.csv").exists()
+    assert main(["spec", "check"]) == EXIT_USAGE
 
 
 def test_cli_start_up_imports_no_heavy_library():

@@ -1,7 +1,9 @@
-"""define.xml reading, and define-vs-data checks on a small hand-written define."""
+"""define.xml reading, and the define-vs-data rules (TF-DF-*) on a small hand-written define and on the
+define.xml our build writes for the small study of tests/define_xml."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -147,3 +149,151 @@ def test_a_hostile_or_broken_define_is_refused_without_expanding_anything(tmp_pa
     assert str(path) in message and "TOP-SECRET-VALUE" not in message and "lollol" not in message
     for fragment in fragments:
         assert fragment in message, message
+
+
+# --- define.xml against the data, on a define.xml our build writes (the checks define_xml no longer runs) ----
+
+DEFINE_RULES = [r for r in load_rules() if r.id.startswith("TF-DF")]
+CREATED = datetime(2025, 3, 28, 9, 30, 0)
+_NS = {"odm": "http://www.cdisc.org/ns/odm/v1.3", "def": "http://www.cdisc.org/ns/def/v2.1"}
+
+
+def _built(tmp_path, frames=None, *, spec_only=False, drop=(), edit=None):
+    """The small study's XPTs with the define.xml our builder makes of them (from the spec alone when
+    `spec_only`), `edit`ed; datasets in `drop` removed after the define was built; the TF-DF findings."""
+    from define_xml.build import build_define
+    from define_xml.writer import write_define
+    from tests.define_xml.small_study import small_spec, write_small_xpts
+    from validation.engine import validate_folder
+
+    spec = small_spec()
+    datasets = write_small_xpts(tmp_path, spec, frames)
+    tree = build_define(spec, None if spec_only else datasets, created=CREATED)
+    if edit is not None:
+        edit(tree.getroot())
+    write_define(tree, tmp_path / "define.xml")
+    for name in drop:
+        (tmp_path / f"{name.lower()}.xpt").unlink()
+    result = validate_folder(tmp_path, rules=DEFINE_RULES)
+    return result, sorted((f.rule_id, f.dataset, f.variables) for f in result.findings)
+
+
+def _frames():
+    from tests.define_xml.small_study import small_frames
+
+    return small_frames()
+
+
+def test_a_define_built_from_the_data_it_describes_passes_every_define_rule(tmp_path):
+    result, found = _built(tmp_path)
+    assert found == []
+    statuses = {s.rule_id: s.status for s in result.statuses}
+    assert statuses["TF-DF-0018"] == statuses["TF-DF-0019"] == "passed"  # value-level metadata was read
+    define = read_define(tmp_path / "define.xml")
+    qval = define.datasets["SUPPAE"].variable("QVAL").values
+    assert [(v.codelist, str(v.where[0])) for v in qval] == [("CL.ASTCTGR", "QNAM EQ AEASTCGR"),
+                                                             ("CL.NY_Y", "QNAM EQ AETRTEM")]
+    assert define.datasets["MB"].has_no_data and define.datasets["LB"].href == "lb.xpt"
+
+
+def test_a_variable_in_the_xpt_but_not_in_the_spec(tmp_path):
+    frames = _frames()
+    frames["DM"] = frames["DM"].assign(RACE=["ASIAN", "WHITE", "ASIAN"])
+    result, found = _built(tmp_path, frames)
+    assert found == [("TF-DF-0004", "DM", ("RACE",))]
+    assert result.findings[0].severity == "error" and "DM.RACE" in result.findings[0].message
+
+
+def test_a_described_variable_the_data_lacks(tmp_path):
+    frames = _frames()
+    frames["DM"] = frames["DM"].drop(columns=["COUNTRY"])
+    _, found = _built(tmp_path, frames)
+    assert found == [("TF-DF-0005", "DM", ("COUNTRY",))]
+
+
+def test_a_dataset_nobody_described(tmp_path):
+    _, found = _built(tmp_path, edit=lambda root: _remove(root, "//odm:ItemGroupDef[@Name='AE']"))
+    assert ("TF-DF-0002", "AE", ()) in found
+
+
+def test_a_length_mismatch(tmp_path):
+    def longer(root):  # what a spec-sized define says when the XPT was trimmed to the data
+        root.xpath("//odm:ItemDef[@OID='IT.AE.AETERM']", namespaces=_NS)[0].set("Length", "200")
+
+    result, found = _built(tmp_path, edit=longer)
+    assert found == [("TF-DF-0015", "AE", ("AETERM",))]
+    assert result.findings[0].values == (25, 200)
+
+
+def test_a_term_used_but_not_in_the_codelist(tmp_path):
+    frames = _frames()
+    frames["DM"].loc[2, "SEX"] = "Female"  # the raw spelling, not the CDISC term
+    result, found = _built(tmp_path, frames)
+    assert found == [("TF-DF-0009", "DM", ("SEX",))]
+    assert result.findings[0].values == ("Female",) and result.findings[0].row == 3
+
+
+def test_value_level_codelists_are_checked_on_the_rows_their_clause_selects(tmp_path):
+    frames = _frames()
+    frames["SUPPAE"].loc[0, "QVAL"] = "5"  # ASTCT grade 5 is not in the sponsor codelist (1-3)
+    result, found = _built(tmp_path, frames)
+    assert found == [("TF-DF-0018", "SUPPAE", ("QVAL",))]
+    assert result.findings[0].values == ("5",) and result.findings[0].row == 1
+
+
+def test_a_value_level_length_shorter_than_the_data(tmp_path):
+    def shorter(root):
+        root.xpath("//odm:ItemDef[@OID='IT.LB.LBORRES.LBTESTCD.HGB']", namespaces=_NS)[0].set("Length", "3")
+
+    result, found = _built(tmp_path, edit=shorter)
+    assert found == [("TF-DF-0019", "LB", ("LBORRES",))]
+    assert "LBTESTCD EQ HGB" in result.findings[0].message
+
+
+def test_type_mismatch_and_fractions_in_integers(tmp_path):
+    frames = _frames()
+    frames["DM"] = frames["DM"].assign(AGE=[54.5, 61.0, None])
+    frames["AE"] = frames["AE"].assign(AESEQ=["1", "1"])
+    _, found = _built(tmp_path, frames)
+    assert found == [("TF-DF-0006", "AE", ("AESEQ",)), ("TF-DF-0017", "DM", ("AGE",))]
+
+
+def test_a_dataset_said_to_have_no_data_and_one_described_but_not_written(tmp_path):
+    _, found = _built(tmp_path, spec_only=True, drop=["LB"])  # the spec describes MB with HasNoData
+    assert ("TF-DF-0003", "LB", ()) in found
+    assert not any(dataset == "MB" for _, dataset, _ in found)
+    assert {rule for rule, _, _ in found} == {"TF-DF-0003", "TF-DF-0016"}  # a spec-only define has no lengths
+
+
+def test_a_dataset_written_though_define_says_it_has_no_data(tmp_path):
+    def no_data(root):
+        root.xpath("//odm:ItemGroupDef[@Name='AE']", namespaces=_NS)[0].set(f"{{{_NS['def']}}}HasNoData", "Yes")
+
+    _, found = _built(tmp_path, edit=no_data)
+    assert found == [("TF-DF-0012", "AE", ())]
+
+
+def test_a_leaf_naming_another_file_and_variables_out_of_order(tmp_path):
+    def edit(root):
+        group = root.xpath("//odm:ItemGroupDef[@Name='LB']", namespaces=_NS)[0]
+        leaf = group.xpath("def:leaf", namespaces=_NS)[0]
+        leaf.set("{http://www.w3.org/1999/xlink}href", "lab.xpt")
+        refs = group.xpath("odm:ItemRef", namespaces=_NS)
+        refs[0].set("OrderNumber", "2")
+        refs[1].set("OrderNumber", "1")
+
+    _, found = _built(tmp_path, edit=edit)
+    assert found == [("TF-DF-0013", "LB", ()), ("TF-DF-0014", "LB", ("STUDYID",))]
+
+
+def test_keys_that_do_not_identify_a_record_are_warnings(tmp_path):
+    frames = _frames()
+    frames["DM"] = frames["DM"].assign(USUBJID=["SMALL-1-001", "SMALL-1-001", "SMALL-1-003"])
+    result, _ = _built(tmp_path, frames)
+    assert {(f.rule_id, f.severity, f.row) for f in result.findings} == {("TF-DF-0011", "warning", 1),
+                                                                          ("TF-DF-0011", "warning", 2)}
+
+
+def _remove(root, path):
+    for element in root.xpath(path, namespaces=_NS):
+        element.getparent().remove(element)

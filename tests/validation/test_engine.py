@@ -160,3 +160,11 @@ def test_run_date_follows_source_date_epoch(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     result = validate_datasets({"AE": pd.DataFrame({"USUBJID": ["S1"]})}, rules=[])
     assert result.run["run_date"] == "2023-11-14T22:13:20+00:00"
+
+
+def test_a_bad_source_date_epoch_is_the_same_input_error_as_in_a_build(monkeypatch):
+    from specs.errors import InputError
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(InputError, match="SOURCE_DATE_EPOCH='yesterday' is not a whole number"):
+        validate_datasets({"AE": pd.DataFrame({"USUBJID": ["S1"]})}, rules=[])

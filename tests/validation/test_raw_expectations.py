@@ -1,6 +1,7 @@
-"""Raw-data expectations: the suite as data, findings from great-expectations, data docs.
+"""Raw-data expectations: the suite as data, findings (pandas, or great-expectations with data docs).
 
-great-expectations takes seconds to import, so the GX runs share one module-scoped result.
+great-expectations takes seconds to import, so the GX runs share one module-scoped result; every check
+of the findings runs on both engines, and they must agree.
 """
 
 from __future__ import annotations
@@ -60,10 +61,26 @@ def suite_path(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def findings(raw_dir, suite_path, tmp_path_factory):
+def gx_run(raw_dir, suite_path, tmp_path_factory):
     docs = tmp_path_factory.mktemp("docs")
     found = run_raw_expectations(raw_dir, suite_path, docs_dir=docs)
     return found, docs
+
+
+@pytest.fixture(scope="module", params=["pandas", "great-expectations"])
+def findings(request, raw_dir, suite_path):
+    if request.param == "great-expectations":
+        return request.getfixturevalue("gx_run")
+    return run_raw_expectations(raw_dir, suite_path), None
+
+
+def _key(finding) -> tuple:
+    return (finding.rule_id, finding.row, finding.usubjid, finding.values, finding.message, finding.severity,
+            finding.dataset)
+
+
+def test_pandas_and_great_expectations_give_the_same_findings(raw_dir, suite_path, gx_run):
+    assert sorted(map(_key, run_raw_expectations(raw_dir, suite_path))) == sorted(map(_key, gx_run[0]))
 
 
 def _by_id(found) -> dict[str, list]:
@@ -94,8 +111,8 @@ def test_a_missing_column_and_a_missing_form_are_findings(findings):
     assert by_id["RAW-AE"][0].severity == "error" and "ae.csv" in by_id["RAW-AE"][0].message
 
 
-def test_data_docs_are_written_and_the_work_context_removed(findings):
-    _, docs = findings
+def test_data_docs_are_written_and_the_work_context_removed(gx_run):
+    _, docs = gx_run
     assert (docs / "index.html").is_file()
     assert any((docs / "validations").rglob("*.html"))
     assert not [p for p in docs.iterdir() if p.name.startswith(".gx-context")]
@@ -110,7 +127,9 @@ def test_frames_in_memory_work_like_files(raw_dir, suite_path):
 def test_the_bundled_suite_loads_and_covers_every_raw_form():
     from trialforge.example_study.forms import FORMS
 
-    suite = load_suite()
+    from trialforge.example_study import example_raw_expectations
+
+    suite = load_suite(example_raw_expectations())
     assert {f.form for f in suite.forms} == {f.oid for f in FORMS}
     kinds = {e.expect for f in suite.forms for e in f.expectations}
     assert kinds >= {"not_null", "unique", "unique_together", "between", "in_set", "regex"}
@@ -127,12 +146,15 @@ forms:
       - {id: X2, expect: between, column: AGE, min: 1}
       - {id: X3, expect: regex, column: A, pattern: '(', severity: fatal}
       - {id: X4, expect: not_null, column: A, where: 'A == 1'}
+  - form: LB
+    file: ../lb.csv
 """, encoding="utf-8")
     with pytest.raises(InputError) as caught:
         load_suite(path)
     text = str(caught.value)
     assert "be_nice" in text and "['max']" in text and "fatal" in text and "bad pattern" in text
     assert "X4" in text and "`where`" in text
+    assert "../lb.csv" in text and "not a path" in text
 
 
 def test_gate_adds_raw_findings_to_the_report(raw_dir, suite_path, tmp_path):
@@ -161,3 +183,24 @@ def test_data_docs_show_planted_markup_as_text(tmp_path):
     for page in pages:
         assert live_markup(page.read_text(encoding="utf-8")) == [], page
     assert any("&lt;script&gt;alert(1)" in p.read_text(encoding="utf-8") for p in pages)
+
+
+def test_both_engines_agree_on_the_example_study_and_find_its_planted_duplicates(tmp_path, gx_run):
+    from trialforge.example_study import example_raw_expectations
+    from trialforge.example_study.generator import generate_study
+
+    generate_study(tmp_path / "raw", subjects=20, seed=20240101)
+    ours = run_raw_expectations(tmp_path / "raw", example_raw_expectations())
+    theirs = run_raw_expectations(tmp_path / "raw", example_raw_expectations(), docs_dir=tmp_path / "docs")
+    assert sorted(map(_key, ours)) == sorted(map(_key, theirs))
+    duplicates = {f.dataset for f in ours if f.rule_id in ("RAW-AE-08", "RAW-LB-09")}
+    assert duplicates == {"ae.csv", "lb.csv"}  # the generator plants an exact duplicate in each
+
+
+def test_between_needs_numbers(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("forms:\n  - form: DM\n    file: dm.csv\n    expectations:\n"
+                    "      - {id: X1, expect: between, column: AGE, min: '18', max: 90}\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_suite(path)
+    assert "must be numbers" in str(caught.value)

@@ -51,8 +51,8 @@ def test_excel_has_the_reviewer_sheets_and_no_formulas(result, tmp_path):
     texts = {c.value for c in cells if isinstance(c.value, str)}
     assert "'=HYPERLINK(\"http://x\")" in texts and "'+1" in texts  # written as text, not run
     header = [c.value for c in book["Issue Details"][1]]
-    assert header == ["Rule ID", "Implements", "Severity", "Dataset", "USUBJID", "Row", "SEQ", "Variables", "Values",
-                      "Message"]
+    assert header == ["Rule ID", "Implements", "Severity", "Dataset", "USUBJID", "Row", "SEQ", "Raw file", "Raw row",
+                      "Variables", "Values", "Message"]
     rules = {row[0]: row[5] for row in book["Rules Report"].iter_rows(min_row=2, values_only=True)}
     assert rules == {"TF-SD-1002": "issues", "TF-SD-0102": "passed", "TF-SD-0104": "not applicable",
                      "TF-CT-0001": "issues", "TF-SD-2001": "issues"}
@@ -139,3 +139,28 @@ def test_planted_markup_in_data_and_findings_is_shown_as_text(tmp_path):
     page = path.read_text(encoding="utf-8")
     assert live_markup(page) == []
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # shown, as text
+
+
+def test_every_report_counts_mapping_and_raw_findings_as_the_summary_does(result, tmp_path):
+    from validation.reports import dataset_rows, issue_summary
+
+    ae_before = next(d for d in dataset_rows(result) if d["name"] == "AE")["error"]
+    result.add_findings([Finding("TF-MAP-CT", "error", "'Per PEG' is not a term of codelist ROUTE", dataset="AE",
+                                 variables=("AEROUTE",), values=("Per PEG",), source="mapping", file="ae.csv",
+                                 raw_row=7)])
+    xlsx, path = write_reports(result, tmp_path, formats=("xlsx", "json"))
+    document = json.loads(path.read_text(encoding="utf-8"))
+    counts = result.counts()
+    assert document["summary"]["findings"] == counts
+    for severity in counts:
+        in_summary = sum(r["count"] for r in document["issue_summary"] if r["severity"] == severity)
+        assert in_summary == counts[severity], severity
+    assert document["conformance_details"]["Errors"] == counts["error"]
+    assert document["conformance_details"]["SDTM mapping findings"] == 1
+    assert ("AE", "TF-MAP-CT", "SDTM mapping") in {(r["dataset"], r["rule_id"], r["implements"])
+                                                  for r in issue_summary(result)}
+    assert next(d for d in dataset_rows(result) if d["name"] == "AE")["error"] == ae_before + 1
+    mapped = next(f for f in document["findings"] if f["source"] == "mapping")
+    assert (mapped["file"], mapped["raw_row"], mapped["row"]) == ("ae.csv", 7, None)
+    rows = list(openpyxl.load_workbook(xlsx)["Issue Details"].iter_rows(min_row=2, values_only=True))
+    assert ("TF-MAP-CT", "ae.csv", 7) in {(r[0], r[7], r[8]) for r in rows}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from formats.isodates import study_day
 from validation.context import NotApplicable, RuleContext
 from validation.operators import operator
 
@@ -137,9 +138,8 @@ def _reference_dates(params, ctx: RuleContext) -> pd.Series:
 
 
 def expected_study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:
-    """SDTM study day: on/after the reference date +1, before it no shift (there is no day 0)."""
-    days = (dates - reference).dt.days.astype("float64")
-    return days + (days >= 0).astype("float64")
+    """The study day as float64 (NaN where a date is missing), to compare with the numbers in the data."""
+    return study_day(dates, reference).astype("float64")
 
 
 @operator("study_day_mismatch", required=("date",), params=("reference",))

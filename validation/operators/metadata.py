@@ -285,6 +285,135 @@ def define_keys_not_unique(frame, params, ctx: RuleContext) -> pd.Series:
     return group_codes(ctx, list(described.keys)).duplicated(keep=False)
 
 
+@operator("define_says_no_data", level="dataset")
+def define_says_no_data(frame, params, ctx: RuleContext) -> list[Issue]:
+    """The dataset is among the data, but define.xml describes it with def:HasNoData="Yes"."""
+    described = _described(ctx)
+    if described is None:
+        raise NotApplicable("dataset not in define.xml")
+    return [Issue(values=(len(frame),), detail={"count": len(frame)})] if described.has_no_data else []
+
+
+@operator("define_leaf_mismatch", level="dataset")
+def define_leaf_mismatch(frame, params, ctx: RuleContext) -> list[Issue]:
+    """define.xml's def:leaf for the dataset names another file than the one the dataset was read from."""
+    described = _described(ctx)
+    if described is None:
+        raise NotApplicable("dataset not in define.xml")
+    if ctx.dataset.file is None or not described.href:
+        raise NotApplicable("no file name to compare (data in memory, or define.xml gives no def:leaf)")
+    leaf = described.href.replace("\\", "/").rsplit("/", 1)[-1]
+    if leaf.lower() == ctx.dataset.file.name.lower():
+        return []
+    return [Issue(values=(described.href,), detail={"href": described.href, "file": ctx.dataset.file.name})]
+
+
+@operator("define_order_mismatch", level="dataset")
+def define_order_mismatch(frame, params, ctx: RuleContext) -> list[Issue]:
+    """The variables the data and define.xml share are not in define.xml's order (OrderNumber, else the
+    order of the ItemRefs); the first variable out of place is reported."""
+    described = _described(ctx)
+    if described is None:
+        raise NotApplicable("dataset not in define.xml")
+    columns = [str(c) for c in frame.columns]
+    ranked = sorted(enumerate(described.variables), key=lambda p: (p[1].order is None, p[1].order or 0, p[0]))
+    expected = [v.name for _, v in ranked if v.name in columns]
+    written = [c for c in columns if c in set(expected)]
+    first = next((w for w, e in zip(written, expected) if w != e), None)
+    if first is None:
+        return []
+    position = expected.index(first) + 1
+    return [Issue(variables=(first,), values=(written.index(first) + 1, position),
+                  detail={"position": written.index(first) + 1, "define_position": position})]
+
+
+@operator("define_length_mismatch", level="dataset")
+def define_length_mismatch(frame, params, ctx: RuleContext) -> list[Issue]:
+    """A text variable's length in the file (XPT header, Dataset-JSON) differs from define.xml's Length."""
+    described = _described(ctx)
+    if described is None:
+        raise NotApplicable("dataset not in define.xml")
+    issues = []
+    for variable in described.variables:
+        column = ctx.dataset.columns.get(variable.name)
+        if (variable.name not in frame.columns or column is None or not column.length or variable.length is None
+                or column_type(ctx.dataset, variable.name) != "char" or variable.xpt_type != "char"):
+            continue
+        if column.length != variable.length:
+            issues.append(Issue(variables=(variable.name,), values=(column.length, variable.length),
+                                detail={"length": column.length, "define_length": variable.length}))
+    return issues
+
+
+@operator("define_length_missing", level="dataset")
+def define_length_missing(frame, params, ctx: RuleContext) -> list[Issue]:
+    """A text variable of the data whose define.xml ItemDef (DataType text, integer or float) gives no
+    Length."""
+    described = _described(ctx)
+    if described is None:
+        raise NotApplicable("dataset not in define.xml")
+    return [Issue(variables=(v.name,), values=(v.data_type,), detail={"define_type": v.data_type})
+            for v in described.variables
+            if v.name in frame.columns and v.length is None and v.data_type in ("text", "integer", "float")
+            and column_type(ctx.dataset, v.name) == "char"]
+
+
+@operator("define_integer_fraction", level="dataset")
+def define_integer_fraction(frame, params, ctx: RuleContext) -> list[Issue]:
+    """A numeric variable define.xml declares integer holds a value with a fraction; the first such record
+    is pointed at."""
+    described = _described(ctx)
+    if described is None:
+        raise NotApplicable("dataset not in define.xml")
+    issues = []
+    for variable in described.variables:
+        if variable.data_type != "integer" or variable.name not in frame.columns:
+            continue
+        if column_type(ctx.dataset, variable.name) != "num":
+            continue  # a text column is the type rule's finding
+        numbers = ctx.numeric(variable.name)
+        fractional = numbers.notna() & (numbers.round() != numbers)
+        if fractional.any():
+            row = int(fractional.to_numpy().argmax())
+            issues.append(Issue(variables=(variable.name,), values=(ctx.text(variable.name).iloc[row],), row=row,
+                                detail={"count": int(fractional.sum())}))
+    return issues
+
+
+@operator("define_value_level_length_exceeded", level="dataset")
+def define_value_level_length_exceeded(frame, params, ctx: RuleContext) -> list[Issue]:
+    """On the records a value-level ItemDef's where clause selects, a text value is longer (in bytes) than
+    that ItemDef's Length; the first such record is pointed at."""
+    described = _described(ctx)
+    if described is None:
+        raise NotApplicable("dataset not in define.xml")
+    issues = []
+    for variable in described.variables:
+        if not variable.values or variable.name not in frame.columns:
+            continue
+        if column_type(ctx.dataset, variable.name) != "char":
+            continue
+        lengths = byte_lengths(ctx.text(variable.name))
+        for value in variable.values:
+            if value.length is None or value.data_type not in ("text", "integer", "float"):
+                continue
+            selected = value.mask(frame)
+            if selected is None:
+                continue
+            over = selected & (lengths > value.length)
+            if over.any():
+                row = int(over.to_numpy().argmax())
+                issues.append(Issue(
+                    variables=(variable.name,), values=(ctx.text(variable.name).iloc[row],), row=row,
+                    detail={"where": _where_text(value), "item": value.oid, "length": value.length,
+                            "longest": int(lengths[selected].max()), "count": int(over.sum())}))
+    return issues
+
+
+def _where_text(value) -> str:
+    return " or ".join(str(clause) for clause in value.where if clause.conditions)
+
+
 # --- study level -----------------------------------------------------------------------------------------
 
 @operator("dataset_missing", level="study", required=("value",))
@@ -302,7 +431,8 @@ def define_missing(frame, params, ctx: RuleContext) -> list[Issue]:
 
 @operator("define_datasets_missing", level="study")
 def define_datasets_missing(frame, params, ctx: RuleContext) -> list[Issue]:
-    """A dataset define.xml describes that is not among the data."""
+    """A dataset define.xml describes that is not among the data (unless define.xml says it has no data)."""
     if ctx.define is None:
         raise NotApplicable("no define.xml")
-    return [Issue(dataset=name, values=(name,)) for name in ctx.define.datasets if name not in ctx.datasets]
+    return [Issue(dataset=name, values=(name,)) for name, described in ctx.define.datasets.items()
+            if name not in ctx.datasets and not described.has_no_data]

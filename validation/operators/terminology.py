@@ -48,6 +48,34 @@ def not_in_define_codelist(frame, params, ctx: RuleContext) -> pd.Series:
     return (~ctx.text(variable).isin(declared.values) & ~ctx.null(variable)).astype(bool)
 
 
+@operator("not_in_value_level_codelist")
+def not_in_value_level_codelist(frame, params, ctx: RuleContext) -> pd.Series:
+    """The value is present and not in the codelist of the value-level ItemDef whose where clause selects
+    the record (SUPP-- QVAL per QNAM, --ORRES per --TESTCD). Where several apply, the first in the value
+    list decides, as it describes the record."""
+    if ctx.define is None:
+        raise NotApplicable("no define.xml")
+    variable = params["variable"]
+    described = ctx.define.datasets.get(ctx.dataset.name)
+    item = described.variable(variable) if described is not None else None
+    if item is None or not item.values:
+        raise NotApplicable(f"no value-level metadata for {variable}")
+    text = ctx.text(variable)
+    bad = pd.Series(False, index=frame.index)
+    decided = pd.Series(False, index=frame.index)
+    for value in item.values:
+        selected = value.mask(frame)
+        if selected is None:
+            continue
+        selected = selected & ~decided
+        decided |= selected
+        codelist = ctx.define.codelists.get(value.codelist)
+        if codelist is None or codelist.external or not codelist.values:
+            continue
+        bad |= selected & ~text.isin(codelist.values)
+    return (bad & ~ctx.null(variable)).astype(bool)
+
+
 @operator("ct_pair_mismatch", required=("other", "ct", "ct_other"))
 def ct_pair_mismatch(frame, params, ctx: RuleContext) -> pd.Series:
     """A code (e.g. LBTESTCD) and its name (LBTEST) are both CDISC terms but not the same term: the

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from specs.study_workbooks.codelist_model import Codelist, codelist_rows, term, terms
-from specs.study_workbooks.common import ARM, STD_CT_ADAM, STD_CT_SDTM, Row, pipe_table
-from specs.study_workbooks.sdtm_codelists import sdtm_codelists
+from trialforge.example_study.workbooks.codelist_model import Codelist, codelist_rows, term, terms
+from trialforge.example_study.workbooks.common import ARM, STD_CT_ADAM, STD_CT_SDTM, Row, pipe_table
+from trialforge.example_study.workbooks.sdtm_codelists import sdtm_codelists
 from specs.terminology import Terminology
 
 # Dataset | PARAMCD | PARAM | kind of value (RESP: response category, NY: Y/N, DAYS, MM)

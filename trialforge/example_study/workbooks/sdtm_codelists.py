@@ -6,10 +6,10 @@ a term; the SDTM engine also accepts the term itself and its CDISC synonyms. Cod
 
 from __future__ import annotations
 
-from specs.study_workbooks.codelist_model import Codelist, codelist_rows, term, terms
-from specs.study_workbooks.common import ARM, ARMCD, PRODUCT, STD_CT_SDTM, Row
-from specs.study_workbooks.lab_tests import LAB_CATEGORIES, LAB_TESTS
-from specs.study_workbooks.trial_design import CRITERIA, ELEMENTS, EPOCHS, paired_name
+from trialforge.example_study.workbooks.codelist_model import Codelist, codelist_rows, term, terms
+from trialforge.example_study.workbooks.common import ARM, ARMCD, PRODUCT, STD_CT_SDTM, Row
+from trialforge.example_study.workbooks.lab_tests import LAB_CATEGORIES, LAB_TESTS
+from trialforge.example_study.workbooks.trial_design import CRITERIA, ELEMENTS, EPOCHS, paired_name
 from specs.terminology import Terminology
 
 YES_NO = (term("N", "No", "No|no|NO|N"), term("Y", "Yes", "Yes|yes|YES|Y"))

@@ -7,8 +7,8 @@ target the row applies to, Condition the filter on the source records (same gram
 
 from __future__ import annotations
 
-from specs.study_workbooks.adam_codelists import CRS_TERMS, NEUROTOXICITY_TERMS, RESPONSE_ORDER
-from specs.study_workbooks.common import Row, pipe_table
+from trialforge.example_study.workbooks.adam_codelists import CRS_TERMS, NEUROTOXICITY_TERMS, RESPONSE_ORDER
+from trialforge.example_study.workbooks.common import Row, pipe_table
 
 ADAM_FUNCTIONS: dict[str, str] = {
     "create_from_source": "records are the source dataset's records (ADSL from DM, ADAE from AE); the "

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from specs.study_workbooks.common import (
+from trialforge.example_study.workbooks import RAW_EXPECTATIONS
+from trialforge.example_study.workbooks.common import (
     COLUMNS, FORM_PAGES, PROTOCOL_NAME, SPONSOR, STD_CT_DEFINE, STD_CT_SDTM, STD_SDTMIG, STUDY_DESCRIPTION, STUDYID,
     Row, sheet_rows,
 )
-from specs.study_workbooks.sdtm_codelists import DICTIONARIES, sdtm_codelist_rows
-from specs.study_workbooks.sdtm_datasets import dataset_rows, variable_rows
-from specs.study_workbooks.sdtm_mapping import mapping_rows
-from specs.study_workbooks.sdtm_metadata import DOCUMENTS, comment_rows, method_rows, valuelevel_rows
-from specs.study_workbooks.trial_design import ELEMENTS, paired_name, ta_rows, ti_rows, ts_rows, tv_rows
-from specs.study_workbooks.lab_tests import LAB_TESTS
+from trialforge.example_study.workbooks.sdtm_codelists import DICTIONARIES, sdtm_codelist_rows
+from trialforge.example_study.workbooks.sdtm_datasets import dataset_rows, variable_rows
+from trialforge.example_study.workbooks.sdtm_mapping import mapping_rows
+from trialforge.example_study.workbooks.sdtm_metadata import DOCUMENTS, comment_rows, method_rows, valuelevel_rows
+from trialforge.example_study.workbooks.trial_design import ELEMENTS, paired_name, ta_rows, ti_rows, ts_rows, tv_rows
+from trialforge.example_study.workbooks.lab_tests import LAB_TESTS
 from specs.terminology import CT_VERSION, Terminology
 
 TRIAL_DESIGN_SHEETS = ("TS", "TA", "TE", "TV", "TI")
@@ -59,7 +60,8 @@ def build_sdtm_sheets(ct: Terminology) -> dict[str, list[list[str]]]:
     lb_names = {t.testcd: paired_name(ct, "LBTESTCD", "LBTEST", t.testcd) for t in LAB_TESTS}
     te = [{**e} for e in ELEMENTS]
     return {
-        "Define": sheet_rows("Define", define_rows("SDTMIG", "3.4")),
+        "Define": sheet_rows("Define", define_rows("SDTMIG", "3.4") + [
+            {"Attribute": "RawDataExpectations", "Value": RAW_EXPECTATIONS}]),  # the YAML beside the workbook
         "Standards": sheet_rows("Standards", [
             standard_row(STD_SDTMIG, "SDTMIG", "IG", "", "3.4"),
             standard_row(STD_CT_SDTM, "CDISC/NCI", "CT", "SDTM", CT_VERSION),

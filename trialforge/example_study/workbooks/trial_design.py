@@ -7,7 +7,7 @@ days shift by one, because SDTM has no day 0; days before infusion keep their va
 
 from __future__ import annotations
 
-from specs.study_workbooks.common import ARM, ARMCD, COLUMNS, PRODUCT, SPONSOR, Row, pipe_table
+from trialforge.example_study.workbooks.common import ARM, ARMCD, COLUMNS, PRODUCT, SPONSOR, Row, pipe_table
 from specs.terminology import CT_VERSION, Terminology
 
 # EDC folder OID, visit label, protocol day, visit window in days (+/-).

@@ -1,6 +1,6 @@
 """The Mapping sheet of the SDTM spec: how every raw EDC field becomes SDTM (or why it does not).
 
-Rules the SDTM engine follows (they are ours, documented in `specs/study_workbooks/README.md`):
+Rules the SDTM engine follows (they are ours, documented in `trialforge/example_study/workbooks/README.md`):
 - A row with a Source Form makes or fills records from that form's rows. For a dataset and form, the
   rows that set the dataset's topic variable define the records: one record per source row for each
   such row (its Where Clause names the record set; a blank one means one record per source row).
@@ -15,9 +15,9 @@ Rules the SDTM engine follows (they are ours, documented in `specs/study_workboo
 
 from __future__ import annotations
 
-from specs.study_workbooks.common import PRODUCT, STUDYID, Row, pipe_table
-from specs.study_workbooks.lab_tests import LAB_TESTS
-from specs.study_workbooks.trial_design import TS_FROM_DATA
+from trialforge.example_study.workbooks.common import PRODUCT, STUDYID, Row, pipe_table
+from trialforge.example_study.workbooks.lab_tests import LAB_TESTS
+from trialforge.example_study.workbooks.trial_design import TS_FROM_DATA
 
 # Every `derive` function the SDTM Mapping sheet names, with what it computes.
 DERIVE_FUNCTIONS: dict[str, str] = {
@@ -112,11 +112,11 @@ ETHNIC   | DM   | ETHNIC    | assign_ct
 COUNTRY  | DM   | COUNTRY   | derive         | function=iso3166_alpha3
 RFICDTC  | ENR  | ICDAT     | assign_datetime
 DTHDTC   | DTH  | DTHDAT    | assign_datetime
-RFSTDTC  |      |           | derive         | function=dm_reference_dates
-RFENDTC  |      |           | derive         | function=dm_reference_dates
-RFXSTDTC |      |           | derive         | function=dm_reference_dates
-RFXENDTC |      |           | derive         | function=dm_reference_dates
-RFPENDTC |      |           | derive         | function=dm_reference_dates
+RFSTDTC  |      |           | derive         | function=dm_reference_dates; treatment_category=CAR-T
+RFENDTC  |      |           | derive         | function=dm_reference_dates; treatment_category=CAR-T
+RFXSTDTC |      |           | derive         | function=dm_reference_dates; treatment_category=CAR-T
+RFXENDTC |      |           | derive         | function=dm_reference_dates; treatment_category=CAR-T
+RFPENDTC |      |           | derive         | function=dm_reference_dates; treatment_category=CAR-T
 DTHFL    |      |           | derive         | function=dthfl
 ARMCD    |      |           | derive         | function=armcd
 ARM      |      |           | derive         | function=armcd

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from specs.study_workbooks.adam_codelists import PARAMETERS
-from specs.study_workbooks.common import Row, pipe_table
+from trialforge.example_study.workbooks.adam_codelists import PARAMETERS
+from trialforge.example_study.workbooks.common import Row, pipe_table
 
 _RESP = "PARAMCD IN (OVR, BOR, CBOR, LSTA)"
 _NY = "PARAMCD IN (RSP, CRSP, PD, DEATH, MDIS, ORR)"

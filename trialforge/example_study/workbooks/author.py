@@ -1,4 +1,4 @@
-"""Writes the example study's SDTM and ADaM spec workbooks: `python -m specs.study_workbooks.author`.
+"""Writes the example study's SDTM and ADaM spec workbooks: `python -m trialforge.example_study.workbooks.author`.
 
 The study content lives in the modules beside this one; this module only lays it out in xlsx files.
 Output is byte-stable: fixed document properties and zip entry times, sheets and rows in a fixed order,
@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.writer.excel import ExcelWriter
 
-from specs.study_workbooks import ADAM_SPEC, SDTM_SPEC
+from trialforge.example_study.workbooks import ADAM_SPEC, SDTM_SPEC
 from specs.terminology import terminology
 
 logger = logging.getLogger(__name__)
@@ -31,12 +31,12 @@ Sheets = dict[str, list[list[str]]]
 
 
 def build_sdtm() -> Sheets:
-    from specs.study_workbooks.sdtm_workbook import build_sdtm_sheets
+    from trialforge.example_study.workbooks.sdtm_workbook import build_sdtm_sheets
     return build_sdtm_sheets(terminology("sdtm"))
 
 
 def build_adam() -> Sheets:
-    from specs.study_workbooks.adam_workbook import build_adam_sheets
+    from trialforge.example_study.workbooks.adam_workbook import build_adam_sheets
     return build_adam_sheets(terminology("sdtm"), terminology("adam"))
 
 

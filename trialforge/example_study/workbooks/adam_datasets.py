@@ -7,7 +7,7 @@ Core is blank for sponsor-defined variables (not in ADaMIG 1.3).
 
 from __future__ import annotations
 
-from specs.study_workbooks.common import STD_ADAMIG, Row, pipe_table
+from trialforge.example_study.workbooks.common import STD_ADAMIG, Row, pipe_table
 
 DATASETS = pipe_table("""
 ADSL  | Subject-Level Analysis Dataset        | SUBJECT LEVEL ANALYSIS DATASET |                | One record per subject | STUDYID, USUBJID

@@ -8,7 +8,7 @@ variables and assigned values come from the Mapping sheet (see `sdtm_workbook`).
 
 from __future__ import annotations
 
-from specs.study_workbooks.common import STD_SDTMIG, Row, pipe_table
+from trialforge.example_study.workbooks.common import STD_SDTMIG, Row, pipe_table
 
 DATASETS = pipe_table("""
 DM     | Demographics                            | SPECIAL PURPOSE | One record per subject | STUDYID, USUBJID

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from specs.errors import SpecError
-from specs.study_workbooks.common import Row
+from trialforge.example_study.workbooks.common import Row
 from specs.terminology import Terminology
 
 

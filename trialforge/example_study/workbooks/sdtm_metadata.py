@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from specs.study_workbooks.common import FORM_PAGES, Row, pipe_table
-from specs.study_workbooks.lab_tests import LAB_TESTS
+from trialforge.example_study.workbooks.common import FORM_PAGES, Row, pipe_table
+from trialforge.example_study.workbooks.lab_tests import LAB_TESTS
 
 # Dataset | Variable | Where Clause | Label | Data Type | Significant Digits | Codelist | Origin | Source form | Method
 _VLM = """

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from specs.study_workbooks.common import pipe_table
+from trialforge.example_study.workbooks.common import pipe_table
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The bundled study workbooks: up to date with their authoring modules, consistent, and true to CT and forms."""
+"""The example study's spec workbooks: up to date with their authoring modules, consistent, and true to CT and forms."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from specs.study_workbooks import ADAM_SPEC, SDTM_SPEC, bundled_workbook
-from specs.study_workbooks.author import build_adam, build_sdtm, workbook_bytes
-from specs.study_workbooks.common import COLUMNS
-from specs.study_workbooks.sdtm_mapping import DERIVE_FUNCTIONS
-from specs.study_workbooks.adam_mapping import ADAM_FUNCTIONS
-from specs.study_workbooks.trial_design import VISIT_FOLDERS, study_day
+from trialforge.example_study import example_spec
+from trialforge.example_study.workbooks import ADAM_SPEC, SDTM_SPEC
+from trialforge.example_study.workbooks.author import build_adam, build_sdtm, workbook_bytes
+from trialforge.example_study.workbooks.common import COLUMNS
+from trialforge.example_study.workbooks.sdtm_mapping import DERIVE_FUNCTIONS
+from trialforge.example_study.workbooks.adam_mapping import ADAM_FUNCTIONS
+from trialforge.example_study.workbooks.trial_design import VISIT_FOLDERS, study_day
+from specs.rawfields import missing_raw_fields, required_raw_fields
+from specs.reader import check_spec, read_spec
 from specs.terminology import terminology
 from specs.whereclause import parse_where
 from trialforge.example_study import forms
@@ -67,10 +70,10 @@ def workbook(request, sdtm, adam) -> dict[str, list[list[str]]]:
 @pytest.mark.parametrize("kind, name", [("sdtm", SDTM_SPEC), ("adam", ADAM_SPEC)])
 def test_committed_workbook_equals_what_the_authoring_modules_produce(kind, name, sdtm, adam):
     built = {"sdtm": sdtm, "adam": adam}[kind]
-    committed = read_sheets(bundled_workbook(kind))
-    assert list(committed) == list(built), f"{name}: sheets differ; run python -m specs.study_workbooks.author"
+    committed = read_sheets(example_spec(kind))
+    assert list(committed) == list(built), f"{name}: sheets differ; run python -m trialforge.example_study.workbooks.author"
     for sheet, rows in built.items():
-        assert committed[sheet] == rows, f"{name} sheet {sheet!r} is stale; run python -m specs.study_workbooks.author"
+        assert committed[sheet] == rows, f"{name} sheet {sheet!r} is stale; run python -m trialforge.example_study.workbooks.author"
 
 
 def test_writing_twice_gives_identical_bytes(sdtm):
@@ -330,3 +333,23 @@ def test_ti_criteria_fit_ietest(sdtm):
     ti = records(sdtm, "TI")
     assert all(len(t["IETEST"]) <= 200 and len(t["IETESTCD"]) <= 8 for t in ti)
     assert {t["IECAT"] for t in ti} == {"INCLUSION", "EXCLUSION"}
+
+
+def test_every_raw_field_the_example_spec_reads_is_in_the_example_forms():
+    spec = read_spec(example_spec("sdtm"))
+    required = required_raw_fields(spec)
+    for form, fields in required.items():
+        assert missing_raw_fields(fields, forms.columns(forms.FORMS_BY_OID[form])) == [], form
+    old = {}  # what the build required before: Source Fields only
+    for row in spec.mappings:
+        if row.source_form and row.source_form not in ("TS", "TA", "TE", "TV", "TI"):
+            old.setdefault(row.source_form, set()).update([row.source_field] if row.source_field else [])
+    assert set(required) == set(old)
+    assert all(old[form] <= {f.name for f in fields} for form, fields in required.items())
+    assert any(f.column == "Arguments" for fields in required.values() for f in fields)  # time= fields
+
+
+def test_example_workbooks_are_ready_to_build():
+    for kind in ("sdtm", "adam"):
+        spec, problems = check_spec(example_spec(kind), purpose="build", kind=kind)
+        assert spec is not None, "\n".join(map(str, problems))

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from specs.study_workbooks.adam_codelists import adam_codelist_rows
-from specs.study_workbooks.adam_datasets import dataset_rows, variable_rows
-from specs.study_workbooks.adam_mapping import mapping_rows
-from specs.study_workbooks.adam_metadata import (
+from trialforge.example_study.workbooks.adam_codelists import adam_codelist_rows
+from trialforge.example_study.workbooks.adam_datasets import dataset_rows, variable_rows
+from trialforge.example_study.workbooks.adam_mapping import mapping_rows
+from trialforge.example_study.workbooks.adam_metadata import (
     DISPLAYS, DOCUMENTS, comment_rows, method_rows, result_rows, valuelevel_rows,
 )
-from specs.study_workbooks.common import STD_ADAMIG, STD_CT_ADAM, STD_CT_DEFINE, STD_CT_SDTM, sheet_rows
-from specs.study_workbooks.sdtm_codelists import DICTIONARIES
-from specs.study_workbooks.sdtm_workbook import define_rows, standard_row
+from trialforge.example_study.workbooks.common import STD_ADAMIG, STD_CT_ADAM, STD_CT_DEFINE, STD_CT_SDTM, sheet_rows
+from trialforge.example_study.workbooks.sdtm_codelists import DICTIONARIES
+from trialforge.example_study.workbooks.sdtm_workbook import define_rows, standard_row
 from specs.terminology import CT_VERSION, Terminology
 
 

@@ -1,19 +1,56 @@
-"""A define.xml tree read back into plain, typed data: what the checks and the HTML view work from.
+"""define.xml read into plain, typed data: what define.html, the Dataset-JSON export and the conformance
+rules work from. The one reader of define.xml in trialforge.
 
-It reads any Define-XML 2.1 document (ours or another tool's), so the HTML view and the consistency
-checks also work on a define.xml trialforge did not write.
+It reads any Define-XML 2.1 or 2.0 document (ours or another tool's): a 2.0 document's def namespace is
+read as 2.1's, so both read alike. The file is parsed by the hardened parser (`formats.safexml`): no
+entity is expanded, nothing is loaded.
 """
 
 from __future__ import annotations
 
 import os
+from copy import deepcopy
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
 
-from define_xml.xmlns import ARM, DEF, NS, XLINK, local, odm, translated
+from formats.safexml import parse_user_xml
 from specs.errors import InputError, Problem
+
+ODM = "http://www.cdisc.org/ns/odm/v1.3"
+DEF = "http://www.cdisc.org/ns/def/v2.1"
+DEF_20 = "http://www.cdisc.org/ns/def/v2.0"
+ARM = "http://www.cdisc.org/ns/arm/v1.0"
+XLINK = "http://www.w3.org/1999/xlink"
+XML = "http://www.w3.org/XML/1998/namespace"
+NS = {"odm": ODM, "def": DEF, "xlink": XLINK, "arm": ARM}  # prefixes for XPath look-ups
+EXPECTED = "a Define-XML 2.1 or 2.0 document (ODM with a Study and its MetaDataVersion)"
+
+
+def odm(tag: str) -> str:
+    return f"{{{ODM}}}{tag}"
+
+
+def local(tag: object) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def translated(node: etree._Element | None) -> str:
+    """The English (or first) TranslatedText under `node`'s Description/Decode child, or ''."""
+    if node is None:
+        return ""
+    texts = node.findall(f"{odm('TranslatedText')}")
+    if not texts:
+        wrapper = node.find(odm("Description"))
+        if wrapper is None:
+            wrapper = node.find(odm("Decode"))
+        texts = wrapper.findall(odm("TranslatedText")) if wrapper is not None else []
+    if not texts:
+        return ""
+    english = next((t for t in texts if (t.get(f"{{{XML}}}lang") or "en").startswith("en")), texts[0])
+    return (english.text or "").strip()
+
 
 _DEF = f"{{{DEF}}}"
 
@@ -223,16 +260,17 @@ def read_define_tree(source: etree._ElementTree | etree._Element | str | Path) -
     """Read a define.xml (a tree, its root, or a path) into a DefineDoc."""
     where = "define.xml"
     if isinstance(source, (str, os.PathLike)):
-        from define_xml.safexml import parse_user_xml
-
         where = str(source)
-        source = parse_user_xml(source, "define.xml", "a Define-XML 2.1 document")
+        source = parse_user_xml(source, "define.xml", EXPECTED)
     root = source.getroot() if hasattr(source, "getroot") else source
     study = root.find(odm("Study"))
     if study is None or study.find(odm("MetaDataVersion")) is None:
         raise InputError(f"{where}: not a define.xml", [Problem(
-            where, "no ODM Study/MetaDataVersion (namespace http://www.cdisc.org/ns/odm/v1.3); expected a "
-                   "Define-XML 2.1 document")])
+            where, f"no ODM Study/MetaDataVersion (namespace {ODM}; the root is <{local(root.tag) or root.tag}>); "
+                   f"expected {EXPECTED}")])
+    if DEF_20 in root.nsmap.values():
+        root = _as_define_21(root)
+        study = root.find(odm("Study"))
     mdv = study.find(odm("MetaDataVersion"))
     glob = study.find(odm("GlobalVariables"))
     groups = tuple(_group(g) for g in mdv.iterfind(odm("ItemGroupDef")))
@@ -297,7 +335,8 @@ def _group(node) -> ItemGroup:
     class_node = node.find("def:Class", NS)
     leaf = node.find("def:leaf", NS)
     return ItemGroup(
-        oid=node.get("OID", ""), name=node.get("Name", ""), label=translated(node), domain=node.get("Domain", ""),
+        oid=node.get("OID", ""), name=node.get("Name") or node.get("SASDatasetName", ""), label=translated(node),
+        domain=node.get("Domain", ""),
         repeating=node.get("Repeating") == "Yes", reference_data=node.get("IsReferenceData") == "Yes",
         purpose=node.get("Purpose", ""), structure=node.get(_DEF + "Structure", ""),
         class_name=class_node.get("Name", "") if class_node is not None else node.get(_DEF + "Class", ""),
@@ -335,7 +374,7 @@ def _item(node) -> ItemDef:
 
 def _where(node) -> WhereClause:
     return WhereClause(node.get("OID", ""), tuple(
-        Condition(r.get(_DEF + "ItemOID", ""), r.get("Comparator", "EQ"),
+        Condition(r.get(_DEF + "ItemOID", ""), r.get("Comparator", ""),
                   tuple((v.text or "") for v in r.iterfind(odm("CheckValue"))))
         for r in node.iterfind(odm("RangeCheck"))), node.get(_DEF + "CommentOID", ""))
 
@@ -397,3 +436,16 @@ def _stylesheet(root) -> str:
             return node.get("href") or ""
         node = node.getprevious()
     return ""
+
+
+def _as_define_21(root: etree._Element) -> etree._Element:
+    """A copy of a Define-XML 2.0 document with its def elements and attributes in the 2.1 namespace (the
+    names this reader uses are the same in both versions; 2.0's def:Class attribute is read as such)."""
+    copy = deepcopy(root.getroottree()).getroot()  # the document, with the stylesheet instruction before it
+    old, new = f"{{{DEF_20}}}", f"{{{DEF}}}"
+    for node in copy.iter():
+        if isinstance(node.tag, str) and node.tag.startswith(old):
+            node.tag = new + node.tag[len(old):]
+        for name in [n for n in node.attrib if n.startswith(old)]:
+            node.attrib[new + name[len(old):]] = node.attrib.pop(name)
+    return copy

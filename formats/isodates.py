@@ -1,0 +1,37 @@
+"""ISO 8601 dates as SDTM and ADaM hold them, and the study day computed from them: pure format logic,
+used alike by the SDTM mapping, the ADaM derivations and the validation rules.
+
+SDTM dates are ISO 8601 text that may be partial ("2024", "2024-03", "2024---12"); only a date complete to
+the day is a date one can count days with.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def complete_date(iso: pd.Series) -> pd.Series:
+    """datetime64 of the date part where the ISO 8601 text is complete to the day (calendar checked), else
+    NaT: "2024-02-30", "2024-03" and "" are all NaT."""
+    text = iso.astype("string").str.slice(0, 10)
+    full = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+    return pd.to_datetime(text.where(full), format="%Y-%m-%d", errors="coerce")
+
+
+def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:
+    """SDTM --DY and ADaM *DY: date - reference + 1 on/after the reference, date - reference before it;
+    there is no day 0 (SDTMIG 4.4.4, CG0007).
+
+    Each side is datetime64 (its date part counts) or ISO 8601 text (only complete dates count). Null
+    where either date is missing or partial. Nullable Int64, aligned on the index the two share.
+    """
+    days = (_day(dates) - _day(reference)).dt.days
+    return days.where(days < 0, days + 1).astype("Int64")
+
+
+def _day(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return values.dt.floor("D")
+    if pd.api.types.infer_dtype(values, skipna=True) in ("datetime64", "datetime", "date"):
+        return pd.to_datetime(values).dt.floor("D")
+    return complete_date(values)

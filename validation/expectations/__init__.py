@@ -1,1 +1,0 @@
-"""Bundled raw-data expectation suites (YAML data)."""
