@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,12 @@ _ALWAYS = frozenset({"Datasets", "Variables", "ValueLevel", "Codelists", "Dictio
 _JOINERS = {"collected_values": " | ", "arguments": "; "}
 
 
-def export_spec(spec: Spec, out_dir: str | Path, fmt: str = "csv") -> list[Path]:
+def export_spec(spec: Spec, out_dir: str | Path, fmt: str = "csv",
+                cell: Callable[[str], str] | None = None) -> list[Path]:
     """Write `spec` as text into `out_dir` (created if needed); returns the files written.
 
     fmt "csv": `Define.csv` plus one `<Sheet>.csv` per sheet; fmt "markdown": one `spec.md`.
+    `cell` rewrites each CSV cell (the build passes one that makes formula text inert for Excel).
     """
     if fmt not in ("csv", "markdown"):
         raise ExportError(f"unknown spec export format {fmt!r}; expected csv or markdown")
@@ -39,7 +42,8 @@ def export_spec(spec: Spec, out_dir: str | Path, fmt: str = "csv") -> list[Path]
             written = []
             for name, headers, rows in tables:
                 path = out / f"{name}.csv"
-                path.write_text(_csv(headers, rows), encoding="utf-8", newline="")
+                shown = [[cell(v) for v in row] for row in rows] if cell else rows
+                path.write_text(_csv(headers, shown), encoding="utf-8", newline="")
                 written.append(path)
         else:
             path = out / "spec.md"

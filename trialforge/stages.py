@@ -27,6 +27,7 @@ def spec_path(options: dict[str, Any], kind: str) -> Path:
 def load_specs(ctx: BuildContext) -> None:
     """Read and cross-check both spec workbooks; any error-level problem stops the build."""
     from specs.export import export_spec
+    from trialforge.csvsafe import neutralise_cell
     from specs.reader import check_spec
 
     kinds = ("sdtm", "adam") if "adam" in ctx.options.get("stages", ("adam",)) else ("sdtm",)
@@ -40,7 +41,7 @@ def load_specs(ctx: BuildContext) -> None:
         if errors or spec is None:
             raise SpecError(f"the {kind.upper()} spec workbook {path} has {len(errors)} problem(s)", errors)
         ctx.artifacts[f"{kind}_spec"] = spec
-        export_spec(spec, ctx.folder(AUDIT_DIR, "specs", kind), fmt="csv")
+        export_spec(spec, ctx.folder(AUDIT_DIR, "specs", kind), fmt="csv", cell=neutralise_cell)
         ctx.record(kind, {"workbook": path.name, "datasets": len(spec.datasets),
                           "variables": len(spec.variables), "warnings": [str(w) for w in warnings]})
         ctx.summaries[ctx.current_stage] = "; ".join(filter(None, [ctx.summaries.get(ctx.current_stage), (
