@@ -11,16 +11,6 @@ from specs.reader import check_spec, read_spec
 from specs.rawfields import RawField, check_condition_fields, missing_raw_fields, required_raw_fields
 
 
-@pytest.fixture
-def book(tmp_path):
-    def write(change=None, name="spec.xlsx"):
-        sheets = base_sheets()
-        if change is not None:
-            change(sheets)
-        return write_workbook(tmp_path / name, sheets)
-
-    return write
-
 
 @pytest.fixture(scope="module")
 def spec(tmp_path_factory):

@@ -6,22 +6,11 @@ import zipfile
 
 import openpyxl
 import pytest
-from spec_factory import base_sheets, write_workbook
 
 from specs import workbook
 from specs.reader import check_spec
 from trialforge.example_study import example_spec
 
-
-@pytest.fixture
-def book(tmp_path):
-    def write(change=None, name="spec.xlsx"):
-        sheets = base_sheets()
-        if change is not None:
-            change(sheets)
-        return write_workbook(tmp_path / name, sheets)
-
-    return write
 
 
 def rewrite_sheet(path, title, edit):

@@ -184,6 +184,14 @@ def _described(ctx: RuleContext):
     return ctx.define.datasets.get(ctx.dataset.name)
 
 
+def _described_dataset(ctx: RuleContext):
+    """The dataset as define.xml describes it; the rule does not apply to a dataset define.xml lacks."""
+    described = _described(ctx)
+    if described is None:
+        raise NotApplicable("dataset not in define.xml")
+    return described
+
+
 @operator("dataset_not_in_define", level="dataset")
 def dataset_not_in_define(frame, params, ctx: RuleContext) -> list[Issue]:
     """The dataset is not described in define.xml."""
@@ -193,9 +201,7 @@ def dataset_not_in_define(frame, params, ctx: RuleContext) -> list[Issue]:
 @operator("variables_not_in_define", level="dataset")
 def variables_not_in_define(frame, params, ctx: RuleContext) -> list[Issue]:
     """A variable of the data that define.xml does not list for the dataset."""
-    described = _described(ctx)
-    if described is None:
-        raise NotApplicable("dataset not in define.xml")
+    described = _described_dataset(ctx)
     listed = {v.name for v in described.variables}
     return [Issue(variables=(str(c),)) for c in frame.columns if c not in listed]
 
@@ -203,18 +209,14 @@ def variables_not_in_define(frame, params, ctx: RuleContext) -> list[Issue]:
 @operator("define_variables_missing", level="dataset")
 def define_variables_missing(frame, params, ctx: RuleContext) -> list[Issue]:
     """A variable define.xml lists for the dataset that the data does not have."""
-    described = _described(ctx)
-    if described is None:
-        raise NotApplicable("dataset not in define.xml")
+    described = _described_dataset(ctx)
     return [Issue(variables=(v.name,)) for v in described.variables if v.name not in frame.columns]
 
 
 @operator("define_type_mismatch", level="dataset")
 def define_type_mismatch(frame, params, ctx: RuleContext) -> list[Issue]:
     """The data type (num/char) differs from define.xml's DataType (integer/float are num)."""
-    described = _described(ctx)
-    if described is None:
-        raise NotApplicable("dataset not in define.xml")
+    described = _described_dataset(ctx)
     issues = []
     for variable in described.variables:
         if variable.name in frame.columns and variable.data_type:
@@ -228,9 +230,7 @@ def define_type_mismatch(frame, params, ctx: RuleContext) -> list[Issue]:
 @operator("define_label_mismatch", level="dataset")
 def define_label_mismatch(frame, params, ctx: RuleContext) -> list[Issue]:
     """A variable label in the file differs from its define.xml description."""
-    described = _described(ctx)
-    if described is None:
-        raise NotApplicable("dataset not in define.xml")
+    described = _described_dataset(ctx)
     issues = []
     for variable in described.variables:
         column = ctx.dataset.columns.get(variable.name)
@@ -243,9 +243,7 @@ def define_label_mismatch(frame, params, ctx: RuleContext) -> list[Issue]:
 @operator("dataset_label_define_mismatch", level="dataset")
 def dataset_label_define_mismatch(frame, params, ctx: RuleContext) -> list[Issue]:
     """The dataset label in the file differs from its define.xml description."""
-    described = _described(ctx)
-    if described is None:
-        raise NotApplicable("dataset not in define.xml")
+    described = _described_dataset(ctx)
     label = ctx.dataset.label or ""
     if label and described.label and label != described.label:
         return [Issue(values=(label, described.label), detail={"define_label": described.label})]
@@ -256,9 +254,7 @@ def dataset_label_define_mismatch(frame, params, ctx: RuleContext) -> list[Issue
 def define_length_exceeded(frame, params, ctx: RuleContext) -> list[Issue]:
     """A text variable holds a value longer (in bytes) than define.xml's Length; the first such record
     is pointed at."""
-    described = _described(ctx)
-    if described is None:
-        raise NotApplicable("dataset not in define.xml")
+    described = _described_dataset(ctx)
     issues = []
     for variable in described.variables:
         if variable.name not in frame.columns or not variable.length or variable.xpt_type != "char":
@@ -288,18 +284,14 @@ def define_keys_not_unique(frame, params, ctx: RuleContext) -> pd.Series:
 @operator("define_says_no_data", level="dataset")
 def define_says_no_data(frame, params, ctx: RuleContext) -> list[Issue]:
     """The dataset is among the data, but define.xml describes it with def:HasNoData="Yes"."""
-    described = _described(ctx)
-    if described is None:
-        raise NotApplicable("dataset not in define.xml")
+    described = _described_dataset(ctx)
     return [Issue(values=(len(frame),), detail={"count": len(frame)})] if described.has_no_data else []
 
 
 @operator("define_leaf_mismatch", level="dataset")
 def define_leaf_mismatch(frame, params, ctx: RuleContext) -> list[Issue]:
     """define.xml's def:leaf for the dataset names another file than the one the dataset was read from."""
-    described = _described(ctx)
-    if described is None:
-        raise NotApplicable("dataset not in define.xml")
+    described = _described_dataset(ctx)
     if ctx.dataset.file is None or not described.href:
         raise NotApplicable("no file name to compare (data in memory, or define.xml gives no def:leaf)")
     leaf = described.href.replace("\\", "/").rsplit("/", 1)[-1]
@@ -312,9 +304,7 @@ def define_leaf_mismatch(frame, params, ctx: RuleContext) -> list[Issue]:
 def define_order_mismatch(frame, params, ctx: RuleContext) -> list[Issue]:
     """The variables the data and define.xml share are not in define.xml's order (OrderNumber, else the
     order of the ItemRefs); the first variable out of place is reported."""
-    described = _described(ctx)
-    if described is None:
-        raise NotApplicable("dataset not in define.xml")
+    described = _described_dataset(ctx)
     columns = [str(c) for c in frame.columns]
     ranked = sorted(enumerate(described.variables), key=lambda p: (p[1].order is None, p[1].order or 0, p[0]))
     expected = [v.name for _, v in ranked if v.name in columns]
@@ -330,9 +320,7 @@ def define_order_mismatch(frame, params, ctx: RuleContext) -> list[Issue]:
 @operator("define_length_mismatch", level="dataset")
 def define_length_mismatch(frame, params, ctx: RuleContext) -> list[Issue]:
     """A text variable's length in the file (XPT header, Dataset-JSON) differs from define.xml's Length."""
-    described = _described(ctx)
-    if described is None:
-        raise NotApplicable("dataset not in define.xml")
+    described = _described_dataset(ctx)
     issues = []
     for variable in described.variables:
         column = ctx.dataset.columns.get(variable.name)
@@ -349,9 +337,7 @@ def define_length_mismatch(frame, params, ctx: RuleContext) -> list[Issue]:
 def define_length_missing(frame, params, ctx: RuleContext) -> list[Issue]:
     """A text variable of the data whose define.xml ItemDef (DataType text, integer or float) gives no
     Length."""
-    described = _described(ctx)
-    if described is None:
-        raise NotApplicable("dataset not in define.xml")
+    described = _described_dataset(ctx)
     return [Issue(variables=(v.name,), values=(v.data_type,), detail={"define_type": v.data_type})
             for v in described.variables
             if v.name in frame.columns and v.length is None and v.data_type in ("text", "integer", "float")
@@ -362,9 +348,7 @@ def define_length_missing(frame, params, ctx: RuleContext) -> list[Issue]:
 def define_integer_fraction(frame, params, ctx: RuleContext) -> list[Issue]:
     """A numeric variable define.xml declares integer holds a value with a fraction; the first such record
     is pointed at."""
-    described = _described(ctx)
-    if described is None:
-        raise NotApplicable("dataset not in define.xml")
+    described = _described_dataset(ctx)
     issues = []
     for variable in described.variables:
         if variable.data_type != "integer" or variable.name not in frame.columns:
@@ -384,9 +368,7 @@ def define_integer_fraction(frame, params, ctx: RuleContext) -> list[Issue]:
 def define_value_level_length_exceeded(frame, params, ctx: RuleContext) -> list[Issue]:
     """On the records a value-level ItemDef's where clause selects, a text value is longer (in bytes) than
     that ItemDef's Length; the first such record is pointed at."""
-    described = _described(ctx)
-    if described is None:
-        raise NotApplicable("dataset not in define.xml")
+    described = _described_dataset(ctx)
     issues = []
     for variable in described.variables:
         if not variable.values or variable.name not in frame.columns:
