@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from specs.errors import SpecError
 from specs.whereclause import WhereClause
@@ -33,6 +35,8 @@ class DatasetInfo:
     """One written dataset: its file (href relative to define.xml), its columns and, optionally, its rows.
 
     `columns` are XptColumn-like objects: `name`, `label`, `type` ("char"/"num"), `length`, `format`.
+    What define.xml takes from a column (its present values, used terms) is computed once per column:
+    the frame must not change after the DatasetInfo is made.
     """
 
     name: str
@@ -40,6 +44,7 @@ class DatasetInfo:
     columns: tuple[Any, ...]
     frame: pd.DataFrame | None = None
     label: str | None = None
+    _facts: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def column(self, name: str) -> Any | None:
         wanted = name.upper()
@@ -49,8 +54,38 @@ class DatasetInfo:
         """The column's values, or None when the rows were not given or the column is absent."""
         if self.frame is None:
             return None
-        found = next((c for c in self.frame.columns if str(c).upper() == name.upper()), None)
-        return None if found is None else self.frame[found]
+        by_name = self._fact("names", lambda: _first_by_upper_name(self.frame.columns))
+        found = by_name.get(name.upper())
+        return None if found is None else self._fact(("values", found), lambda: self.frame[found])
+
+    def present(self, name: str) -> pd.Series | None:
+        """`present` of the column's values, computed once; None as for `values`."""
+        values = self.values(name)
+        return None if values is None else self._fact(("present", name.upper()), lambda: present(values))
+
+    def is_empty(self, name: str) -> bool:
+        """The column is there with rows, but without a single present value."""
+        values = self.values(name)
+        return values is not None and not values.empty and self.present(name).empty
+
+    def used_terms(self, name: str) -> set[str] | None:
+        """`used_terms` of the column, computed once (a copy: callers may add to it); None when the rows
+        or the column are not there."""
+        if self.values(name) is None:
+            return None
+        return set(self._fact(("terms", name.upper()), lambda: terms_of(self.present(name))))
+
+    def _fact(self, key: Any, make: Any) -> Any:
+        if key not in self._facts:
+            self._facts[key] = make()
+        return self._facts[key]
+
+
+def _first_by_upper_name(columns) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for column in columns:
+        found.setdefault(str(column).upper(), column)
+    return found
 
 
 def index_datasets(datasets: Mapping[str, DatasetInfo] | None) -> dict[str, DatasetInfo] | None:
@@ -62,6 +97,12 @@ def index_datasets(datasets: Mapping[str, DatasetInfo] | None) -> dict[str, Data
 
 def present(series: pd.Series) -> pd.Series:
     """Values that are there: not missing and, for text, not blank (XPT cannot tell blank from missing)."""
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        # the same test as below (pandas' str.strip is Arrow's utf8_trim_whitespace), without six pandas steps
+        array = pa.chunked_array(series.array.__arrow_array__())
+        filled = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(array), ""), False)
+        mask = filled.to_numpy(zero_copy_only=False)
+        return series if mask.all() else series[mask]
     values = series.dropna()
     if values.empty:
         return values
@@ -107,7 +148,12 @@ def same_term(a: str, b: str) -> bool:
 def used_terms(series: pd.Series | None) -> set[str]:
     if series is None:
         return set()
-    return {term_text(v) for v in present(series).unique()}
+    return terms_of(present(series))
+
+
+def terms_of(present_values: pd.Series) -> set[str]:
+    """The distinct values (already `present`) as define.xml writes coded values."""
+    return {term_text(v) for v in present_values.unique()}
 
 
 def decimals(series: pd.Series | None, limit: int = 12) -> int | None:

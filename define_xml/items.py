@@ -8,12 +8,13 @@ each value-level definition, and which codelist terms are used.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml import etree
 
 from define_xml.context import Context
-from define_xml.datasets import DATE_TYPES, DatasetInfo, decimals, masked, present, text_length, used_terms
+from define_xml.datasets import DATE_TYPES, DatasetInfo, decimals, masked, text_length, used_terms
 from define_xml.oids import where_readable
 from define_xml.support import leaf
 from define_xml.xmlns import description, dfn, element, odm, sub
@@ -131,8 +132,7 @@ def _domain(ctx: Context, dataset: DatasetDef, info: DatasetInfo | None) -> str:
 
 def _empty(info: DatasetInfo | None, variable: str) -> bool:
     """Written, but without a single value (Define-XML 2.1 says so with def:HasNoData on the ItemRef)."""
-    values = info.values(variable) if info is not None else None
-    return values is not None and not values.empty and present(values).empty
+    return info is not None and info.is_empty(variable)
 
 
 def _repeats(dataset: DatasetDef) -> bool:
@@ -162,7 +162,7 @@ def _item_def(ctx: Context, dataset: str, variable: VariableDef, info: DatasetIn
         "SASFieldName": variable.name if len(variable.name) <= 8 else None,
         dfn("DisplayFormat"): display, dfn("CommentOID"): ctx.comment_ref(variable.comment)})
     node.append(description(variable.label or variable.name))
-    _codelist_ref(ctx, node, variable.codelist, values)
+    _codelist_ref(ctx, node, variable.codelist, lambda: info.used_terms(variable.name) if info else None)
     origin = origin_element(ctx, variable.origin, variable.source, variable.pages, variable.predecessor)
     if origin is not None:
         node.append(origin)
@@ -180,13 +180,17 @@ def _length(data_type: str, spec_length: int | None, column) -> int | None:
     return spec_length
 
 
-def _codelist_ref(ctx: Context, node: etree._Element, codelist: str | None, values) -> None:
+def _codelist_ref(ctx: Context, node: etree._Element, codelist: str | None,
+                  terms: Callable[[], set[str] | None]) -> None:
+    """The CodeListRef, and the terms the data uses noted for the codelist (`terms`: asked only when
+    there is a codelist; None when the rows are not there)."""
     oid = ctx.codelist_ref(codelist)
     if oid is None:
         return
     sub(node, odm("CodeListRef"), {"CodeListOID": oid})
-    if values is not None:
-        ctx.note_terms(codelist, used_terms(values))
+    used = terms()
+    if used is not None:
+        ctx.note_terms(codelist, used)
 
 
 def origin_element(ctx: Context, origin: str | None, source: str | None, pages: str | None,
@@ -262,7 +266,7 @@ def _value_item(ctx: Context, dataset: str, variable: VariableDef, row: ValueLev
         "SASFieldName": variable.name if len(variable.name) <= 8 else None,
         dfn("DisplayFormat"): row.display_format, dfn("CommentOID"): ctx.comment_ref(row.comment)})
     node.append(description(row.label or variable.label or variable.name))
-    _codelist_ref(ctx, node, row.codelist, values)
+    _codelist_ref(ctx, node, row.codelist, lambda: None if values is None else used_terms(values))
     origin = origin_element(ctx, row.origin, row.source, row.pages, row.predecessor)
     if origin is not None:
         node.append(origin)

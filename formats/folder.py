@@ -158,6 +158,10 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     A column of Python objects is numeric when every non-missing value is a number (bool excluded).
     The input frame is not changed.
     """
+    if _already_normal(frame):  # what read_xpt gives: spared a copy of every column (copy-on-write shares them)
+        out = frame.copy(deep=False)
+        out.attrs = dict(frame.attrs)
+        return out
     columns: dict[str, pd.Series] = {}
     for name in frame.columns:
         series = frame[name]
@@ -165,6 +169,22 @@ def normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
     out.attrs.update(frame.attrs)
     return out
+
+
+def _already_normal(frame: pd.DataFrame) -> bool:
+    """Upper-case unique names, a 0..n-1 index, and only float64 and missing-free text columns."""
+    index = frame.index
+    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+        return False
+    names = list(frame.columns)
+    if not all(isinstance(n, str) and n == n.upper() for n in names) or len(set(names)) != len(names):
+        return False
+    for _, series in frame.items():
+        if series.dtype == np.float64:
+            continue
+        if not isinstance(series.dtype, pd.StringDtype) or series.hasnans:
+            return False
+    return True
 
 
 def normalize_series(series: pd.Series) -> pd.Series:

@@ -8,14 +8,22 @@ as its few thousand distinct values.
 A value that is not a date gives a problem and no ISO value. A valid date with an invalid time keeps the
 date and gives a problem about the time (the date is never lost to a bad time). Dates that parse but
 cannot be true (after the build date, before 1900) are kept and flagged by `date_range_problems`.
+
+Without a declared format every shape above is read (`iso_datetime`). A declared format (the Sources sheet's
+Date Formats, a Mapping row's `format=`) is a contract: one of DATE_FORMATS, each value must have its shape,
+and anything else is a problem naming the format (`declared_datetime`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
+
+from specs.errors import MappingError, Problem
 
 MONTHS = {m: i for i, m in enumerate(
     ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1)}
@@ -100,8 +108,12 @@ def iso_datetime(raw_date: str, raw_time: str = "") -> str | None:
     invalid date raises DateProblem; a valid date with an invalid time raises DateProblem whose `kept`
     is the ISO date, so the caller keeps the date and reports the time.
     """
+    return _combined(iso_date, raw_date, raw_time)
+
+
+def _combined(parse_date, raw_date: str, raw_time: str) -> str | None:
     date_text, embedded = split_time(raw_date)
-    day = iso_date(date_text)
+    day = parse_date(date_text)
     clock_text = raw_time if raw_time and raw_time.strip() else embedded
     try:
         clock = iso_time(clock_text) if clock_text else None
@@ -114,25 +126,228 @@ def iso_datetime(raw_date: str, raw_time: str = "") -> str | None:
     return day
 
 
-def to_iso8601(dates: pd.Series, times: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
-    """Vectorised over distinct values: returns (ISO 8601 strings or None, problem text or None) per record."""
-    frame = pd.DataFrame({"d": dates.fillna("").astype(str)})
-    frame["t"] = "" if times is None else times.fillna("").astype(str).to_numpy()
-    distinct = frame.drop_duplicates()
-    results, problems = [], []
-    for raw_date, raw_time in zip(distinct["d"], distinct["t"]):
+# --- declared formats ----------------------------------------------------------------------------------------
+# A declared format fixes the order of the parts and the separators between them (month-name formats also
+# take spaces: EDC systems print "26 DEC 2013"). A part may be unknown (UN, UNK, UK, NK, XX, --), or left out
+# from the imprecise end, the day first, then the month: "DEC-2013" and "2013" are partial DD-MON-YYYY dates,
+# "01/2014" a partial MM/DD/YYYY one, "2014-01" a partial ISO one. A known day in an unknown month is a problem.
+DATE_FORMATS = ("YYYY-MM-DD", "DD-MON-YYYY", "DDMONYYYY", "MM/DD/YYYY", "DD/MM/YYYY", "MM-DD-YYYY", "DD.MM.YYYY",
+                "YYYY/MM/DD")
+TIME_FORMATS = ("HH:MM", "HH:MM:SS")  # both are always read; a time field may declare either
+_ALIASES = {"DD-MMM-YYYY": "DD-MON-YYYY", "DDMMMYYYY": "DDMONYYYY", "ISO8601": "YYYY-MM-DD",
+            "ISO 8601": "YYYY-MM-DD"}
+_DECLARED_UNKNOWN = r"(?:UNK|UN|UK|NK|XX|--)"
+_PARTS = {"YYYY": r"(?P<y>\d{4})", "MM": rf"(?P<m>\d{{1,2}}|{_DECLARED_UNKNOWN})",
+          "DD": rf"(?P<d>\d{{1,2}}|{_DECLARED_UNKNOWN})", "MON": rf"(?P<m>{_DECLARED_UNKNOWN}|[A-Z]{{3}})"}
+_TIME_SUFFIX = re.compile(r"(?:\s+|T)HH:MM(?::SS)?$")
+
+
+@dataclass(frozen=True)
+class DateFormat:
+    name: str
+    shapes: tuple[re.Pattern, ...]  # the whole date, without the day, the year alone
+
+
+def date_format(name: str) -> DateFormat:
+    """The declared format `name` (case-insensitive; "DD-MMM-YYYY" and "ISO 8601" are accepted spellings, a
+    trailing " HH:MM[:SS]" is allowed: times are always read). ValueError naming the known formats."""
+    canonical = _TIME_SUFFIX.sub("", " ".join(str(name).split()).upper())
+    canonical = _ALIASES.get(canonical, canonical)
+    if canonical not in DATE_FORMATS:
+        raise ValueError(f"{name!r} is not a date format trialforge reads; expected one of "
+                         f"{', '.join(DATE_FORMATS)} (optionally followed by HH:MM or HH:MM:SS)")
+    return _compiled(canonical)
+
+
+_COMPILED: dict[str, DateFormat] = {}
+
+
+def _compiled(name: str) -> DateFormat:
+    if name not in _COMPILED:
+        tokens = re.findall(r"YYYY|MON|MM|DD|.", name)
+        separator = r"(?:-|\s+)" if "MON" in tokens else None
+        def pattern(parts: list[str]) -> re.Pattern:
+            return re.compile("^" + "".join(_PARTS[p] if p in _PARTS else separator or re.escape(p)
+                                            for p in parts) + "$")
+        without_day = _without(tokens, "DD")
+        _COMPILED[name] = DateFormat(name, (pattern(tokens), pattern(without_day), pattern(["YYYY"])))
+    return _COMPILED[name]
+
+
+def _without(tokens: list[str], part: str) -> list[str]:
+    """The tokens without `part` and the separator that joins it to its neighbour."""
+    i = tokens.index(part)
+    if i + 1 < len(tokens) and tokens[i + 1] not in _PARTS:
+        return tokens[:i] + tokens[i + 2:]
+    if i > 0 and tokens[i - 1] not in _PARTS:
+        return tokens[:i - 1] + tokens[i + 1:]
+    return tokens[:i] + tokens[i + 1:]
+
+
+def declared_date(raw: str, fmt: DateFormat) -> str | None:
+    """One raw date in the declared format -> ISO 8601, right-truncated; None when blank or wholly unknown;
+    DateProblem naming the format otherwise."""
+    text = raw.strip().upper()
+    if not text or re.fullmatch(rf"{_UNKNOWN}?({_SEP}{_UNKNOWN})*", text):
+        return None
+    match = next((m for m in (shape.match(text) for shape in fmt.shapes) if m), None)
+    if match is None:
+        raise DateProblem(f"{raw!r} is not a date in the declared format {fmt.name}")
+    parts = match.groupdict()
+    year = int(parts["y"])
+    try:
+        month = _month(parts.get("m"), raw)
+        day = _number(parts.get("d"), 1, 31, "day", raw)
+    except DateProblem as exc:
+        raise DateProblem(f"{raw!r} is not a date in the declared format {fmt.name}: "
+                          f"{str(exc).split(': ', 1)[-1]}") from None
+    if day and not month:
+        raise DateProblem(f"{raw!r} has a day but no month (declared format {fmt.name}); only the year {year:04d} "
+                          f"is kept", kept=f"{year:04d}")
+    if month and day:
         try:
-            results.append(iso_datetime(raw_date, raw_time))
-            problems.append(None)
-        except DateProblem as exc:
-            results.append(exc.kept)
-            problems.append(str(exc))
-    lookup = pd.DataFrame({"d": distinct["d"].to_numpy(), "t": distinct["t"].to_numpy(),
-                           "iso": pd.Series(results, dtype=object), "problem": pd.Series(problems, dtype=object)})
-    merged = frame.merge(lookup, on=["d", "t"], how="left")
-    iso = pd.Series(merged["iso"].to_numpy(), index=dates.index, dtype=object)
-    problem = pd.Series(merged["problem"].to_numpy(), index=dates.index, dtype=object)
-    return iso.where(iso.notna(), None), problem.where(problem.notna(), None)
+            date(year, month, day)
+        except ValueError:
+            raise DateProblem(f"{raw!r} is not a calendar date (declared format {fmt.name})") from None
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    return f"{year:04d}-{month:02d}" if month else f"{year:04d}"
+
+
+def declared_datetime(raw_date: str, raw_time: str = "", format: str = "YYYY-MM-DD") -> str | None:
+    """`iso_datetime` for a date in a declared format ("01/16/2014 10:30" with MM/DD/YYYY)."""
+    fmt = date_format(format)
+    return _combined(lambda text: declared_date(text, fmt), raw_date, raw_time)
+
+
+def to_iso8601(dates: pd.Series, times: pd.Series | None = None,
+               format: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """`iso_datetime` (or `declared_datetime` with `format`, one of DATE_FORMATS) over whole columns: returns
+    (ISO 8601 strings or None, problem text or None) per record. Each distinct date and each distinct time is
+    parsed once and combined per distinct (date, time) pair with array operations, then spread to the
+    records: a million records cost about as much as their few thousand distinct dates."""
+    if format:
+        fmt = date_format(format)
+        parse_date = lambda text: declared_date(text, fmt)  # noqa: E731
+    else:
+        parse_date = iso_date
+    date_codes, date_values = pd.factorize(dates.fillna("").astype(str).to_numpy(dtype=object))
+    parsed = [_parsed(parse_date, raw) for raw in date_values]
+    day, day_problem, embedded = (np.array([p[i] for p in parsed], dtype=object) for i in range(3))
+    if times is None:
+        pair_codes, of_date, clock_text = date_codes, np.arange(len(date_values)), embedded
+    else:  # a separate time field wins over a time the date field carries
+        time_codes, time_values = pd.factorize(times.fillna("").astype(str).to_numpy(dtype=object))
+        width = max(len(time_values), 1)
+        pair_codes, pairs = pd.factorize(date_codes.astype(np.int64) * width + time_codes)
+        of_date, of_time = np.asarray(pairs) // width, np.asarray(pairs) % width
+        written = np.array([str(v).strip() for v in time_values] or [""], dtype=object)[of_time]
+        clock_text = np.where(written == "", embedded[of_date], written)
+    clock_codes, clock_values = pd.factorize(pd.Series(clock_text, dtype=object).fillna("").to_numpy(dtype=object))
+    timed = [_parsed(lambda text: iso_time(text) if text else None, raw, split=False) for raw in clock_values]
+    clock, clock_problem = (pd.Series(np.array([t[i] for t in timed] + [None], dtype=object)[clock_codes],
+                                      dtype=object) for i in range(2))
+    iso, problem = pd.Series(day[of_date], dtype=object), pd.Series(day_problem[of_date], dtype=object)
+    date_ok = problem.isna()
+    bad_time = date_ok & clock_problem.notna()
+    problem[bad_time & iso.isna()] = clock_problem[bad_time & iso.isna()]  # no date to keep: the time's problem
+    kept = bad_time & iso.notna()
+    if kept.any():
+        problem[kept] = "invalid time: " + clock_problem[kept] + "; the date " + iso[kept] + " is kept without the time"
+    full = date_ok & ~bad_time & clock.notna() & iso.str.len().eq(10).fillna(False).astype(bool)
+    iso[full] = iso[full] + "T" + clock[full]
+    spread = np.asarray(pair_codes)
+    return (pd.Series(iso.to_numpy(dtype=object)[spread], index=dates.index, dtype=object),
+            pd.Series(problem.to_numpy(dtype=object)[spread], index=dates.index, dtype=object))
+
+
+def _parsed(parse, raw: str, split: bool = True) -> tuple:
+    """(value, problem, embedded time) of one raw text: the value kept with a problem when there is one."""
+    text, embedded = split_time(raw) if split else (raw, "")
+    try:
+        return parse(text), None, embedded
+    except DateProblem as exc:
+        return exc.kept, str(exc), embedded
+
+
+def declared_date_format(spec, row) -> str | None:
+    """The date format a Mapping row reads its field in: its `format=` argument, else the Date Formats its
+    form declares in the Sources sheet (one format for the form, or per field); None when nothing is
+    declared. MappingError naming the sheet and row when the declared text is not a format."""
+    argument = row.argument("format")
+    if argument:
+        return _checked(argument, f"Mapping row {row.row} ({row.dataset}.{row.variable}): format=")
+    source = _source(spec, row.source_form)
+    declared = getattr(source, "date_formats", None)
+    if not declared:
+        return None
+    where = (f"the {getattr(source, 'sheet', 'Sources')} sheet, row {getattr(source, 'row', '?')} "
+             f"(form {row.source_form}), Date Formats")
+    if isinstance(declared, str):
+        return _checked(declared, where + ": ")
+    field = str(row.source_field or "")
+    by_field = {str(k): v for k, v in declared}
+    chosen = by_field.get(field) or next((v for k, v in by_field.items() if k.casefold() == field.casefold()), None)
+    if chosen is None:
+        return None
+    return _checked(chosen, f"{where} for field {field}: ")
+
+
+def _checked(text: str, where: str) -> str:
+    if " ".join(str(text).split()).upper() in TIME_FORMATS:
+        raise MappingError(f"{where}{text!r} is a time format, but the field is read as a date; expected one "
+                           f"of {', '.join(DATE_FORMATS)}")
+    try:
+        return date_format(text).name
+    except ValueError as exc:
+        raise MappingError(f"{where}{exc}") from None
+
+
+def _source(spec, form: str | None):
+    """The form's SourceDef when the spec has a Sources model (`Spec.source_of`), else None."""
+    source_of = getattr(spec, "source_of", None)
+    return source_of(form) if callable(source_of) and form else None
+
+
+def date_failure_threshold(spec, form: str | None) -> float | None:
+    """The share (0..1) of a form's date values allowed to fail (Sources sheet, default 0); None when the spec
+    has no Sources model to say."""
+    source = _source(spec, form)
+    if source is None:
+        return None
+    value = getattr(source, "date_failure_threshold", None)
+    try:
+        threshold = 0.0 if value is None or str(value).strip() == "" else float(value)
+    except (TypeError, ValueError):
+        threshold = -1.0
+    if not 0 <= threshold <= 1:
+        raise MappingError(f"the {getattr(source, 'sheet', 'Sources')} sheet, row {getattr(source, 'row', '?')} "
+                           f"(form {form}): Date Failure Threshold {value!r} is not a share between 0 and 1")
+    return threshold
+
+
+def check_failure_share(form: str, field: str, values: pd.Series, problems: pd.Series, records: pd.DataFrame,
+                        threshold: float, date_format: str | None = None, examples: int = 5) -> None:
+    """MappingError when more than `threshold` of the non-blank date `values` of `field` in `form` have a
+    problem: naming form, field, failures/total, share, threshold and the first `examples` values with their
+    raw file and row (`records["__file"]`, `records["__row"]`). All Series are aligned with `records`."""
+    filled = values.notna() & values.astype("string").str.strip().ne("").fillna(False).astype(bool)
+    total = int(filled.sum())
+    failed = filled & problems.notna()
+    count = int(failed.sum())
+    if not total or count / total <= threshold:
+        return
+    share = count / total
+    shown = records.loc[failed].head(examples)
+    files = shown["__file"] if "__file" in shown.columns else pd.Series([form] * len(shown), index=shown.index)
+    rows = shown["__row"] if "__row" in shown.columns else pd.Series([None] * len(shown), index=shown.index)
+    listed = [Problem(str(file), str(problems[i]), row=None if pd.isna(row) else int(row), column=field)
+              for i, file, row in zip(shown.index, files, rows)]
+    declared = f" in the declared format {date_format}" if date_format else ""
+    raise MappingError(
+        f"form {form}, field {field}: {count} of {total} date values ({share:.2%}, share {share:.4g}) cannot be "
+        f"read as dates{declared}, more than the form's Date Failure Threshold {threshold:g}; check the declared "
+        f"Date Formats in the Sources sheet, correct the raw values, or raise the threshold. "
+        f"{'The first ' + str(len(listed)) if count > len(listed) else 'They'}:", listed)
 
 
 def date_range_problems(iso: pd.Series, today: date, earliest_year: int = EARLIEST_YEAR) -> pd.Series:

@@ -32,17 +32,22 @@ import numpy as np
 import pandas as pd
 
 from sdtm.controlled_terms import map_values
-from sdtm.dates import date_range_problems, to_iso8601
+from sdtm.dates import (check_failure_share, date_failure_threshold, date_range_problems, declared_date_format,
+                        to_iso8601)
 from sdtm.frames import as_text, blank_to_none
 from sdtm.numbers import to_numbers
 from specs.errors import MappingError, Problem
+from specs.expressions import UnknownFieldError
 from specs.findings import Finding
+from specs.rawfields import required_raw_fields
 
 log = logging.getLogger(__name__)
 
 PROVENANCE = ("__file", "__row")
-# Raw context kept on every record for the domain steps (visit, USUBJID), dropped before writing.
-CONTEXT = {"Subject": "__subject", "Folder": "__folder", "InstanceName": "__instance"}
+# Raw context kept on every record for the domain steps (USUBJID, visit), dropped before writing: the hidden
+# column and the SourceDef attribute naming the raw column a form's Sources row declares for it.
+CONTEXT_COLUMNS = (("__subject", "subject_column"), ("__site", "site_column"), ("__visit", "visit_column"),
+                   ("__instance", "instance_column"))
 TRIAL_DESIGN_SOURCES = frozenset({"TS", "TA", "TE", "TV", "TI"})
 EMPTY_RECORD = "every field of the raw record is empty"
 RECORD_ALGORITHMS = frozenset({"assign_no_ct", "assign_ct", "hardcode_no_ct", "hardcode_ct", "assign_datetime",
@@ -50,6 +55,7 @@ RECORD_ALGORITHMS = frozenset({"assign_no_ct", "assign_ct", "hardcode_no_ct", "h
 
 
 MAPPING_CT = "TF-MAP-CT"  # a collected value that is no term (nor synonym) of its codelist
+DERIVED_NULL = "TF-MAP-NULL"  # a derive row that produced no value at all: a silent failure made visible
 MAPPING_VALUE = "TF-MAP-VAL"  # any other record mapped with a problem: a date, a number, a unit, a subject
 
 
@@ -139,12 +145,17 @@ def map_domain(dataset: str, ctx: DomainContext, steps: Mapping[str, Step],
         records, excluded = _records_from_form(dataset, _raw(ctx, dataset, form), form_rows, topics, ctx)
         for piece in records:  # a derive row naming a raw field starts from the value as collected
             for row in carried:
-                if row.variable not in piece.columns and row.source_field in CONTEXT:
+                if row.variable not in piece.columns and row.source_field in context_columns(ctx.spec, form).values():
                     continue
                 if row.variable not in piece.columns:
                     source = _raw(ctx, dataset, form)
-                    lookup = source.set_index("__row")[_field(dataset, row, source).name]
-                    piece[row.variable] = as_text(piece["__row"].map(lookup))
+                    values, problems = _field(dataset, row, source)
+                    by_row = source["__row"].to_numpy()
+                    piece[row.variable] = as_text(piece["__row"].map(values.set_axis(by_row)))
+                    if problems.notna().any():
+                        shown = _collected(row.source_expr, source, values).set_axis(by_row)
+                        ctx.report_problems(dataset, row.variable, piece, piece["__row"].map(problems.set_axis(by_row)),
+                                            piece["__row"].map(shown))
         pieces += records
         exclusions += excluded
     frame = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=[*PROVENANCE])
@@ -157,10 +168,10 @@ def map_domain(dataset: str, ctx: DomainContext, steps: Mapping[str, Step],
         target = f"__supp__{row.variable}" if row.algorithm == "supp" else row.variable
         if row.algorithm not in ("derive", "select", "not_submitted") and target not in frame.columns:
             frame[target] = pd.Series([None] * len(frame), index=frame.index, dtype="str")
-    frame, duplicates = _drop_duplicates(dataset, frame)
-    exclusions.append(duplicates)
+    _report_identical_records(dataset, frame, ctx)
     if _subject_level(ctx.spec, dataset):
-        assert_one_record_per_subject(dataset, frame)
+        assert_one_record_per_subject(dataset, frame, context_columns(ctx.spec, forms[0]).get("__subject")
+                                      if forms else None)
     frame = run_derive_rows(dataset, frame, ctx, steps, lambda name: name not in defer)
     excluded = pd.concat([e for e in exclusions if len(e)], ignore_index=True) if any(
         len(e) for e in exclusions) else pd.DataFrame(columns=[*PROVENANCE, "dataset", "reason"])
@@ -191,9 +202,29 @@ def _raw(ctx: DomainContext, dataset: str, form: str) -> pd.DataFrame:
     key = f"raw:{form}"
     if key not in ctx.lookups:
         source = ctx.raw[form]
-        empty = empty_records(source)
-        ctx.lookups[key] = source.loc[~empty].reset_index(drop=True) if empty.any() else source
+        missing = [c for c in context_columns(ctx.spec, form).values() if c not in source.columns]
+        if missing:
+            raise MappingError(f"{dataset}: the Sources sheet declares column(s) {', '.join(missing)} of form {form}, "
+                               f"which its raw file does not have (it has {', '.join(map(str, source.columns[:40]))})")
+        unused = empty_records(source) | duplicate_records(source, fields_read(ctx.spec, form, source))[0]
+        ctx.lookups[key] = source.loc[~unused].reset_index(drop=True) if unused.any() else source
     return ctx.lookups[key]
+
+
+def context_columns(spec, form: str) -> dict[str, str]:
+    """Hidden record column -> the raw column the form's Sources row (or the `*` row) declares for it."""
+    source = spec.source_of(form)
+    return {hidden: getattr(source, attribute) for hidden, attribute in CONTEXT_COLUMNS
+            if getattr(source, attribute, None)}
+
+
+def subject_column(spec, form: str, needed_by: str) -> str:
+    """The raw column holding each record's subject; MappingError when the spec declares none."""
+    column = context_columns(spec, form).get("__subject")
+    if column is None:
+        raise MappingError(f"{needed_by} needs the subject of each {form} record: declare its Subject Column in the "
+                           f"Sources sheet (a row for {form}, or the `*` row)")
+    return column
 
 
 def empty_records(source: pd.DataFrame) -> pd.Series:
@@ -208,27 +239,57 @@ def empty_records(source: pd.DataFrame) -> pd.Series:
     return empty
 
 
-def empty_record_exclusions(raw: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """One exclusion (reason: every field empty) per all-empty record of every raw form."""
+def fields_read(spec, form: str, source: pd.DataFrame) -> list[str]:
+    """The columns of a raw form the spec reads (any Mapping row, Condition or argument naming them, and the
+    declared subject/site/visit/instance columns), as the form's header spells them."""
+    fields = [f.find(source.columns) for f in required_raw_fields(spec).get(form, ())]
+    fields += list(context_columns(spec, form).values())
+    return [c for c in dict.fromkeys(fields) if c is not None and c in source.columns]
+
+
+def duplicate_records(source: pd.DataFrame, fields: list[str]) -> tuple[pd.Series, pd.Series]:
+    """Raw records identical, as collected, in every field the spec reads from their form (before any
+    transformation: two different dates that both fail to parse are not duplicates): True for every copy
+    after the first, and the raw row of that first record."""
+    if source.empty or not fields:
+        return pd.Series(False, index=source.index), pd.Series(dtype=object)
+    keyed = source[fields].astype("string").fillna("\x00")  # missing and blank stay distinct from any text
+    copies = keyed.duplicated(keep="first")
+    first_row = source.groupby([keyed[c] for c in fields], sort=False)["__row"].transform("first")
+    return copies, first_row
+
+
+def raw_exclusions(spec, raw: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The raw records that make no SDTM record at all, with the reason: every field empty, or an exact
+    duplicate of an earlier record of the same form."""
     pieces = []
     for form, source in raw.items():
         empty = empty_records(source)
         if empty.any():
             pieces.append(source.loc[empty, list(PROVENANCE)].assign(dataset=None, reason=EMPTY_RECORD))
+        copies, first_row = duplicate_records(source.loc[~empty], fields_read(spec, form, source))
+        if copies.any():
+            chosen = source.loc[~empty].loc[copies]
+            reasons = [f"exact duplicate of {f} row {r} (identical in every field the spec reads from {form})"
+                       for f, r in zip(chosen["__file"], first_row[copies])]
+            pieces.append(chosen[list(PROVENANCE)].assign(dataset=None, reason=reasons))
+            log.warning("%s: %d exact duplicate records excluded (audit/sdtm/excluded-records.csv)", form,
+                        int(copies.sum()))
     return pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=[*PROVENANCE, "dataset", "reason"])
 
 
-def assert_one_record_per_subject(dataset: str, frame: pd.DataFrame) -> None:
+def assert_one_record_per_subject(dataset: str, frame: pd.DataFrame, column: str | None = None) -> None:
     """A subject-level dataset (DM) cannot hold two different records for one subject: MappingError naming
     the raw file, every row of the subject and the variables in which the records differ."""
-    if "__subject" not in frame.columns or frame.empty:
+    key = "__subject" if "__subject" in frame.columns else "USUBJID"
+    if key not in frame.columns or frame.empty:
         return
-    several = frame["__subject"].duplicated(keep=False)
+    several = frame[key].duplicated(keep=False)
     if not several.any():
         return
     content = [c for c in frame.columns if not str(c).startswith("__") or str(c).startswith("__supp__")]
     problems = []
-    for subject, group in frame.loc[several].groupby("__subject", sort=False, dropna=False):
+    for subject, group in frame.loc[several].groupby(key, sort=False, dropna=False):
         rows = [int(r) for r in group["__row"]]
         files = list(dict.fromkeys(str(f) for f in group["__file"]))
         differ = [c.removeprefix("__supp__") for c in content if group[c].astype("str").nunique(dropna=False) > 1]
@@ -236,7 +297,7 @@ def assert_one_record_per_subject(dataset: str, frame: pd.DataFrame) -> None:
             files[0], f"subject {subject!r} has {len(rows)} records, on rows {', '.join(map(str, rows))}"
                       f"{' of ' + ' and '.join(files) if len(files) > 1 else ''}"
                       f"{', which differ in ' + ', '.join(differ) if differ else ''}; {dataset} holds one record "
-                      f"per subject: keep one of them in the raw extract", row=rows[1], column="Subject"))
+                      f"per subject: keep one of them in the raw extract", row=rows[1], column=column or key))
     raise MappingError(f"{dataset} has one record per subject, but the raw data has several for "
                        f"{len(problems)} subject(s)", problems)
 
@@ -261,7 +322,7 @@ def _records_from_form(dataset: str, source: pd.DataFrame, rows: list, topics: s
                 keep &= first
             if row.condition is None:
                 continue
-            meets = row.condition.mask(source)
+            meets = _condition(dataset, row, source, ctx)
             reasons[keep & ~meets] = row.argument("reason") or (
                 f"{dataset}{' [' + set_name + ']' if set_name else ''}: does not meet {row.condition} "
                 f"(Mapping row {row.row})")
@@ -269,9 +330,8 @@ def _records_from_form(dataset: str, source: pd.DataFrame, rows: list, topics: s
         exclusions.append(source.loc[~keep, list(PROVENANCE)].assign(dataset=dataset, reason=reasons[~keep]))
         chosen = source.loc[keep].reset_index(drop=True)
         records = chosen[list(PROVENANCE)].copy()  # Series assignment keeps Arrow text as it is
-        for raw_name, hidden in CONTEXT.items():
-            if raw_name in chosen.columns:
-                records[hidden] = chosen[raw_name]
+        for hidden, raw_name in context_columns(ctx.spec, rows[0].source_form).items():
+            records[hidden] = chosen[raw_name]
         value_rows = [r for r in rows if r.algorithm not in ("select", "not_submitted")]
         # constants that apply to every record first (a where clause may test them), then spec order
         constants = [r for r in value_rows if r.algorithm in ("hardcode_no_ct", "hardcode_ct") and r.where is None
@@ -284,7 +344,7 @@ def _records_from_form(dataset: str, source: pd.DataFrame, rows: list, topics: s
             if where is not None and where != set_name:
                 applies = _mask(row.where, records)
             if row.condition is not None:
-                applies &= pd.Series(row.condition.mask(chosen).to_numpy(), index=records.index)
+                applies &= pd.Series(_condition(dataset, row, chosen, ctx).to_numpy(), index=records.index)
             _assign(dataset, row, records, chosen, applies, ctx)
         pieces.append(records)
     return pieces, exclusions
@@ -365,7 +425,10 @@ def _value(dataset: str, row, source: pd.DataFrame, records: pd.DataFrame, ctx: 
         if algorithm == "hardcode_ct":
             _check_term(dataset, row, value, ctx)
         return pd.Series([value] * len(source), dtype=object)
-    field_values = _field(dataset, row, source)
+    field_values, expression_problems = _field(dataset, row, source)
+    if expression_problems.notna().any():  # e.g. number(X) of a text that is no number
+        ctx.report_problems(dataset, row.variable, records, expression_problems.set_axis(records.index).where(applies),
+                            _collected(row.source_expr, source, field_values).set_axis(records.index))
     if algorithm == "supp" and _supp_codelist(dataset, row, ctx):
         return _map_ct(dataset, row, field_values, records, ctx, applies)
     if algorithm in ("assign_no_ct", "supp"):
@@ -374,15 +437,21 @@ def _value(dataset: str, row, source: pd.DataFrame, records: pd.DataFrame, ctx: 
         return _map_ct(dataset, row, field_values, records, ctx, applies)
     if algorithm == "assign_datetime":
         time_field = row.argument("time")
-        times = source[time_field] if time_field else None
         if time_field and time_field not in source.columns:
             raise MappingError(f"{dataset}.{row.variable}: time field {time_field} is not in form {row.source_form}")
-        iso, problems = to_iso8601(field_values, times)
+        times = source[time_field] if time_field else None
+        date_format = declared_date_format(ctx.spec, row)
+        iso, problems = to_iso8601(field_values, times, date_format)
         shown = field_values.set_axis(records.index)
         if times is not None:  # show date and time as collected
             clock = times.fillna("").astype(str).str.strip().set_axis(records.index)
             shown = shown.where(clock.eq(""), shown.astype(str) + " " + clock)
-        ctx.report_problems(dataset, row.variable, records, problems.set_axis(records.index).where(applies), shown)
+        problems = problems.set_axis(records.index).where(applies)
+        ctx.report_problems(dataset, row.variable, records, problems, shown)
+        threshold = date_failure_threshold(ctx.spec, row.source_form)
+        if threshold is not None:  # a form whose dates mostly fail is read wrongly: stop, say how
+            check_failure_share(row.source_form, row.source_field, field_values.set_axis(records.index).where(applies),
+                                problems, records, threshold, date_format)
         if ctx.today is not None:
             ranged = date_range_problems(iso, ctx.today).set_axis(records.index).where(applies)
             ctx.report_problems(dataset, row.variable, records, ranged, shown, severity="warning")
@@ -396,11 +465,34 @@ def _value(dataset: str, row, source: pd.DataFrame, records: pd.DataFrame, ctx: 
     raise MappingError(f"{dataset}.{row.variable}: Mapping row {row.row} names unknown algorithm {algorithm!r}")
 
 
-def _field(dataset: str, row, source: pd.DataFrame) -> pd.Series:
-    if not row.source_field or row.source_field not in source.columns:
-        raise MappingError(f"{dataset}.{row.variable}: Mapping row {row.row} reads field {row.source_field!r}, "
-                           f"which form {row.source_form} does not have")
-    return source[row.source_field]
+def _field(dataset: str, row, source: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The row's Source Field (an expression; a plain field name is its column) over the source records:
+    (values, per-row problem texts)."""
+    if row.source_expr is None:
+        raise MappingError(f"{dataset}.{row.variable}: Mapping row {row.row} ({row.algorithm}) needs a Source Field")
+    try:
+        return row.source_expr.evaluate(source, text=True)
+    except UnknownFieldError as error:
+        raise MappingError(f"{dataset}.{row.variable}: Mapping row {row.row} reads field {error.field!r}, which form "
+                           f"{row.source_form} does not have (columns: {error.columns_text})") from None
+
+
+def _condition(dataset: str, row, source: pd.DataFrame, ctx: DomainContext) -> pd.Series:
+    """Where the row's Condition holds over `source`; its problems (a value that is not a number) are findings."""
+    try:
+        holds, problems = row.condition.evaluate(source)
+    except UnknownFieldError as error:
+        raise MappingError(f"{dataset}.{row.variable}: Mapping row {row.row}: the Condition {row.condition} names "
+                           f"field {error.field!r}, which form {row.source_form} does not have (columns: "
+                           f"{error.columns_text})") from None
+    if problems.notna().any():
+        ctx.report_problems(dataset, row.variable, source, problems, _collected(row.condition, source, holds))
+    return holds
+
+
+def _collected(expression, source: pd.DataFrame, values: pd.Series) -> pd.Series:
+    """What a finding shows as collected: the one raw field the expression reads, else the expression's value."""
+    return source[expression.fields[0]] if len(expression.fields) == 1 else values
 
 
 def _map_ct(dataset: str, row, values: pd.Series, records: pd.DataFrame, ctx: DomainContext,
@@ -487,39 +579,42 @@ def _join(dataset: str, frame: pd.DataFrame, row, ctx: DomainContext) -> tuple[p
         raise MappingError(f"{dataset}.{row.variable}: Mapping row {row.row}: join={key!r}; only join=subject")
     source = _raw(ctx, dataset, row.source_form)
     if row.condition is not None:
-        source = source[row.condition.mask(source)]
-    several = source["Subject"].duplicated(keep=False)
+        source = source[_condition(dataset, row, source, ctx)]
+    subject = subject_column(ctx.spec, row.source_form, f"{dataset}.{row.variable} (Mapping row {row.row}, a join)")
+    several = source[subject].duplicated(keep=False)
     if several.any():
-        ctx.report(dataset, row.variable, source, several & source["Subject"].duplicated(keep="first"),
+        ctx.report(dataset, row.variable, source, several & source[subject].duplicated(keep="first"),
                    f"more than one {row.source_form} record for the subject; the first is used")
-    source = source[~source["Subject"].duplicated(keep="first")].reset_index(drop=True)
+    source = source[~source[subject].duplicated(keep="first")].reset_index(drop=True)
     scratch = pd.DataFrame({name: source[name] for name in PROVENANCE})
     value = _value(dataset, row, source, scratch, ctx)
-    lookup = pd.Series(value.to_numpy(), index=source["Subject"].to_numpy())
+    lookup = pd.Series(value.to_numpy(), index=source[subject].to_numpy())
     frame = frame.copy()
     joined = frame["__subject"].map(lookup)
     target = f"__supp__{row.variable}" if row.algorithm == "supp" else row.variable
     if target in frame.columns:
         joined = frame[target].where(frame[target].notna(), joined)
     frame[target] = _stored(joined)
-    used = source.loc[source["Subject"].isin(frame["__subject"]), list(PROVENANCE)]
+    used = source.loc[source[subject].isin(frame["__subject"]), list(PROVENANCE)]
     return frame, used
 
 
-def _drop_duplicates(dataset: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Records identical in every mapped variable are one record: keep the first, log the others."""
+def _report_identical_records(dataset: str, frame: pd.DataFrame, ctx: DomainContext) -> None:
+    """Records identical in every mapped variable that came from different raw records (raw duplicates are
+    excluded before mapping): both are kept, since their raw records differ, and each later copy is a
+    warning naming the first, for the data manager to resolve."""
     content = [c for c in frame.columns if not c.startswith("__") or c.startswith("__supp__") or c == "__subject"]
     if frame.empty or not content:
-        return frame, pd.DataFrame(columns=[*PROVENANCE, "dataset", "reason"])
-    duplicated = frame.duplicated(subset=content, keep="first")
-    if not duplicated.any():
-        return frame, pd.DataFrame(columns=[*PROVENANCE, "dataset", "reason"])
-    first_row = frame.groupby(content, dropna=False, sort=False)["__row"].transform("first")
-    dropped = frame.loc[duplicated, list(PROVENANCE)].assign(
-        dataset=dataset, reason=[f"exact duplicate of {f} row {r}" for f, r in
-                                 zip(frame.loc[duplicated, "__file"], first_row[duplicated])])
-    log.info("%s: %d exact duplicate records excluded", dataset, int(duplicated.sum()))
-    return frame.loc[~duplicated].reset_index(drop=True), dropped
+        return
+    keyed = frame[content].astype("string").fillna("\x00")
+    copies = keyed.duplicated(keep="first")
+    if not copies.any():
+        return
+    first_row = frame.groupby([keyed[c] for c in content], sort=False)["__row"].transform("first")
+    ctx.report(dataset, content[0], frame, copies,
+               lambda row: f"identical, once mapped, to the record from raw row {row} (the raw records differ in a "
+                           f"field the mapping does not carry into {dataset}); both are kept", first_row,
+               severity="warning")
 
 
 def run_derive_rows(dataset: str, frame: pd.DataFrame, ctx: DomainContext, steps: Mapping[str, Step],
@@ -559,6 +654,10 @@ def _derive(dataset: str, frame: pd.DataFrame, row, ctx: DomainContext, steps: M
         return frame
     for column in produced.columns:
         values = _positional(produced[column], frame.index)
+        if len(frame) and applies.any() and not str(column).startswith("__") and values[applies].isna().all():
+            ctx.findings.append(mapping_finding(
+                dataset, str(column), None, None, None, f"derived by {name} (Mapping row {row.row}) but null on "
+                f"every one of the {int(applies.sum())} records it applies to", "warning", DERIVED_NULL))
         if column in frame.columns and not applies.all():
             values = values.where(applies, frame[column])
         elif not applies.all():

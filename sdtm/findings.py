@@ -9,6 +9,10 @@ the value: never a quiet `inf` or 0.
 
 from __future__ import annotations
 
+import math
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 import numpy as np
 import pandas as pd
@@ -22,20 +26,23 @@ _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _RESULT = rf"^\s*(?P<qual><=|>=|<|>)?\s*(?P<num>{_NUMBER})\s*$"
 
 
-def format_number(values: np.ndarray | pd.Series, significant: int | None = None) -> list[str | None]:
-    """Plain decimal text without exponent or float noise; `significant` digits when given.
+def format_number(values: np.ndarray | pd.Series, significant: int | None = None,
+                  decimals: int | None = None) -> list[str | None]:
+    """Plain decimal text without exponent or float noise; rounded to `decimals` places or `significant`
+    digits when given (ties away from zero, on the decimal the number prints as: 2.675 -> 2.68, -0.5 -> -1),
+    trailing zeros dropped ("36.10" -> "36.1").
 
     Python's shortest round-trip repr does the work in C for the whole column; only the rare values
-    it would print with an exponent, and rounded values, are formatted one by one.
+    it would print with an exponent, and rounded values (each distinct one once), are formatted one by one.
     """
     x = np.asarray(values, dtype=float)
     out = np.full(len(x), None, dtype=object)
     ok = ~np.isnan(x)
     if not ok.any():
         return out.tolist()
-    if significant:
-        out[ok] = [np.format_float_positional(v, precision=significant, unique=False, fractional=False, trim="-")
-                   for v in x[ok]]
+    if significant is not None or decimals is not None:
+        codes, distinct = pd.factorize(x[ok])
+        out[ok] = np.array([rounded_text(v, significant, decimals) for v in distinct], dtype=object)[codes]
         return out.tolist()
     text = pd.Series(x[ok]).astype(str).str.replace(r"\.0$", "", regex=True)
     exponent = text.str.contains("e", regex=False).to_numpy()
@@ -45,6 +52,24 @@ def format_number(values: np.ndarray | pd.Series, significant: int | None = None
     return out.tolist()
 
 
+_WIDE = Context(prec=1000)  # room for every double written out in full (1e308 has 309 digits)
+
+
+def rounded_text(value: float, significant: int | None = None, decimals: int | None = None) -> str:
+    """One finite number rounded half away from zero to `decimals` places (wins) or `significant` digits."""
+    number = Decimal(repr(float(value)))
+    if decimals is not None:
+        quantum = Decimal(1).scaleb(-int(decimals))
+    elif significant is not None and int(significant) > 0:
+        quantum = Decimal(1).scaleb(number.adjusted() - int(significant) + 1)
+    else:
+        raise ValueError("rounded_text needs decimals >= 0 or significant > 0")
+    text = format(number.quantize(quantum, rounding=ROUND_HALF_UP, context=_WIDE), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def _normalised(series: pd.Series) -> pd.Series:
     """`normalise` over the distinct values only."""
     text = series.fillna("").astype(str)
@@ -52,24 +77,70 @@ def _normalised(series: pd.Series) -> pd.Series:
     return text.map(dict(zip(distinct, (normalise(v) for v in distinct))))
 
 
-def parse_conversions(text: str | None) -> dict[str, float]:
-    """`"umol/L:0.0113, g/L:0.1"` -> {"umol/l": 0.0113, "g/l": 0.1} (unit spellings case-folded)."""
-    out: dict[str, float] = {}
+@dataclass(frozen=True)
+class Conversion:
+    """standard value = collected value x factor + offset (offset 0 for a plain ratio)."""
+
+    factor: float
+    offset: float = 0.0
+
+
+_AMOUNT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(?:/\s*((?:\d+\.?\d*|\.\d+)"
+                     r"(?:[eE][-+]?\d+)?)\s*)?$")
+CONVERSION_SYNTAX = ("unit:factor[:offset], ... (standard = collected x factor + offset; factor and offset are "
+                     "numbers or fractions such as 5/9: F:5/9:-160/9 converts Fahrenheit to Celsius)")
+
+
+def parse_conversions(text: str | None) -> dict[str, Conversion]:
+    """`"umol/L:0.0113, F:5/9:-160/9"` -> {"umol/l": Conversion(0.0113), "f": Conversion(5/9, -160/9)}
+    (unit spellings case-folded). A unit may itself hold a colon: the last one or two parts that are numbers
+    are the factor and offset. ValueError naming the part and CONVERSION_SYNTAX for anything else."""
+    out: dict[str, Conversion] = {}
     for part in (text or "").split(","):
-        if part.strip():
-            unit, _, factor = part.rpartition(":")
-            out[normalise(unit)] = float(factor)
+        if not part.strip():
+            continue
+        pieces = part.split(":")
+        amounts = [_amount(p) for p in pieces]
+        if len(pieces) >= 3 and amounts[-1] is not None and amounts[-2] is not None:
+            unit, conversion = ":".join(pieces[:-2]), Conversion(amounts[-2], amounts[-1])
+        elif len(pieces) >= 2 and amounts[-1] is not None:
+            unit, conversion = ":".join(pieces[:-1]), Conversion(amounts[-1])
+        else:
+            raise ValueError(f"{part.strip()!r} is not a conversion; expected {CONVERSION_SYNTAX}")
+        if not unit.strip() or conversion.factor == 0 or not all(map(math.isfinite, (conversion.factor,
+                                                                                     conversion.offset))):
+            raise ValueError(f"{part.strip()!r} is not a usable conversion (a unit, a non-zero finite factor and "
+                             f"a finite offset are needed); expected {CONVERSION_SYNTAX}")
+        key = normalise(unit)
+        if key in out and out[key] != conversion:
+            raise ValueError(f"unit {unit.strip()!r} is given two different conversions")
+        out[key] = conversion
     return out
 
 
+def _amount(text: str) -> float | None:
+    match = _AMOUNT.match(text)
+    if not match:
+        return None
+    value = float(match[1])
+    if match[2] is not None:
+        divisor = float(match[2])
+        return value / divisor if divisor else None
+    return value
+
+
 def standardize_results(orres: pd.Series, orresu: pd.Series, stresu: pd.Series, conversions: pd.Series,
-                        too_small: str | None = None, significant: int = 4) -> pd.DataFrame:
+                        too_small: str | None = None, significant: int | pd.Series | None = 4,
+                        decimals: int | pd.Series | None = None) -> pd.DataFrame:
     """STRESC, STRESN and a PROBLEM column per record, in each record's standard unit.
 
     `stresu`: the standard unit per record (null: the result stays as collected, no conversion).
-    `conversions`: per record, the `unit:factor` text of the units that convert to it. A numeric result
-    in a unit with no factor gets null standard values and a problem naming unit and value, never a
-    silent copy. `too_small`: the value a "TOO SMALL TO MEASURE" result stands for (RECIST: 5 mm).
+    `conversions`: per record, the `unit:factor[:offset]` text of the units that convert to it. A numeric
+    result in a unit with no conversion gets null standard values and a problem naming unit and value, never
+    a silent copy. `too_small`: the value a "TOO SMALL TO MEASURE" result stands for (RECIST: 5 mm).
+    Converted values are rounded (`format_number`) to `decimals` places where given (a number, or one per
+    record, null = not given), else to `significant` digits; results already in the standard unit keep the
+    precision they were collected with (rounding removes the noise of the conversion, never collected digits).
     """
     text = orres.fillna("").astype(str).str.strip()
     if too_small is not None:
@@ -87,17 +158,20 @@ def standardize_results(orres: pd.Series, orresu: pd.Series, stresu: pd.Series, 
     target = _normalised(stresu)
     needs = number.notna() & target.ne("") & unit.ne(target)
     factor = pd.Series(1.0, index=orres.index)
+    offset = pd.Series(0.0, index=orres.index)
     problem = nulls(orres.index)
     if needs.any():
         pairs = pd.DataFrame({"c": conversions[needs].fillna("").astype(str), "u": unit[needs]})
         distinct = pairs.drop_duplicates()
-        factors = {(c, u): parse_conversions(c).get(u) for c, u in zip(distinct["c"], distinct["u"])}
-        found = pd.Series([factors[k] for k in zip(pairs["c"], pairs["u"])], index=pairs.index, dtype=float)
-        factor[needs] = found
-        missing = found[found.isna()].index
+        found = {(c, u): parse_conversions(c).get(u) for c, u in zip(distinct["c"], distinct["u"])}
+        chosen = [found[k] for k in zip(pairs["c"], pairs["u"])]
+        factor[needs] = [np.nan if c is None else c.factor for c in chosen]
+        offset[needs] = [np.nan if c is None else c.offset for c in chosen]
+        missing = factor[needs][factor[needs].isna()].index
         problem[missing] = [f"no conversion from {u!r} to standard unit {s!r}" for u, s in
                             zip(orresu[missing].fillna(""), stresu[missing])]
-    converted = number * factor
+    with np.errstate(over="ignore", invalid="ignore"):
+        converted = number * factor + offset
     overflow = number.notna() & factor.notna() & ~np.isfinite(converted)
     if overflow.any():  # a huge number times a conversion factor
         number_problems[overflow] = [f"{v!r} converted to the standard unit is too large for a number a dataset "
@@ -106,7 +180,8 @@ def standardize_results(orres: pd.Series, orresu: pd.Series, stresu: pd.Series, 
     plain = pd.Series(format_number(converted), index=orres.index, dtype=object)
     rounded = needs & converted.notna()
     if rounded.any():
-        plain[rounded] = format_number(converted[rounded], significant)
+        plain[rounded] = _rounded(converted[rounded], _per_record(significant, orres.index)[rounded],
+                                  _per_record(decimals, orres.index)[rounded])
     stresc = pd.Series(np.where(number.notna(), qualifier + plain.fillna(""), text), index=orres.index,
                        dtype=object)
     stresc[number.notna() & converted.isna()] = None
@@ -118,6 +193,25 @@ def standardize_results(orres: pd.Series, orresu: pd.Series, stresu: pd.Series, 
     problem[number_problems.notna()] = number_problems[number_problems.notna()]
     return pd.DataFrame({"STRESC": stresc, "STRESN": stresn.astype(float), "PROBLEM": problem,
                          "NUMBER_PROBLEM": number_problems})
+
+
+def _per_record(value: int | pd.Series | None, index: pd.Index) -> pd.Series:
+    """A rounding setting as one float per record (NaN: not given)."""
+    if isinstance(value, pd.Series):
+        return pd.to_numeric(value, errors="coerce").astype(float).set_axis(index)
+    return pd.Series(np.nan if value is None else float(value), index=index)
+
+
+def _rounded(values: pd.Series, significant: pd.Series, decimals: pd.Series) -> list[str | None]:
+    """Each value rounded by its record's setting: decimals where given, else significant digits, else as is.
+    The few distinct settings are formatted group by group."""
+    out = pd.Series([None] * len(values), index=values.index, dtype=object)
+    settings = pd.DataFrame({"s": significant.to_numpy(), "d": decimals.to_numpy()}, index=values.index)
+    settings.loc[settings["d"].notna(), "s"] = np.nan
+    for (s, d), group in settings.groupby(["s", "d"], dropna=False, sort=False).groups.items():
+        out[group] = format_number(values[group], significant=None if pd.isna(s) else int(s),
+                                   decimals=None if pd.isna(d) else int(d))
+    return out.tolist()
 
 
 def _unusable_numbers(distinct: pd.Series, numbers: pd.Series, parsed: np.ndarray) -> np.ndarray:

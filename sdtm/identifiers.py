@@ -1,4 +1,4 @@
-"""Identifiers and timing shared by every domain: USUBJID, --SEQ, EPOCH, VISITNUM/VISIT/VISITDY.
+"""Identifiers and timing shared by every domain: USUBJID, --SEQ, EPOCH (visits: sdtm.visits).
 
 All functions are pure: they take frames and return new Series or frames.
 """
@@ -65,38 +65,3 @@ def derive_epoch(dtc: pd.Series, usubjid: pd.Series, elements: pd.DataFrame) -> 
     epoch.iloc[hits["pos"].to_numpy()] = hits["EPOCH"].to_numpy()
     epoch.index = dtc.index
     return epoch
-
-
-def number_unscheduled_visits(visits: pd.DataFrame, planned: pd.DataFrame) -> pd.DataFrame:
-    """VISITNUM/VISIT/VISITDY for every (USUBJID, FOLDER, INSTANCE) visit of a subject.
-
-    `visits`: USUBJID, FOLDER, INSTANCE, DATE (ISO). `planned`: TV-shaped FOLDER, VISITNUM, VISIT, VISITDY.
-    Planned folders take TV's values. An unscheduled visit is numbered between planned ones: the
-    VISITNUM of the subject's last planned visit on or before its date plus .01, .02, ... in date order
-    (SDTMIG 4.4.5), VISIT "UNSCHEDULED <n>", VISITDY null. An unscheduled visit before any planned one,
-    or without a date, is numbered after the lowest planned VISITNUM minus one.
-    """
-    visits = visits.copy()
-    tv = planned[["FOLDER", "VISITNUM", "VISIT", "VISITDY"]]
-    out = visits.merge(tv, on="FOLDER", how="left")
-    scheduled = out["VISITNUM"].notna()
-    dated = complete_date(out["DATE"])
-    anchors = pd.DataFrame({"USUBJID": out.loc[scheduled, "USUBJID"], "when": dated[scheduled],
-                            "anchor": out.loc[scheduled, "VISITNUM"]}).dropna(subset=["when"])
-    unsched = pd.DataFrame({"USUBJID": out.loc[~scheduled, "USUBJID"], "when": dated[~scheduled],
-                            "INSTANCE": out.loc[~scheduled, "INSTANCE"], "pos": np.flatnonzero(~scheduled)})
-    floor = float(tv["VISITNUM"].min()) - 1
-    if not unsched.empty:
-        with_date = unsched.dropna(subset=["when"]).sort_values("when", kind="mergesort")
-        placed = pd.merge_asof(with_date, anchors.sort_values("when", kind="mergesort"), on="when",
-                               by="USUBJID", direction="backward")
-        no_date = unsched[unsched["when"].isna()].assign(anchor=np.nan)
-        placed = pd.concat([placed, no_date], ignore_index=True)
-        placed["anchor"] = placed["anchor"].fillna(floor)
-        placed = placed.sort_values(["USUBJID", "anchor", "when", "INSTANCE"], kind="mergesort", na_position="last")
-        placed["n"] = placed.groupby(["USUBJID", "anchor"]).cumcount() + 1
-        number = (placed["anchor"] + placed["n"] / 100).round(2)
-        out.loc[out.index[placed["pos"].to_numpy()], "VISITNUM"] = number.to_numpy()
-        out.loc[out.index[placed["pos"].to_numpy()], "VISIT"] = [f"UNSCHEDULED {v:.2f}" for v in number]
-        out.loc[out.index[placed["pos"].to_numpy()], "VISITDY"] = np.nan
-    return out

@@ -12,12 +12,14 @@ import numpy as np
 import pandas as pd
 
 from formats.isodates import complete_date, study_day as compute_study_day
-from sdtm import findings, identifiers
-from sdtm.engine import DomainContext
+from sdtm import findings, identifiers, visits
+from sdtm.engine import DomainContext, mapping_finding
 from sdtm.frames import as_text
 from specs.errors import MappingError
+from specs.expressions import ExpressionError, parse_expression
 
 STEPS: dict[str, Callable] = {}
+NO_EPOCH = "TF-MAP-EPOCH"  # a notice: EPOCH cannot be derived without SE
 
 
 def step(name: str):
@@ -31,8 +33,17 @@ def _columns(text: str | None) -> list[str]:
     return [c.strip() for c in (text or "").split(",") if c.strip()]
 
 
+_CONTEXT_NAMES = {"__subject": "Subject Column", "__site": "Site Column", "__visit": "Visit Column",
+                  "__instance": "Instance Column"}
+
+
 def _need(frame: pd.DataFrame, dataset: str, step_name: str, *columns: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
+    context = [_CONTEXT_NAMES[c] for c in missing if c in _CONTEXT_NAMES]
+    if context:
+        raise MappingError(f"{dataset}: step {step_name} needs the {' and '.join(context)} of the raw form(s) "
+                           f"{dataset} is mapped from: declare it in the Sources sheet (a row for the form, or "
+                           f"the `*` row)")
     if missing:
         raise MappingError(f"{dataset}: step {step_name} needs {', '.join(missing)}, which no earlier Mapping row "
                            f"fills")
@@ -43,8 +54,36 @@ def _by_subject(ctx: DomainContext, frame: pd.DataFrame, domain: str, variable: 
     return frame["USUBJID"].map(pd.Series(source[variable].to_numpy(), index=source["USUBJID"].to_numpy()))
 
 
+def _expression(text: str, where: str):
+    """A derive row's expression argument, parsed (a SpecError names the row's function and argument)."""
+    try:
+        parsed = parse_expression(text)
+    except ExpressionError as exc:
+        raise MappingError(f"{where}: cannot read the expression {text!r}: {exc}") from exc
+    if parsed.issues:
+        raise MappingError(f"{where}: the expression {text!r} " + "; ".join(str(i) for i in parsed.issues))
+    return parsed
+
+
+def select_records(frame: pd.DataFrame, text: str, where: str) -> pd.Series:
+    """The rows of `frame` a test expression (over its variables) keeps."""
+    test = _expression(text, where)
+    try:
+        return test.mask(frame).fillna(False).astype(bool)
+    except MappingError as exc:
+        raise MappingError(f"{where}: {exc}") from exc
+
+
+def evaluate_expression(frame: pd.DataFrame, text: str, where: str) -> tuple[pd.Series, pd.Series]:
+    try:
+        return _expression(text, where).evaluate(frame)
+    except MappingError as exc:
+        raise MappingError(f"{where}: {exc}") from exc
+
+
 @step("usubjid")
 def usubjid(frame, ctx, dataset, variable, **_):
+    """USUBJID = STUDYID-<subject>, the subject from the form's declared Subject Column."""
     _need(frame, dataset, "usubjid", "__subject")
     studyid = frame["STUDYID"].astype(str) if "STUDYID" in frame.columns else ctx.studyid
     return as_text(identifiers.compute_usubjid(studyid, frame["__subject"]))
@@ -52,6 +91,7 @@ def usubjid(frame, ctx, dataset, variable, **_):
 
 @step("seq")
 def seq(frame, ctx, dataset, variable, keys=None, **_):
+    """--SEQ: 1, 2, ... per USUBJID in the order of `keys` (default: the dataset's Key Variables)."""
     keys = _columns(keys) or list(ctx.spec.dataset(dataset).key_variables)
     prefix = dataset[4:] if dataset.startswith("SUPP") else dataset
     return identifiers.derive_seq(frame, prefix, keys)
@@ -59,51 +99,50 @@ def seq(frame, ctx, dataset, variable, keys=None, **_):
 
 @step("study_day")
 def study_day(frame, ctx, dataset, variable, dtc, **_):
+    """--DY of the date in `dtc` counted from DM.RFSTDTC (day 1, no day 0); null for a partial date."""
     _need(frame, dataset, "study_day", dtc, "USUBJID")
     return compute_study_day(frame[dtc], _by_subject(ctx, frame, "DM", "RFSTDTC")).astype("Float64")
 
 
 @step("epoch")
 def epoch(frame, ctx, dataset, variable, dtc, **_):
+    """EPOCH of the SE element the date in `dtc` falls in; without SE, null with one notice per dataset."""
     _need(frame, dataset, "epoch", dtc, "USUBJID")
+    if "SE" not in ctx.domains:
+        if not any(f.rule_id == NO_EPOCH and f.dataset == dataset for f in ctx.findings):
+            ctx.findings.append(mapping_finding(dataset, variable, None, None, None, "EPOCH is left null: the spec "
+                                                "builds no SE (subject elements) to place the dates in", "notice",
+                                                NO_EPOCH))
+        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
     return identifiers.derive_epoch(frame[dtc], frame["USUBJID"], ctx.domain("SE"))
 
 
 @step("visit")
-def visit(frame, ctx, dataset, variable, date=None, dtc=None, **_):
-    """VISITNUM, VISIT, VISITDY of the record's EDC folder; SV defines the subject's visits, others look up."""
-    _need(frame, dataset, "visit", "__subject", "__folder", "__instance")
+def visit(frame, ctx, dataset, variable, date=None, dtc=None, unscheduled="after_previous", **_):
+    """VISITNUM, VISIT, VISITDY of the visit each record's form collected (sdtm.visits): planned visits from
+    TV and its visit map; unscheduled ones by the `unscheduled` rule. With `after_previous`, the first domain
+    whose visit step runs with date=<variable> defines the visits (SV is built first), the others look up."""
+    _need(frame, dataset, "visit", "__subject", "__visit")
+    instance = frame["__instance"] if "__instance" in frame.columns else None
+    if "planned_visits" not in ctx.lookups:
+        ctx.lookups["planned_visits"] = visits.planned_visits(ctx.spec)
+    planned = ctx.lookups["planned_visits"]
     date = date or dtc
-    if "visits" not in ctx.lookups:
-        if not date:
-            raise MappingError(f"{dataset}: the visit step that defines the visits needs date=<variable>")
-        ctx.lookups["visits"] = identifiers.number_unscheduled_visits(
-            pd.DataFrame({"USUBJID": frame["__subject"], "FOLDER": frame["__folder"],
-                          "INSTANCE": frame["__instance"], "DATE": frame[date]}),
-            planned_visits(ctx.spec))
-    table = ctx.lookups["visits"].drop_duplicates(["USUBJID", "FOLDER", "INSTANCE"])
-    keyed = pd.DataFrame({"USUBJID": frame["__subject"].to_numpy(), "FOLDER": frame["__folder"].to_numpy(),
-                          "INSTANCE": frame["__instance"].to_numpy()})
-    found = keyed.merge(table, on=["USUBJID", "FOLDER", "INSTANCE"], how="left")
-    missing = found["VISITNUM"].isna() & keyed["FOLDER"].notna() & (keyed["FOLDER"] != "LOG")
-    ctx.report(dataset, "VISITNUM", frame, pd.Series(missing.to_numpy(), index=frame.index),
-               lambda v: f"visit {v!r} has no visit-date record in SV", pd.Series(
-                   (keyed["FOLDER"] + " / " + keyed["INSTANCE"]).to_numpy(), index=frame.index), severity="warning")
+    if unscheduled == "after_previous" and "visits" not in ctx.lookups and date:
+        _need(frame, dataset, "visit", date)
+        ctx.lookups["visits"] = visits.visit_table(frame["__subject"], frame["__visit"], instance, frame[date], planned)
+    found, problems = visits.assign_visits(frame["__subject"], frame["__visit"], instance, planned, unscheduled,
+                                           ctx.lookups.get("visits"))
+    ctx.report_problems(dataset, "VISITNUM", frame, problems, frame["__visit"], severity="warning")
     return pd.DataFrame({"VISITNUM": found["VISITNUM"].astype(float).to_numpy(),
                          "VISIT": as_text(found["VISIT"]).to_numpy(),
                          "VISITDY": found["VISITDY"].astype(float).to_numpy()}, index=frame.index)
 
 
-def planned_visits(spec) -> pd.DataFrame:
-    """TV rows with the EDC folder each planned visit is collected in (the TV sheet's FOLDER column)."""
-    tv = pd.DataFrame(list(spec.trial_design_table("TV").records()))
-    if "FOLDER" not in tv.columns:
-        raise MappingError("the TV sheet needs a FOLDER column naming the EDC folder of each planned visit")
-    return tv.assign(VISITNUM=pd.to_numeric(tv["VISITNUM"]), VISITDY=pd.to_numeric(tv.get("VISITDY")))
-
-
 @step("lobxfl")
 def lobxfl(frame, ctx, dataset, variable, by, dtc, result=None, **_):
+    """--LOBXFL = Y on the last record with a result dated before DM.RFXSTDTC (same day counts when either
+    has no time), per USUBJID and `by`."""
     result = result or f"{dataset}ORRES"
     group = ["USUBJID", *_columns(by)]
     _need(frame, dataset, "lobxfl", *group, dtc, result)
@@ -113,6 +152,7 @@ def lobxfl(frame, ctx, dataset, variable, by, dtc, result=None, **_):
 
 @step("nrind")
 def nrind(frame, ctx, dataset, variable, **_):
+    """--NRIND: LOW, HIGH or NORMAL from --STRESN against --STNRLO/--STNRHI."""
     d = dataset
     _need(frame, dataset, "nrind", f"{d}STRESN")
     low = frame.get(f"{d}STNRLO", pd.Series(np.nan, index=frame.index))
@@ -127,81 +167,161 @@ def copy(frame, ctx, dataset, variable, source, **_):
     return frame[source]
 
 
-@step("dm_reference_dates")
-def dm_reference_dates(frame, ctx, dataset, variable, treatment_category=None,
-                       first_exposure_categories=None, end_of_study="STUDY PARTICIPATION", **_):
-    """RFSTDTC = the first dose of EXCAT `treatment_category` (without one, the first EX record of any
-    category); RFXSTDTC/RFXENDTC = first/last protocol treatment (any EX); RFENDTC = the
-    end-of-study disposition date (DS with DSSCAT `end_of_study`), else RFXENDTC (method MT.DM.RFENDTC);
-    RFPENDTC = the last date the subject is known in the study (any complete date in the built domains)."""
-    ex = ctx.domain("EX")
-    infusion = ex if treatment_category is None else ex[ex["EXCAT"] == treatment_category]
-    first_infusion = _first_by_subject(infusion, "EXSTDTC", last=False)
-    exposures = ex if not first_exposure_categories else ex[ex["EXCAT"].isin(_columns(first_exposure_categories))]
-    first = _first_by_subject(exposures, "EXSTDTC", last=False)
-    last = _first_by_subject(exposures, "EXENDTC", last=True)
-    subjects = frame["USUBJID"]
-    out = pd.DataFrame(index=frame.index)
-    out["RFSTDTC"] = as_text(subjects.map(first_infusion))
-    out["RFXSTDTC"] = as_text(subjects.map(first))
-    out["RFXENDTC"] = as_text(subjects.map(last))
-    ds = ctx.domains.get("DS")
-    ended = pd.Series(dtype=object)
-    if ds is not None and {"DSSCAT", "DSSTDTC", "USUBJID"} <= set(ds.columns):
-        ended = _first_by_subject(ds[ds["DSSCAT"] == end_of_study], "DSSTDTC", last=True)
-    out["RFENDTC"] = as_text(subjects.map(ended)).fillna(out["RFXENDTC"])
-    out["RFPENDTC"] = as_text(subjects.map(last_known_dates(ctx, frame)))
-    return out[["RFSTDTC", "RFENDTC", "RFXSTDTC", "RFXENDTC", "RFPENDTC"]]
+@step("reference_date")
+def reference_date(frame, ctx, dataset, variable, domain, date=None, pick="first", where=None, **_):
+    """A subject's reference date (RFSTDTC, RFENDTC, RFXSTDTC, RFXENDTC, RFICDTC, RFPENDTC, DTHDTC) picked from
+    the records of other domains: `domain` = one or more built domains (comma-separated; `*` = every domain
+    built so far and this one), `date` = their date variables (default: every --DTC variable), `where` = an
+    expression selecting the records (e.g. `EXDOSE > 0`), `pick` = first or last. Only values with a complete
+    date count; the value is kept as collected, time included."""
+    if pick not in ("first", "last"):
+        raise MappingError(f"{dataset}.{variable}: reference_date pick={pick!r}; use first or last")
+    if domain.strip() == "*" and where:
+        raise MappingError(f"{dataset}.{variable}: reference_date with domain=* cannot take a where expression "
+                           f"(it would have to hold in every domain); name the domains")
+    names = list(ctx.domains) + [dataset] if domain.strip() == "*" else _columns(domain)
+    candidates = []
+    for name in dict.fromkeys(names):
+        source = frame if name == dataset else ctx.domain(name)
+        if "USUBJID" not in source.columns or source.empty:
+            continue
+        if where:
+            source = source.loc[select_records(source, where, f"{dataset}.{variable} (reference_date where)")]
+        columns = _columns(date) if date else [c for c in source.columns if str(c).endswith("DTC")]
+        if date:
+            _need(source, name, "reference_date", *columns)
+        for column in columns:
+            candidates.append(pd.DataFrame({"USUBJID": source["USUBJID"].to_numpy(),
+                                            "value": source[column].to_numpy(dtype=object)}))
+    return frame["USUBJID"].map(pick_dates(candidates, last=pick == "last"))
 
 
-def _first_by_subject(frame: pd.DataFrame, dtc: str, last: bool) -> pd.Series:
-    """Earliest (or latest) ISO value per USUBJID, compared as text (ISO 8601 sorts as text)."""
-    values = frame[["USUBJID", dtc]].dropna()
-    values = values[values[dtc].astype(str).str.len() > 0]
-    grouped = values.groupby("USUBJID")[dtc]
+def pick_dates(candidates: list[pd.DataFrame], last: bool) -> pd.Series:
+    """USUBJID -> the earliest (or latest) value with a complete date; ISO 8601 text sorts in time order."""
+    if not candidates:
+        return pd.Series(dtype=object)
+    stacked = pd.concat(candidates, ignore_index=True).dropna()
+    stacked = stacked[complete_date(stacked["value"]).notna().to_numpy()]
+    grouped = stacked.assign(value=stacked["value"].astype(str)).groupby("USUBJID")["value"]
     return grouped.max() if last else grouped.min()
 
 
-def last_known_dates(ctx: DomainContext, dm: pd.DataFrame) -> pd.Series:
-    """Latest complete date per subject over every --DTC of the domains built so far and DM's own dates."""
-    candidates = []
-    for name, domain in [*ctx.domains.items(), ("DM", dm)]:
-        for column in domain.columns:
-            if column.endswith("DTC") and "USUBJID" in domain.columns:
-                when = complete_date(domain[column])
-                candidates.append(pd.DataFrame({"USUBJID": domain["USUBJID"].to_numpy(), "when": when.to_numpy()}))
-    if not candidates:
-        return pd.Series(dtype=object)
-    stacked = pd.concat(candidates).dropna()
-    latest = stacked.groupby("USUBJID")["when"].max()
-    return latest.dt.strftime("%Y-%m-%d")
+@step("expression")
+def expression(frame, ctx, dataset, variable, expr, **_):
+    """The value of an expression over the record's own variables (`coalesce(RFENDTC, RFXENDTC)`)."""
+    values, problems = evaluate_expression(frame, expr, f"{dataset}.{variable}")
+    ctx.report_problems(dataset, variable, frame, problems, values)
+    return values
 
 
 @step("stresu")
-def stresu(frame, ctx, dataset, variable, unit, **arguments):
-    """--STRESU = `unit` on records with a result (SD0029: no unit without a value); `from` = "unit:factor,
-    ..." converts other units to it (kept for stresc/stnr)."""
+def stresu(frame, ctx, dataset, variable, **arguments):
+    """--STRESU = `unit` on records with a result (SD0029: no unit without a value); `from` = "unit:factor[:offset],
+    ..." converts other units to it, standard = collected x factor + offset (kept for stresc/stnr)."""
+    unit = arguments.get("unit")
+    if not unit:
+        raise MappingError(f"{dataset}.{variable}: {_rows_text(ctx, dataset, variable, 'stresu', arguments)}: the "
+                           f"stresu step needs unit=<the standard unit>")
+    conversions = arguments.get("from", "")
+    try:
+        findings.parse_conversions(conversions)
+    except ValueError as exc:
+        raise MappingError(f"{dataset}.{variable}: {_rows_text(ctx, dataset, variable, 'stresu', arguments)}: "
+                           f"from={conversions!r}: {exc}") from None
     result = frame.get(f"{dataset}ORRES", pd.Series("x", index=frame.index))
     has_result = result.notna() & (result.astype("str").str.strip() != "")
     return pd.DataFrame({variable: pd.Series(unit, index=frame.index, dtype="str").where(has_result),
-                         "__conversions": arguments.get("from", "")}, index=frame.index)
+                         "__conversions": conversions}, index=frame.index)
 
 
-def _standardized(frame, dataset, orres_column, too_small=None):
+def _standardized(frame, ctx, dataset, variable, step_name, orres_column, arguments, metadata):
+    """The standard result triplet of `orres_column`, converted values rounded as the row says (`_rounding`)."""
     d = dataset
     orresu = frame.get(f"{d}ORRESU", pd.Series([None] * len(frame), index=frame.index))
     stresu = frame.get(f"{d}STRESU", pd.Series([None] * len(frame), index=frame.index))
     conversions = frame.get("__conversions", pd.Series([""] * len(frame), index=frame.index))
-    return findings.standardize_results(frame[orres_column], orresu, stresu, conversions, too_small=too_small)
+    significant, decimals = _rounding(frame, ctx, dataset, variable, step_name, arguments, metadata)
+    return findings.standardize_results(frame[orres_column], orresu, stresu, conversions,
+                                        too_small=arguments.get("too_small"), significant=significant,
+                                        decimals=decimals)
+
+
+def _rounding(frame, ctx, dataset, variable, step_name, arguments, metadata):
+    """(significant, decimals) for converted values: the row's `decimals=N` or `significant=N`;
+    `decimals=spec`: per record the Significant Digits (Define-XML: digits after the decimal point) of the
+    first `metadata` variable that has them, value-level rows first; else 4 significant digits."""
+    given = {key: arguments.get(key) for key in ("decimals", "significant") if arguments.get(key) is not None}
+    where = _rows_text(ctx, dataset, variable, step_name, arguments)
+    if len(given) == 2:
+        raise MappingError(f"{dataset}.{variable}: {where}: give decimals= or significant=, not both")
+    for key, text in given.items():
+        if key == "decimals" and str(text).strip().casefold() == "spec":
+            return 4, _declared_decimals(frame, ctx, dataset, metadata)
+        low = 0 if key == "decimals" else 1
+        if not str(text).strip().isdigit() or not low <= int(text) <= 15:
+            raise MappingError(f"{dataset}.{variable}: {where}: {key}={text!r}; expected a whole number {low}-15"
+                               f"{' or spec (the Significant Digits column)' if key == 'decimals' else ''}")
+        return (None, int(text)) if key == "decimals" else (int(text), None)
+    return 4, None
+
+
+def _declared_decimals(frame, ctx, dataset, variables) -> pd.Series:
+    """Per record: the Significant Digits the spec declares for the first of `variables` that has them for
+    the record (its ValueLevel rows, then the variable itself); NaN where none does."""
+    decimals = pd.Series(np.nan, index=frame.index)
+    for name in variables:
+        for vlm in ctx.spec.value_level_of(dataset, name):
+            if vlm.significant_digits is not None and vlm.where is not None:
+                decimals = decimals.mask(decimals.isna() & _where_mask(vlm.where, frame), vlm.significant_digits)
+        if ctx.spec.has_variable(dataset, name) and ctx.spec.variable(dataset, name).significant_digits is not None:
+            decimals = decimals.fillna(ctx.spec.variable(dataset, name).significant_digits)
+    return decimals
+
+
+def _where_mask(where, frame) -> pd.Series:
+    """A where clause over the records; one naming a variable the records lack matches nothing."""
+    if where is None:
+        return pd.Series(True, index=frame.index)
+    if any(c.variable not in frame.columns for c in where.conditions):
+        return pd.Series(False, index=frame.index)
+    return pd.Series(np.asarray(where.mask(frame), dtype=bool), index=frame.index)
+
+
+def _calling_rows(ctx, dataset, variable, step_name, arguments) -> list:
+    """The Mapping rows that call `step_name` for `variable` with these arguments."""
+    wanted = {k: str(v) for k, v in arguments.items()}
+    return [r for r in ctx.spec.mappings_of(dataset) if r.variable == variable and r.argument("function") == step_name
+            and {k: v for k, v in r.arguments if k != "function"} == wanted]
+
+
+def _rows_text(ctx, dataset, variable, step_name, arguments) -> str:
+    rows = _calling_rows(ctx, dataset, variable, step_name, arguments)
+    return f"Mapping row {', '.join(str(r.row) for r in rows)}" if rows else f"the {step_name} row"
+
+
+def _report_once(frame, ctx, dataset, variable, step_name, arguments, problems, values) -> None:
+    """Report problems only on the records the calling rows' Where Clauses give the value to, and once for
+    rows that differ only in their Where Clause (the engine runs each of them over every record)."""
+    key = ("reported", dataset, variable, step_name, tuple(sorted((k, str(v)) for k, v in arguments.items())))
+    if key in ctx.lookups:
+        return
+    ctx.lookups[key] = True
+    rows = _calling_rows(ctx, dataset, variable, step_name, arguments)
+    applies = pd.Series(not rows, index=frame.index)
+    for row in rows:
+        applies |= _where_mask(row.where, frame)
+    ctx.report_problems(dataset, variable, frame, problems.where(applies), values)
 
 
 @step("stresc")
-def stresc(frame, ctx, dataset, variable, too_small=None, **_):
-    """--STRESC from --ORRES in the standard unit: numbers converted, qualifiers such as "<" kept."""
+def stresc(frame, ctx, dataset, variable, **arguments):
+    """--STRESC from --ORRES in the standard unit: numbers converted and rounded (`decimals=N`, `significant=N`,
+    `decimals=spec` = the Significant Digits of --STRESN; else 4 significant digits), qualifiers such as "<"
+    kept."""
     _need(frame, dataset, "stresc", f"{dataset}ORRES")
     _after_stresu(frame, ctx, dataset, "stresc")
-    out = _standardized(frame, dataset, f"{dataset}ORRES", too_small)
-    ctx.report_problems(dataset, variable, frame, out["PROBLEM"], frame[f"{dataset}ORRES"])
+    out = _standardized(frame, ctx, dataset, variable, "stresc", f"{dataset}ORRES", arguments, [f"{dataset}STRESN"])
+    _report_once(frame, ctx, dataset, variable, "stresc", arguments, out["PROBLEM"], frame[f"{dataset}ORRES"])
     return out["STRESC"]
 
 
@@ -223,12 +343,18 @@ def stresn(frame, ctx, dataset, variable, **_):
 
 
 @step("stnr")
-def stnr(frame, ctx, dataset, variable, orres, **_):
-    """--STNRLO/--STNRHI: the collected range limit in `orres`, converted like the result."""
+def stnr(frame, ctx, dataset, variable, **arguments):
+    """--STNRLO/--STNRHI: the collected range limit in `orres`, converted like the result and rounded like it
+    (`decimals=N`, `significant=N`; `decimals=spec` = the Significant Digits of --STRESN, else of the variable:
+    --NRIND compares the two, so a result equal to its limit must not turn LOW by rounding them differently)."""
+    orres = arguments.get("orres")
+    if not orres:
+        raise MappingError(f"{dataset}.{variable}: {_rows_text(ctx, dataset, variable, 'stnr', arguments)}: the stnr "
+                           f"step needs orres=<the collected range limit variable>")
     _need(frame, dataset, "stnr", orres)
     _after_stresu(frame, ctx, dataset, "stnr")
-    out = _standardized(frame, dataset, orres)
-    ctx.report_problems(dataset, variable, frame, out["NUMBER_PROBLEM"], frame[orres])
+    out = _standardized(frame, ctx, dataset, variable, "stnr", orres, arguments, [f"{dataset}STRESN", variable])
+    _report_once(frame, ctx, dataset, variable, "stnr", arguments, out["NUMBER_PROBLEM"], frame[orres])
     return out["STRESN"]
 
 

@@ -18,13 +18,14 @@ import pandas as pd
 
 from formats.isodates import complete_date, study_day
 from sdtm.identifiers import derive_seq
-from sdtm.engine import (PROVENANCE, DomainContext, empty_record_exclusions, empty_records,
+from sdtm.engine import (PROVENANCE, DomainContext, raw_exclusions, empty_records,
                          map_domain, mapping_finding, run_derive_rows)
 from sdtm.frames import as_text
 from sdtm.relationships import build_relrec, build_supp
 from sdtm.subject_elements import derive_subject_elements, shift_days
 from sdtm.dates import to_iso8601
-from sdtm.steps import STEPS, last_known_dates
+from sdtm.steps import STEPS
+from sdtm.visits import planned_visits, visit_table
 from specs.errors import MappingError
 from specs.findings import Finding
 
@@ -62,9 +63,9 @@ def build_sdtm(spec, raw: Mapping[str, pd.DataFrame], today: date | None = None)
     mapped = [n for n in names if spec.mappings_of(n) and n not in TRIAL_DESIGN and n not in DERIVED_LAST
               and not n.startswith("SUPP")]
     ordered = [n for n in FIRST if n in mapped] + [n for n in mapped if n not in FIRST]
-    if "SV" in mapped:
-        ctx.lookups["visits"] = visits_from_raw(spec, raw)
-    exclusions, joined = [empty_record_exclusions(raw)], []
+    if "SV" in mapped and (visits := visits_from_raw(spec, raw)) is not None:
+        ctx.lookups["visits"] = visits
+    exclusions, joined = [raw_exclusions(spec, raw)], []
     first = [n for n in ordered if n in FIRST]
     for name in ordered:
         if name not in FIRST and "SE" in names and "SE" not in ctx.domains:
@@ -134,23 +135,24 @@ def _finish_first_domains(ctx: DomainContext, first: list[str]) -> None:
         ctx.domains[name] = run_derive_rows(name, ctx.domains[name], ctx, STEPS, lambda f: f in NEEDS_DM_AND_SE)
 
 
-def visits_from_raw(spec, raw: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Every subject's visits (EDC folder and instance) numbered from the raw visit-date form SV maps from.
+def visits_from_raw(spec, raw: Mapping[str, pd.DataFrame]) -> pd.DataFrame | None:
+    """Every subject's visits numbered from the raw form SV's SVSTDTC row maps from (sdtm.visits), built
+    before any domain so that every domain, EX included, numbers an unscheduled visit the same way.
+    None when SV is not mapped from a raw form with a visit column (visits then number themselves)."""
+    from sdtm.engine import context_columns
 
-    Built before any domain so that every domain, EX included, numbers a visit the same way.
-    """
-    from sdtm.identifiers import number_unscheduled_visits
-    from sdtm.steps import planned_visits
-
-    row = next((r for r in spec.mappings_of("SV") if r.variable == "SVSTDTC" and r.source_form), None)
+    row = next((r for r in spec.mappings_of("SV") if r.variable == "SVSTDTC" and r.source_form
+                and r.algorithm == "assign_datetime"), None)
     if row is None or row.source_form not in raw:
-        raise MappingError("SV: the spec needs an SVSTDTC row naming the raw visit-date form and field")
+        return None
+    columns = context_columns(spec, row.source_form)
+    if "__visit" not in columns or "__subject" not in columns:
+        return None
     form = raw[row.source_form]
     form = form.loc[~empty_records(form)]
     dates, _ = to_iso8601(form[row.source_field])
-    visits = pd.DataFrame({"USUBJID": form["Subject"], "FOLDER": form["Folder"], "INSTANCE": form["InstanceName"],
-                           "DATE": dates})
-    return number_unscheduled_visits(visits, planned_visits(spec))
+    instance = form[columns["__instance"]] if "__instance" in columns else None
+    return visit_table(form[columns["__subject"]], form[columns["__visit"]], instance, dates, planned_visits(spec))
 
 
 def _relrec_links(spec):
@@ -269,16 +271,21 @@ def _by_usubjid(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _settle_participation_end(ctx: DomainContext) -> None:
-    """RFPENDTC = the latest date the subject is known in any domain; the last SE element ends there."""
+    """DM's reference dates over every domain (reference_date rows with domain=*, e.g. RFPENDTC, the latest
+    date the subject is known) are final only once every domain exists: run them again; the last SE element
+    ends at RFPENDTC."""
     dm = ctx.domains.get("DM")
-    if dm is None or "RFPENDTC" not in dm.columns:
+    rows = [r for r in ctx.spec.mappings_of("DM") if r.algorithm == "derive"
+            and r.argument("function") == "reference_date" and (r.argument("domain") or "").strip() == "*"]
+    if dm is None or not rows:
         return
-    latest = last_known_dates(ctx, dm)
     dm = dm.copy()
-    dm["RFPENDTC"] = as_text(dm["USUBJID"].map(latest))
+    for row in rows:
+        arguments = {k: v for k, v in row.arguments if k != "function"}
+        dm[row.variable] = as_text(STEPS["reference_date"](dm, ctx, dataset="DM", variable=row.variable, **arguments))
     ctx.domains["DM"] = dm
     se = ctx.domains.get("SE")
-    if se is not None and len(se):
+    if se is not None and len(se) and "RFPENDTC" in dm.columns:
         # an element that would start after the subject's last known date never happened (e.g. follow-up
         # of a subject who died on the infusion day); RFPENDTC is final only now that every domain exists
         left = complete_date(se["USUBJID"].map(_by_usubjid(dm, "RFPENDTC")))

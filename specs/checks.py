@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from specs.errors import Problem
-from specs.model import ALGORITHMS, Spec, TrialDesignTable
+from specs.expressions import IS_TEST
+from specs.model import ALGORITHMS, ALL_FORMS, TRIAL_DESIGN_SHEETS, MappingRow, Spec, TrialDesignTable
 
 _SAS_NAME = re.compile(r"[A-Z][A-Z0-9_]{0,7}\Z")
 _MAX_LABEL = 40
@@ -29,7 +30,8 @@ _CT_ALGORITHMS = frozenset({"assign_ct", "hardcode_ct"})
 _FUNCTION_NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
 _EXTRA_TRIAL_DESIGN_COLUMNS = {"TV": frozenset({"FOLDER"})}
 _BLANKS = re.compile(r"\s+")
-# A Source Form names a raw extract, read as <form in lower case>.csv inside the study folder: a plain name.
+# A Source Form names a raw form; its file is the Sources sheet's File, by default <form in lower case>.csv
+# inside the study folder, so the name is a plain name.
 _FORM_NAME = re.compile(r"\w[\w.\- ]*\Z")
 
 
@@ -314,6 +316,7 @@ def check_mappings(spec: Spec) -> list[Problem]:
         elif row.algorithm not in ALGORITHMS:
             report.error(row, "Algorithm", f"unknown algorithm {row.algorithm!r}; expected one of: "
                                            f"{', '.join(ALGORITHMS)}")
+        _check_expressions(report, row)
         if not spec.has_dataset(row.dataset):
             report.error(row, "Dataset", f"dataset {row.dataset} is not on the Datasets sheet")
             continue
@@ -341,11 +344,29 @@ def check_mappings(spec: Spec) -> list[Problem]:
     return report.problems
 
 
+def _check_expressions(report: _Report, row: MappingRow) -> None:
+    """A Condition is a test and a Source Field a value, each with known functions and fitting arguments.
+    (Whether the fields it names exist is known only with the raw data: the build checks that.)"""
+    for column, expression in (("Condition", row.condition), ("Source Field", row.source_expr)):
+        if expression is None:
+            continue
+        for issue in expression.issues:
+            report.error(row, column, f"{expression.text!r} {issue}")
+        if expression.issues:
+            continue
+        if column == "Condition" and expression.kind != IS_TEST:
+            report.error(row, column, f"the Condition must be a test (true/false) such as AEONGO == 'Yes'; "
+                                      f"{expression.text!r} gives a value")
+        elif column == "Source Field" and expression.kind == IS_TEST:
+            report.error(row, column, f"{expression.text!r} is a test (true/false), not a value; "
+                                      "if(test, 'Y', 'N') makes one")
+
+
 def source_form_problem(form: str) -> str | None:
     """Why `form` cannot be a Source Form (None when it is a plain form name).
 
-    The raw reader opens <form>.csv inside the study folder; a separator, '..', a drive or an absolute
-    path would let a spec read a file elsewhere.
+    Without a File on the Sources sheet the raw reader opens <form>.csv inside the study folder; a separator,
+    '..', a drive or an absolute path would let a spec read a file elsewhere.
     """
     if form.startswith(("/", "\\", "~")) or (len(form) > 1 and form[1] == ":"):
         why = "is an absolute path"
@@ -357,8 +378,27 @@ def source_form_problem(form: str) -> str | None:
         why = "holds characters other than letters, digits, blanks, '_', '-' and '.'"
     else:
         return None
-    return (f"Source Form {form!r} {why}; it must be a plain form name (the raw extract <form>.csv is read from "
-            "the study folder)")
+    return (f"Source Form {form!r} {why}; it must be a plain form name (the Sources sheet's File says which file "
+            "holds the form; by default <form>.csv in the study folder)")
+
+
+def check_sources(spec: Spec) -> list[Problem]:
+    """One Sources row per form; a row for a form no Mapping row reads is a warning (a typo, or left over).
+    A Source Form without a Sources row is fine: the `*` row or the built-in default applies."""
+    report = _Report(spec)
+    first: dict[str, Any] = {}
+    for source in spec.sources:
+        if (earlier := first.setdefault(source.form.casefold(), source)) is not source:
+            report.error(source, "Form", f"a second Sources row for form {source.form} (the first is row "
+                                         f"{earlier.row}); one form is read one way: keep one row")
+    forms = {row.source_form.casefold() for row in spec.mappings if row.source_form}
+    for source in spec.sources:
+        if source.form != ALL_FORMS and spec.mappings and source.form.casefold() not in forms:
+            report.warning(source, "Form", f"no Mapping row has Source Form {source.form}, so this row is not used")
+        elif source.form.upper() in TRIAL_DESIGN_SHEETS:
+            report.warning(source, "Form", f"{source.form} is a trial design sheet of this workbook, not a raw form; "
+                                           "this row is not used")
+    return report.problems
 
 
 def check_trial_design(spec: Spec) -> list[Problem]:
@@ -386,7 +426,7 @@ class _At:
 
 CHECKS: tuple[Callable[[Spec], list[Problem]], ...] = (
     check_duplicates, check_names, check_datasets, check_variables, check_value_level, check_codelists,
-    check_documents, check_analysis_results, check_mappings, check_trial_design,
+    check_documents, check_analysis_results, check_mappings, check_sources, check_trial_design,
 )
 
 

@@ -8,7 +8,7 @@ and the reader share it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from specs.whereclause import Condition, WhereClause
@@ -16,11 +16,14 @@ from specs.whereclause import Condition, WhereClause
 if TYPE_CHECKING:
     import pandas as pd
 
+    from specs.expressions import Expression
+
 __all__ = [
     "ALGORITHMS", "DATA_TYPES", "ORIGINS", "SHEETS", "TRIAL_DESIGN_SHEETS", "AnalysisDisplay", "AnalysisResult",
     "Codelist", "CodelistItem", "Comment", "Condition", "DatasetDef", "Dictionary", "Document", "MappingRow",
     "Method", "SheetSchema", "Spec", "Standard", "StudyInfo", "TrialDesignTable", "ValueLevelDef", "VariableDef",
-    "WhereClause",
+    "WhereClause", "ALL_FORMS", "DATE_FORMATS", "SOURCE_FORMATS", "SOURCE_OPTIONS", "SourceDef", "default_file",
+    "default_source",
 ]
 
 # Define-XML 2.1 ItemDef data types.
@@ -36,6 +39,17 @@ ALGORITHMS: tuple[str, ...] = (
     "derive", "supp", "not_submitted",
 )
 TRIAL_DESIGN_SHEETS: tuple[str, ...] = ("TS", "TA", "TE", "TV", "TI")
+# The Sources sheet: file formats a raw form may come in, the Options each format takes, the date formats a
+# form may declare, and the Form that holds the defaults for every form without a row of its own.
+SOURCE_FORMATS: tuple[str, ...] = ("csv", "excel", "sas7bdat", "xpt", "odm")
+SOURCE_OPTIONS: dict[str, tuple[str, ...]] = {
+    "csv": ("delimiter", "encoding", "quotechar"), "excel": ("sheet",), "sas7bdat": ("encoding",),
+    "xpt": ("encoding",), "odm": ("form",),
+}
+DATE_FORMATS: tuple[str, ...] = ("YYYY-MM-DD", "DD-MON-YYYY", "DDMONYYYY", "MM/DD/YYYY", "DD/MM/YYYY", "MM-DD-YYYY",
+                                 "DD.MM.YYYY", "YYYY/MM/DD")
+ALL_FORMS = "*"
+_SUFFIXES = {"csv": ".csv", "excel": ".xlsx", "sas7bdat": ".sas7bdat", "xpt": ".xpt", "odm": ".xml"}
 
 _FROZEN = {"frozen": True, "slots": True, "kw_only": True}
 
@@ -270,18 +284,89 @@ class MappingRow:
     dataset: str
     variable: str
     source_form: str | None
-    source_field: str | None
+    source_field: str | None  # the Source Field cell as written
     algorithm: str  # one of ALGORITHMS, lower case
     arguments: tuple[tuple[str, str], ...]  # keys lower case, in the order written
-    where: WhereClause | None  # which source records the row applies to
-    condition: WhereClause | None
+    where: WhereClause | None  # which records the row applies to (define.xml where-clause grammar)
+    condition: Expression | None  # a test over the source record (specs.expressions)
     comment: str | None
     sheet: str
     row: int
+    source_expr: Expression | None = None  # the Source Field parsed (a plain field name is an expression)
 
     def argument(self, key: str, default: str | None = None) -> str | None:
         wanted = key.casefold()
         return next((v for k, v in self.arguments if k == wanted), default)
+
+
+@dataclass(**_FROZEN)
+class SourceDef:
+    """One row of the Sources sheet: which file holds a raw form, how to read it, what its columns mean.
+
+    `form` is the Source Form the Mapping sheet names, or ALL_FORMS ("*") for the defaults of every form
+    without a row of its own. `Spec.source_of(form)` gives the row that applies, `file` filled in.
+    """
+
+    form: str
+    file: str | None = None  # relative to the study folder, "/" as separator; None: `default_file`
+    format: str = "csv"  # one of SOURCE_FORMATS
+    options: tuple[tuple[str, str], ...] = ()  # keys lower case, from SOURCE_OPTIONS[format]
+    subject_column: str | None = None  # raw column names; None: the form has none
+    site_column: str | None = None
+    visit_column: str | None = None
+    instance_column: str | None = None
+    date_formats: tuple[tuple[str, str], ...] = ()  # (raw field, one of DATE_FORMATS); field ALL_FORMS: every field
+    date_failure_threshold: float = 0.0  # share 0..1 of the form's date values allowed to fail
+    sheet: str | None = None  # None: the built-in default, not a row of the workbook
+    row: int | None = None
+
+    def option(self, key: str, default: str | None = None) -> str | None:
+        wanted = key.casefold()
+        return next((v for k, v in self.options if k == wanted), default)
+
+    def date_format_of(self, field: str) -> str | None:
+        """The declared format of raw date field `field` (its own, else the form's one format), or None."""
+        for wanted in (field, field.casefold()):
+            found = next((f for k, f in self.date_formats if k == wanted or k.casefold() == wanted), None)
+            if found is not None:
+                return found
+        return next((f for k, f in self.date_formats if k == ALL_FORMS), None)
+
+    @property
+    def context_columns(self) -> dict[str, str]:
+        """The declared context columns: {"subject" | "site" | "visit" | "instance": raw column name}."""
+        named = {"subject": self.subject_column, "site": self.site_column, "visit": self.visit_column,
+                 "instance": self.instance_column}
+        return {role: column for role, column in named.items() if column}
+
+    @property
+    def options_text(self) -> str | None:
+        """Options as the sheet writes them: `key=value; key=value`."""
+        return _pairs_text(self.options)
+
+    @property
+    def date_formats_text(self) -> str | None:
+        """Date Formats as the sheet writes them: the one format, or `FIELD=FORMAT; FIELD=FORMAT`."""
+        return _pairs_text(self.date_formats, bare=ALL_FORMS)
+
+
+def _pairs_text(pairs: tuple[tuple[str, str], ...], bare: str | None = None) -> str | None:
+    def value(text: str) -> str:
+        return f'"{text}"' if ";" in text or text != text.strip() else text
+
+    parts = [value(v) if k == bare else f"{k}={value(v)}" for k, v in pairs]
+    return "; ".join(parts) or None
+
+
+def default_file(form: str, format: str = "csv") -> str:
+    """The file a form is read from when no Sources row names one: `<form in lower case>.<suffix of format>`."""
+    return f"{form.lower()}{_SUFFIXES.get(format, '.csv')}"
+
+
+def default_source(form: str) -> SourceDef:
+    """How a form is read when the spec has no Sources row for it and no `*` row: `<form>.csv`, comma
+    separated UTF-8, no context columns, no declared date formats, no date failures allowed."""
+    return SourceDef(form=form, file=default_file(form))
 
 
 @dataclass(**_FROZEN)
@@ -362,6 +447,10 @@ SHEETS: tuple[SheetSchema, ...] = (
             ("Documentation", "documentation"), ("Documentation Refs", "documentation_refs"),
             ("Programming Context", "programming_context"), ("Programming Code", "programming_code"),
             ("Programming Document", "programming_document"), ("Pages", "pages")),
+    _schema("Sources", "sources", ("Form", "form"), ("File", "file"), ("Format", "format"),
+            ("Options", "options_text"), ("Subject Column", "subject_column"), ("Site Column", "site_column"),
+            ("Visit Column", "visit_column"), ("Instance Column", "instance_column"),
+            ("Date Formats", "date_formats_text"), ("Date Failure Threshold", "date_failure_threshold")),
     _schema("Mapping", "mappings", ("Order", "order"), ("Dataset", "dataset"), ("Variable", "variable"),
             ("Source Form", "source_form"), ("Source Field", "source_field"), ("Algorithm", "algorithm"),
             ("Arguments", "arguments"), ("Where Clause", "where"), ("Condition", "condition"), ("Comment", "comment")),
@@ -389,6 +478,7 @@ class Spec:
     analysis_displays: tuple[AnalysisDisplay, ...] = ()
     analysis_results: tuple[AnalysisResult, ...] = ()
     mappings: tuple[MappingRow, ...] = ()
+    sources: tuple[SourceDef, ...] = ()  # the Sources sheet's rows, in sheet order
     trial_design: tuple[TrialDesignTable, ...] = ()
     warnings: tuple[Any, ...] = ()  # specs.errors.Problem with severity "warning", found when reading
     _index: Any = field(default=None, init=False, repr=False, compare=False)
@@ -443,6 +533,15 @@ class Spec:
     def mappings_of(self, dataset: str) -> tuple[MappingRow, ...]:
         """The dataset's Mapping rows in Order (rows without an Order last, in sheet order)."""
         return self._index["mappings_of"].get(dataset.upper(), ())
+
+    def source_of(self, form: str) -> SourceDef:
+        """How raw form `form` is read: its Sources row, else the `*` row, else `default_source(form)`;
+        `form` and `file` are filled in (a row without a File reads `default_file(form, format)`)."""
+        sources = self._index["sources"]
+        found = sources.get(form.casefold()) or sources.get(ALL_FORMS)
+        if found is None:
+            return default_source(form)
+        return replace(found, form=form, file=found.file or default_file(form, found.format))
 
     def trial_design_table(self, name: str) -> TrialDesignTable:
         return self._get("trial_design", name.upper(), "trial design sheet")
@@ -501,7 +600,8 @@ def _object_record(obj: Any, schema: SheetSchema) -> dict[str, Any]:
     record = {}
     for _, name in schema.columns:
         value = getattr(obj, name, None)
-        record[name] = str(value) if isinstance(value, WhereClause) else value
+        plain = value is None or isinstance(value, (str, int, float, tuple))
+        record[name] = value if plain else str(value)  # where clauses and expressions as their text
     record["row"] = obj.row
     return record
 
@@ -575,4 +675,5 @@ def _build_index(spec: Spec) -> dict[str, Any]:
         "analysis_displays": _first_by(spec.analysis_displays, lambda d: d.id),
         "mappings_of": _ordered(spec.mappings, lambda m: m.dataset.upper()),
         "trial_design": _first_by(spec.trial_design, lambda t: t.name),
+        "sources": _first_by(spec.sources, lambda s: s.form.casefold()),
     }

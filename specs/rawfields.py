@@ -2,9 +2,9 @@
 
 The spec does not list the columns of a raw form; it names them where it uses them on the Mapping sheet:
 
-- `Source Field`: the column a row maps from (matched exactly, as the engine reads it);
-- `Condition`: a where clause over the raw record (`AEONGO EQ Yes`); the SDTM engine finds the column in
-  any case (`FOLDER` finds `Folder`), so these are matched in any case here too;
+- `Source Field` and `Condition`: expressions (specs.expressions) over the raw record; every field
+  name they use (`AETERM`, `upper(AETERM)`, `AEONGO == 'Yes'`) is a column, matched exactly as the
+  engine reads it;
 - `Arguments` `time=`, `order=` (one column) and `first_by=` (a comma-separated list): columns of the
   same form the engine reads (the time part of a date, the order and key of first occurrences).
 
@@ -36,7 +36,6 @@ class RawField:
 
     form: str
     name: str
-    any_case: bool  # True for Condition names (the engine matches them in any case)
     sheet: str
     row: int
     column: str  # the Mapping sheet column that names it: Source Field, Condition or Arguments
@@ -49,14 +48,8 @@ class RawField:
         return f"sheet {self.sheet!r}, row {self.row}, column {self.column!r}"
 
     def find(self, header: Iterable[str]) -> str | None:
-        """The header entry this field reads, or None when the header lacks it."""
-        header = list(header)
-        if self.name in header:
-            return self.name
-        if self.any_case:
-            wanted = self.name.casefold()
-            return next((h for h in header if str(h).casefold() == wanted), None)
-        return None
+        """The header entry this field reads, or None when the header lacks it (names match exactly)."""
+        return self.name if self.name in list(header) else None
 
 
 def is_raw_form(source_form: str | None) -> bool:
@@ -70,12 +63,11 @@ def fields_of_row(row: MappingRow) -> list[RawField]:
         return []
     form = row.source_form
 
-    def field(name: str, column: str, any_case: bool = False) -> RawField:
-        return RawField(form=form, name=name, any_case=any_case, sheet=row.sheet, row=row.row, column=column)
+    def field(name: str, column: str) -> RawField:
+        return RawField(form=form, name=name, sheet=row.sheet, row=row.row, column=column)
 
-    found = [field(row.source_field, "Source Field")] if row.source_field else []
-    if row.condition is not None:
-        found += [field(name, "Condition", any_case=True) for name in row.condition.variables]
+    found = [field(name, "Source Field") for name in (row.source_expr.fields if row.source_expr else ())]
+    found += [field(name, "Condition") for name in (row.condition.fields if row.condition else ())]
     for key in FIELD_ARGUMENTS:
         if value := (row.argument(key) or "").strip():
             found.append(field(value, "Arguments"))
@@ -87,27 +79,16 @@ def fields_of_row(row: MappingRow) -> list[RawField]:
 def required_raw_fields(spec: Spec) -> dict[str, tuple[RawField, ...]]:
     """Raw form -> the columns the spec reads from it (first naming row first; no duplicates).
 
-    Every raw form a Mapping row names is a key, even when no row names a column of it. A Condition
-    name is left out when an exactly named field of the same form matches it in any case.
+    Every raw form a Mapping row names is a key, even when no row names a column of it.
     """
-    fields: dict[str, list[RawField]] = {}
+    fields: dict[str, dict[str, RawField]] = {}
     for row in spec.mappings:
         if not is_raw_form(row.source_form):
             continue
-        known = fields.setdefault(row.source_form, [])
+        known = fields.setdefault(row.source_form, {})
         for new in fields_of_row(row):
-            if any(_covers(old, new) for old in known):
-                continue
-            known[:] = [old for old in known if not _covers(new, old)]
-            known.append(new)
-    return {form: tuple(found) for form, found in fields.items()}
-
-
-def _covers(a: RawField, b: RawField) -> bool:
-    """Whenever a raw header has `a`, it also satisfies `b`."""
-    if a.name == b.name:
-        return b.any_case or not a.any_case
-    return b.any_case and a.name.casefold() == b.name.casefold()
+            known.setdefault(new.name, new)
+    return {form: tuple(found.values()) for form, found in fields.items()}
 
 
 def missing_raw_fields(fields: Iterable[RawField | str], header: Sequence[str]) -> list[tuple[str, str]]:
@@ -118,8 +99,7 @@ def missing_raw_fields(fields: Iterable[RawField | str], header: Sequence[str]) 
         if isinstance(field, RawField):
             if field.find(header) is None and field.name not in seen:
                 seen.add(field.name)
-                how = " (in any case)" if field.any_case else ""
-                missing.append((field.name, f"column is missing{how}; the spec reads it ({field.where})"))
+                missing.append((field.name, f"column is missing; the spec reads it ({field.where})"))
         elif field and field not in header and field not in seen:
             seen.add(field)
             missing.append((field, "column is missing; the spec maps from it"))
@@ -135,14 +115,14 @@ def check_condition_fields(spec: Spec) -> list[Problem]:
     """
     declared: dict[str, set[str]] = {}
     for row in spec.mappings:
-        if is_raw_form(row.source_form) and row.source_field:
-            declared.setdefault(row.source_form.casefold(), set()).add(row.source_field.casefold())
+        if is_raw_form(row.source_form) and row.source_expr is not None:
+            declared.setdefault(row.source_form.casefold(), set()).update(row.source_expr.fields)
     uses: dict[tuple[str, str], list[MappingRow]] = {}
     for row in spec.mappings:
         if not is_raw_form(row.source_form) or row.condition is None:
             continue
-        for name in row.condition.variables:
-            if name.casefold() not in declared.get(row.source_form.casefold(), set()):
+        for name in row.condition.fields:
+            if name not in declared.get(row.source_form.casefold(), set()):
                 rows = uses.setdefault((row.source_form, name), [])
                 if row not in rows:
                     rows.append(row)

@@ -28,10 +28,12 @@ from specs.checks import is_analysis_spec, run_checks
 from specs.errors import Problem, SpecError
 from specs.model import (
     DATA_TYPES, ORIGINS, SHEETS, TRIAL_DESIGN_SHEETS, AnalysisDisplay, AnalysisResult, Codelist, CodelistItem,
-    Comment, DatasetDef, Dictionary, Document, MappingRow, Method, Spec, Standard, StudyInfo, TrialDesignTable,
-    ValueLevelDef, VariableDef,
+    Comment, DatasetDef, Dictionary, Document, MappingRow, Method, SourceDef, Spec, Standard, StudyInfo,
+    TrialDesignTable, ValueLevelDef, VariableDef,
 )
+from specs.expressions import Expression, ExpressionError, parse_expression
 from specs.rawfields import check_condition_fields
+from specs import sources
 from specs.whereclause import (
     COMPARATORS, Condition, WhereClause, WhereClauseError, condition_from_parts, parse_where, where_from_conditions,
 )
@@ -46,6 +48,7 @@ _SHEET_NAMES: dict[str, str] = {
     "dictionaries": "Dictionaries", "methods": "Methods", "comments": "Comments", "documents": "Documents",
     "analysis displays": "Analysis Displays", "analysisdisplays": "Analysis Displays",
     "analysis results": "Analysis Results", "analysisresults": "Analysis Results", "mapping": "Mapping",
+    "sources": "Sources",
     **{name.casefold(): name for name in TRIAL_DESIGN_SHEETS},
 }
 _REQUIRED_SHEETS = ("Datasets", "Variables")
@@ -64,6 +67,7 @@ _REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "Analysis Displays": ("id", "title"),
     "Analysis Results": ("display", "id"),
     "Mapping": ("dataset", "variable", "algorithm"),
+    "Sources": ("form",),
 }
 _ALIASES: dict[tuple[str, str], tuple[str, ...]] = {
     ("Datasets", "label"): ("Description",),
@@ -75,7 +79,7 @@ _KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "ValueLevel": ("dataset", "variable", "where_clause_id"), "WhereClauses": ("id",),
     "Codelists": ("codelist", "term"), "Dictionaries": ("id",), "Methods": ("id",), "Comments": ("id",),
     "Documents": ("id",), "Analysis Displays": ("id",), "Analysis Results": ("display", "id"),
-    "Mapping": ("dataset", "variable", "algorithm"),
+    "Mapping": ("dataset", "variable", "algorithm"), "Sources": ("form",),
 }
 _EXCEL_ERRORS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"})
 _TRUE = frozenset({"yes", "y", "true", "1"})
@@ -424,6 +428,7 @@ class _Builder:
                 **_at(r))),
             analysis_results=self._read("Analysis Results", self._analysis_result),
             mappings=self._read("Mapping", self._mapping),
+            sources=self._read("Sources", self._source),
             trial_design=self._trial_design(variables),
         )
 
@@ -713,8 +718,52 @@ class _Builder:
             order=r.int("order"), dataset=r.text("dataset"), variable=r.text("variable"),
             source_form=r.text("source_form"), source_field=r.text("source_field"),
             algorithm=r.text("algorithm").casefold(), arguments=arguments,
-            where=self._inline_where(r, "where"), condition=self._inline_where(r, "condition"),
-            comment=r.text("comment"), **_at(r))
+            where=self._inline_where(r, "where"), condition=self._expression(r, "condition"),
+            comment=r.text("comment"), source_expr=self._expression(r, "source_field"), **_at(r))
+
+    def _expression(self, r: _Row, field: str) -> Expression | None:
+        """The cell as an expression (specs.expressions); what it means beyond syntax is checked by specs.checks."""
+        text = r.text(field)
+        if text is None:
+            return None
+        try:
+            return parse_expression(text)
+        except ExpressionError as error:
+            r.report(field, f"cannot read the expression {text!r} {error}")
+            return None
+
+    def _source(self, r: _Row) -> SourceDef:
+        """A Sources row; each cell that cannot be used is reported at its cell and left at its default."""
+        form = r.text("form")
+        format = sources.source_format(r.text("format"))
+        if format is None:
+            r.report("format", sources.format_problem(r.text("format")))
+        file = r.text("file")
+        if file is not None and (why := sources.file_problem(file, form, format or "csv")):
+            r.report("file", why)
+        try:
+            options = parse_arguments(r.text("options_text"))
+        except ValueError as error:
+            r.report("options_text", f"{error}; expected key=value; key=value")
+            options = ()
+        for key, message in sources.option_problems(format, options, form) if format else ():
+            r.report("options_text", message)
+        try:
+            date_formats = sources.parse_date_formats(r.text("date_formats_text"))
+        except ValueError as error:
+            r.report("date_formats_text", f"{error}; expected one format for every date field, or "
+                                          "FIELD=FORMAT; FIELD=FORMAT")
+            date_formats = ()
+        try:
+            threshold = sources.parse_threshold(r.text("date_failure_threshold"))
+        except ValueError as error:
+            r.report("date_failure_threshold", str(error))
+            threshold = 0.0
+        return SourceDef(
+            form=form, file=sources.file_path(file) if file else None, format=format or "csv", options=options,
+            subject_column=r.text("subject_column"), site_column=r.text("site_column"),
+            visit_column=r.text("visit_column"), instance_column=r.text("instance_column"),
+            date_formats=date_formats, date_failure_threshold=threshold, **_at(r))
 
     def _inline_where(self, r: _Row, field: str) -> WhereClause | None:
         text = r.text(field)

@@ -120,8 +120,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", required=True, type=Path, help="output folder for the package (replaced on success)")
     build.add_argument("--sdtm-spec", type=Path, help="SDTM spec workbook (required with --study; with --example "
                                                       "the example's own)")
-    build.add_argument("--adam-spec", type=Path, help="ADaM spec workbook (required with --study unless --stages "
-                                                      "leaves out adam; with --example the example's own)")
+    build.add_argument("--adam-spec", type=Path, help="ADaM spec workbook; with --study and no --adam-spec the "
+                                                      "ADaM stages are skipped (with --example the example's own)")
     _add_parameters(build)
     _add_fail_on(build)
     build.add_argument("--format", default="xpt", help="dataset formats: xpt (always), plus json and/or ndjson "
@@ -135,7 +135,7 @@ def _parser() -> argparse.ArgumentParser:
                                                    "validate each define.xml with (none is shipped)")
     build.add_argument("--stages", default="all", metavar="LIST",
                        help="which parts to run, comma-separated: sdtm (always), adam, define, validate; "
-                            "default all, e.g. --stages sdtm,define")
+                            "default all (without --adam-spec: all but adam), e.g. --stages sdtm,define")
     build.add_argument("--raw-data-docs", action="store_true",
                        help="also write great-expectations' data docs (HTML) for the raw-data expectations into "
                             "audit/raw-data-docs (takes seconds more; left out when SOURCE_DATE_EPOCH is set)")
@@ -234,9 +234,13 @@ def cmd_example(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from trialforge.pipeline import run_pipeline
     from trialforge.publish import PACKAGE, check_target
-    from trialforge.stages import check_adam_names, select_stages, study_parameters
+    from trialforge.stages import STAGE_GROUPS, check_adam_names, select_stages, study_parameters
 
     stages = select_stages(args.stages)
+    if args.stages == "all" and not args.adam_spec and not args.example:
+        # a study with only an SDTM spec builds SDTM, define and validation; ADaM is asked for by its spec
+        stages = [stage for stage in stages if stage.name not in STAGE_GROUPS["adam"]]
+        log.info("no --adam-spec given: the ADaM stages are skipped (stages: %s)", ", ".join(s.name for s in stages))
     options = {"sdtm_spec": _str_or_none(args.sdtm_spec), "adam_spec": _str_or_none(args.adam_spec),
                "params": list(args.param), "param_file": _str_or_none(args.param_file),
                "fail_on": args.fail_on, "formats": _formats(args.format),

@@ -91,16 +91,22 @@ def read_raw(ctx: BuildContext) -> None:
     for row in spec.mappings:
         if row.source_form and not _is_trial_design(row.source_form):
             mapping_rows.setdefault(row.source_form, []).append(row.row)
-    forms = read_raw_study(ctx.study_dir, required, mapping_rows)
+    forms = read_raw_study(ctx.study_dir, required, mapping_rows, source_of=spec.source_of)  # as Sources says
     ctx.artifacts["raw"] = forms
     unread = unread_forms(ctx.study_dir, forms)
     for name in unread:
         log.warning("%s: no spec mapping reads this file; none of its records will be in SDTM", name)
-    ctx.record("forms", {oid: {"file": f.path.name, "rows_read": f.rows} for oid, f in sorted(forms.items())})
+    ctx.record("forms", {oid: {"file": _study_file(ctx.study_dir, f.path), "rows_read": f.rows}
+                         for oid, f in sorted(forms.items())})
     ctx.record("files_not_read", unread)
     expectations = run_declared_expectations(ctx, spec, forms)
     ctx.summarise(f"{len(forms)} forms, {sum(f.rows for f in forms.values()):,} records"
                   + (f", {_count(len(unread), 'file')} not read" if unread else "") + f"; {expectations}")
+
+
+def _study_file(study_dir: Path, path: Path) -> str:
+    """A raw file as the build log names it: its path inside the study folder."""
+    return path.relative_to(study_dir).as_posix() if path.is_relative_to(study_dir) else path.name
 
 
 def raw_expectation_suite(spec) -> Path | None:
@@ -171,6 +177,11 @@ def map_sdtm(ctx: BuildContext) -> None:
     for finding in build.findings:  # counted in the stage line; listed in the audit CSV and the report
         log.debug("%s row %s: %s.%s: %s", finding.file, finding.raw_row, finding.dataset, finding.variable,
                   finding.message)
+    if len(build.exclusions):  # every raw record not in SDTM is counted where a reviewer of the log sees it
+        forms = build.exclusions["__file"].value_counts()
+        log.warning("%s raw records are not in SDTM (%s): each is listed with its reason in "
+                    "audit/sdtm/excluded-records.csv", f"{len(build.exclusions):,}",
+                    ", ".join(f"{file}: {count}" for file, count in forms.items()))
     ctx.summarise(f"{len(build.domains)} domains, {sum(len(f) for f in build.domains.values()):,} records, "
                   f"{len(build.exclusions):,} excluded, {_count(len(findings), 'mapping finding')}"
                   + (" (audit/sdtm/mapping-findings.csv)" if findings else ""))

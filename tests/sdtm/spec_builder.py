@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from specs.model import (Codelist, CodelistItem, DatasetDef, MappingRow, Spec, StudyInfo, TrialDesignTable,
+from specs.model import (ALL_FORMS, SourceDef, Codelist, CodelistItem, DatasetDef, MappingRow, Spec, StudyInfo, TrialDesignTable,
                          ValueLevelDef, VariableDef)
 from specs.whereclause import parse_where
 
@@ -51,10 +51,18 @@ def trial_table(name, records):
                             row_numbers=tuple(range(2, len(records) + 2)), sheet=name)
 
 
-def spec(datasets=(), variables=(), codelists=(), mappings=(), value_level=(), trial_design=(), study="STUDY1"):
+# The test studies' raw forms are Rave-style extracts; their Sources `*` row says which columns are context.
+# Their planted bad dates are findings to test, so any share of date failures is tolerated here.
+SUBJECT_ONLY = SourceDef(form=ALL_FORMS, subject_column="Subject", date_failure_threshold=1.0, sheet="Sources", row=2)
+RAVE_STYLE = SourceDef(form=ALL_FORMS, subject_column="Subject", visit_column="Folder", instance_column="InstanceName",
+                       date_failure_threshold=1.0, sheet="Sources", row=2)
+
+
+def spec(datasets=(), variables=(), codelists=(), mappings=(), value_level=(), trial_design=(), study="STUDY1",
+         sources=(SUBJECT_ONLY,)):
     return Spec(source="test.xlsx", layout="B", study=StudyInfo(name=study), datasets=tuple(datasets),
                 variables=tuple(variables), codelists=tuple(codelists), mappings=tuple(mappings),
-                value_level=tuple(value_level), trial_design=tuple(trial_design))
+                value_level=tuple(value_level), trial_design=tuple(trial_design), sources=tuple(sources))
 
 
 def listed(series):

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from sdtm.engine import DomainContext, map_domain
+from sdtm.engine import DomainContext, map_domain, raw_exclusions
 from sdtm.steps import STEPS
 from specs.errors import MappingError
 from tests.sdtm.spec_builder import codelist, dataset, listed, mapping, spec, variable
@@ -51,7 +51,10 @@ def test_domain_from_spec_with_exclusions_duplicates_and_findings():
     assert frame["AESEQ"].tolist() == [1, 1]
     assert frame["__row"].tolist() == [2, 4]
     reasons = dict(zip(result.exclusions["__row"], result.exclusions["reason"]))
-    assert reasons == {5: "blank log line", 3: "exact duplicate of form.csv row 2"}
+    assert reasons == {5: "blank log line"}
+    duplicates = raw_exclusions(AE_SPEC, {"AE": AE_RAW})
+    assert duplicates["__row"].tolist() == [3] and duplicates["reason"].str.startswith(
+        "exact duplicate of form.csv row 2").all()
     messages = {(f.variable, f.raw_row): f.message for f in ctx.findings}
     assert "'maybe' is not a term of codelist REL" in messages[("AEREL", 4)]
     assert "not a calendar date" in messages[("AESTDTC", 4)]
@@ -162,7 +165,7 @@ def test_first_by_keeps_the_earliest_identification_only():
 import dataclasses  # noqa: E402
 from datetime import date  # noqa: E402
 
-from sdtm.engine import EMPTY_RECORD, empty_record_exclusions, empty_records  # noqa: E402
+from sdtm.engine import EMPTY_RECORD, empty_records, raw_exclusions  # noqa: E402
 
 
 def _subject_level(name):
@@ -185,7 +188,7 @@ def test_all_empty_records_make_no_record_and_are_excluded_with_a_reason():
     assert empty_records(source).tolist() == [False, True, True, False]
     result = map_domain("DM", DomainContext(spec=DM_SPEC, raw={"DM": source}), STEPS)
     assert result.frame["__row"].tolist() == [2, 5]
-    excluded = empty_record_exclusions({"DM": source})
+    excluded = raw_exclusions(DM_SPEC, {"DM": source})
     assert excluded["__row"].tolist() == [3, 4] and set(excluded["reason"]) == {EMPTY_RECORD}
 
 
@@ -203,7 +206,39 @@ def test_identical_records_for_one_subject_are_an_exact_duplicate():
     source = raw([["01-001", "SCR", "60", "M", ""], ["01-001", "SCR", "60", "M", ""]], DM_COLUMNS)
     result = map_domain("DM", DomainContext(spec=DM_SPEC, raw={"DM": source}), STEPS)
     assert result.frame["__row"].tolist() == [2]
-    assert result.exclusions["reason"].tolist() == ["exact duplicate of form.csv row 2"]
+    assert raw_exclusions(DM_SPEC, {"DM": source})["reason"].tolist() == [
+        "exact duplicate of form.csv row 2 (identical in every field the spec reads from DM)"]
+
+
+def test_duplicates_are_decided_on_the_raw_values_before_any_transformation():
+    """Two different collected dates that both fail to parse map to the same (null) AESTDTC: not duplicates;
+    a field the spec does not read (an EDC record position) does not make two entries different."""
+    source = raw([["01-001", "SCR", "60", "M", "31 FEB 2024"], ["01-001", "SCR", "60", "M", "30 FEB 2024"]],
+                 DM_COLUMNS)
+    assert raw_exclusions(DM_SPEC, {"DM": source}).empty
+    with pytest.raises(MappingError, match="differ in BRTHDTC|has 2 records"):
+        map_domain("DM", DomainContext(spec=DM_SPEC, raw={"DM": source}), STEPS)
+    ae = raw([["01-001", "Fever", "1"], ["01-001", "Fever", "2"]], ["Subject", "AETERM", "RecordPosition"])
+    ae_spec = spec(datasets=[dataset("AE", ["USUBJID", "AETERM"])],
+                   variables=[variable("AE", v, i) for i, v in enumerate(["USUBJID", "AETERM"], 1)],
+                   mappings=[mapping("AE", "AETERM", "AE", "AETERM", "assign_no_ct"),
+                             mapping("AE", "USUBJID", None, None, "derive", "function=usubjid")])
+    excluded = raw_exclusions(ae_spec, {"AE": ae})
+    assert excluded["__row"].tolist() == [3] and "duplicate of form.csv row 2" in excluded["reason"].iloc[0]
+    assert map_domain("AE", DomainContext(spec=ae_spec, raw={"AE": ae}), STEPS).frame["__row"].tolist() == [2]
+
+
+def test_records_identical_once_mapped_from_different_raw_records_are_kept_with_a_warning():
+    ae = raw([["01-001", "Fever", "x"], ["01-001", "Fever", "y"]], ["Subject", "AETERM", "AECOMMENT"])
+    ae_spec = spec(datasets=[dataset("AE", ["USUBJID", "AETERM"])],
+                   variables=[variable("AE", v, i) for i, v in enumerate(["USUBJID", "AETERM"], 1)],
+                   mappings=[mapping("AE", "AETERM", "AE", "AETERM", "assign_no_ct"),
+                             mapping("AE", "AECOMMENT", "AE", "AECOMMENT", "not_submitted", "reason=free text"),
+                             mapping("AE", "USUBJID", None, None, "derive", "function=usubjid")])
+    ctx = DomainContext(spec=ae_spec, raw={"AE": ae})
+    assert map_domain("AE", ctx, STEPS).frame["__row"].tolist() == [2, 3]
+    (finding,) = ctx.findings
+    assert finding.severity == "warning" and finding.raw_row == 3 and "raw row 2" in finding.message
 
 
 @pytest.mark.parametrize("age, words", [("1e400", "too large"), ("-1e400", "too large"), ("inf", "not a finite"),

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from sdtm.identifiers import compute_usubjid, derive_epoch, derive_seq, number_unscheduled_visits
+from sdtm.identifiers import compute_usubjid, derive_epoch, derive_seq
 
 
 def test_usubjid():
@@ -39,18 +39,3 @@ def test_epoch_from_subject_elements():
     subj = pd.Series(["A", "A", "A", "A", "A", "A", "B"])
     assert derive_epoch(dtc, subj, se).tolist() == [
         None, "SCREENING", "LYMPHODEPLETION", "TREATMENT", None, "TREATMENT", None]
-
-
-def test_unscheduled_visits_numbered_between_planned():
-    tv = pd.DataFrame({"FOLDER": ["SCR", "D0", "W6"], "VISITNUM": [1.0, 2.0, 3.0],
-                       "VISIT": ["SCREENING", "DAY 0", "WEEK 6"], "VISITDY": [-28, 1, 43]})
-    visits = pd.DataFrame({
-        "USUBJID": ["A", "A", "A", "A", "A", "B"],
-        "FOLDER": ["SCR", "D0", "UNS", "UNS", "W6", "UNS"],
-        "INSTANCE": ["Screening", "Day 0", "Unscheduled 2", "Unscheduled 1", "Week 6", "Unscheduled 1"],
-        "DATE": ["2024-01-01", "2024-02-01", "2024-02-10", "2024-02-05", "2024-03-15", ""],
-    })
-    out = number_unscheduled_visits(visits, tv)
-    assert out["VISITNUM"].tolist() == [1.0, 2.0, 2.02, 2.01, 3.0, 0.01]
-    assert out["VISIT"].tolist()[2:4] == ["UNSCHEDULED 2.02", "UNSCHEDULED 2.01"]
-    assert out["VISITDY"].isna().tolist() == [False, False, True, True, False, True]

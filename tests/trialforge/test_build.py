@@ -178,3 +178,18 @@ def test_dataset_json_alongside_xpt_reads_the_same(tmp_path):
         from_xpt, _ = read_xpt(out / SDTM / f"{name}.xpt")
         pd.testing.assert_frame_equal(from_json, from_xpt, check_dtype=False)
     assert (out / SDTM / "define.xml").exists() and (out / ADAM / "define.html").exists()
+
+
+def test_a_study_with_only_an_sdtm_spec_builds_sdtm_define_and_validation(tmp_path):
+    """No --adam-spec and no --stages: the ADaM stages are skipped, not failed (issue 11, item 7)."""
+    from trialforge.example_study.generator import generate_study
+
+    raw, out = tmp_path / "raw", tmp_path / "pkg"
+    generate_study(raw, subjects=4, seed=7)
+    assert main(["build", "--study", str(raw), "--sdtm-spec", str(example_spec("sdtm")), "--out", str(out)]) == 0
+    assert (out / SDTM / "dm.xpt").is_file() and (out / SDTM / "define.xml").is_file()
+    assert not (out / ADAM).exists()
+    build_log = json.loads((out / "audit" / "build-log.json").read_text(encoding="utf-8"))
+    assert [s["stage"] for s in build_log["stages"]] == ["load-specs", "read-raw", "sdtm", "write-sdtm", "define",
+                                                         "validate"]
+    assert (out / "audit" / "validation" / "validation-report.json").is_file()

@@ -61,10 +61,12 @@ def test_the_example_specs_are_no_default(tmp_path, capsys):
     study.mkdir()
     assert main(["build", "--study", str(study), "--out", str(out)]) == EXIT_USAGE
     err = capsys.readouterr().err
-    assert "--sdtm-spec and --adam-spec not given" in err and "only with --example" in err
+    assert "--sdtm-spec not given" in err and "only with --example" in err
     sdtm_spec = ["--sdtm-spec", str(example_spec("sdtm"))]
-    assert main(["build", "--study", str(study), *sdtm_spec, "--out", str(out)]) == EXIT_USAGE
+    assert main(["build", "--study", str(study), *sdtm_spec, "--stages", "sdtm,adam", "--out", str(out)]) == EXIT_USAGE
     assert "--adam-spec not given" in capsys.readouterr().err
+    # without --adam-spec and without --stages, the ADaM stages are skipped (the empty study then fails to read)
+    assert main(["build", "--study", str(study), *sdtm_spec, "--out", str(out)]) == EXIT_INPUT
     assert main(["build", "--study", str(study), *sdtm_spec, "--stages", "sdtm", "--out", str(out)]) == EXIT_INPUT
     assert main(["adam", "--sdtm", str(tmp_path), "--out", str(tmp_path / "adam")]) == EXIT_USAGE
     assert "give --adam-spec" in capsys.readouterr().err

@@ -1,5 +1,9 @@
 """Seeded raw EDC extract of the example study (MESOCART-PD1): one CSV per CRF form plus manifest.json.
 
+`raw_format="odm"` writes the same records as one CDISC ODM 1.3 file instead (`odm.xml`): every CSV column
+is an ItemData of the same name, so the same Mapping rows read it; the example's SDTM spec reads it with a
+Sources `*` row of Format odm and File odm.xml.
+
 The same seed and subject count give byte-identical files (no timestamps, one random stream per part
 of the simulation). The clinical story comes from `timeline` (who, when, death, withdrawal, visits),
 `recist` (tumours and investigator responses), `safety`/`medications` (AE, CM) and `labs` (LB, CP, PC);
@@ -8,6 +12,7 @@ this module writes the subject-level forms, plants the documented data problems 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -17,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from formats.odm import write_odm
 from specs.errors import InputError
 from trialforge.example_study import labs, medications, recist, safety, timeline
 from trialforge.example_study.forms import FORMS, FORMS_BY_OID, LOG_FOLDER, UNSCHEDULED_FOLDER
@@ -30,6 +36,8 @@ log = logging.getLogger(__name__)
 
 GENERATOR_VERSION = "1.0"
 MANIFEST = "manifest.json"
+RAW_FORMATS = ("csv", "odm")
+ODM_FILE = "odm.xml"
 _STREAMS = ("cohort", "hard_cases", "outcomes", "visits", "tumours", "ae", "cm", "labs", "kinetics", "forms")
 _EXAMPLES_PER_ISSUE = 20
 
@@ -76,8 +84,11 @@ PLANTED_ISSUES: tuple[PlantedIssue, ...] = (
 )
 
 
-def generate_study(out_dir: Path, subjects: int = 50, seed: int = 20240101) -> dict:
-    """Write the raw extract of `subjects` enrolled subjects into `out_dir`; returns the manifest."""
+def generate_study(out_dir: Path, subjects: int = 50, seed: int = 20240101, raw_format: str = "csv") -> dict:
+    """Write the raw extract of `subjects` enrolled subjects into `out_dir` (one CSV per form, or with
+    `raw_format="odm"` one ODM file of every form); returns the manifest."""
+    if raw_format not in RAW_FORMATS:
+        raise InputError(f"raw format {raw_format!r}; expected one of {', '.join(RAW_FORMATS)}")
     if isinstance(subjects, bool) or not isinstance(subjects, (int, np.integer)) or subjects < 1:
         raise InputError(f"subjects must be a whole number of at least 1, not {subjects!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -104,12 +115,18 @@ def generate_study(out_dir: Path, subjects: int = 50, seed: int = 20240101) -> d
     _locate_issues(frames, planted)
 
     written = {}
-    for form in FORMS:
+    if raw_format == "odm":
+        data = write_odm({form.oid: frames[form.oid] for form in FORMS}, out_dir / ODM_FILE, STUDY_ID,
+                         "Subject", "Folder", "InstanceName", site_column="SiteNumber",
+                         created=f"{_iso_date(DATA_CUTOFF)}T00:00:00")
+        digest = hashlib.sha256(data).hexdigest()
+        written = {form.oid: {"file": ODM_FILE, "rows": len(frames[form.oid]), "sha256": digest} for form in FORMS}
+    for form in FORMS if raw_format == "csv" else ():
         name, rows, digest = write_form(out_dir, form, frames[form.oid])
         written[form.oid] = {"file": name, "rows": rows, "sha256": digest}
     manifest = {
         "study_id": STUDY_ID, "project": STUDY_ID, "seed": int(seed), "subjects": int(subjects),
-        "generator_version": GENERATOR_VERSION, "data_cutoff": _iso_date(DATA_CUTOFF),
+        "generator_version": GENERATOR_VERSION, "data_cutoff": _iso_date(DATA_CUTOFF), "raw_format": raw_format,
         "forms": written,
         "hard_cases": {**hard_cases, **_cohort_cases(cohort)},
         "planted_issues": {issue.id: {"description": issue.description, "forms": list(issue.forms),

@@ -36,9 +36,10 @@ DERIVE_FUNCTIONS: dict[str, str] = {
     "nrind": "--NRIND = LOW/NORMAL/HIGH comparing --STRESN with --STNRLO/--STNRHI",
     "toxgr": "AETOXGR = the grade number 1-5 of a raw grade such as 'Grade 3' or '3'",
     "iso3166_alpha3": "ISO 3166-1 alpha-3 code of a country name or code as collected",
-    "dm_reference_dates": "RFSTDTC = CAR-T infusion start (EX CAR-T); RFXSTDTC/RFXENDTC = first/last EX "
-                          "start; RFENDTC = end-of-study date (DS STUDY PARTICIPATION) or RFXENDTC; "
-                          "RFPENDTC = last date of any record of the subject",
+    "reference_date": "the first (or last, pick=last) complete date per subject among the `date` variables of "
+                      "the `domain` records that `where` selects (domain=*: every domain, the date kept as "
+                      "collected, time included)",
+    "expression": "the value of the expression `expr` over the record's own variables",
     "dthfl": "DTHFL = Y when DM.DTHDTC is present, a DS DEATH record or a fatal AE exists",
     "armcd": "ARMCD/ARM from leukapheresis (PR), ACTARMCD/ACTARM from the CAR-T infusion (EX); "
              "ARMNRS/ACTARMUD when either is null (see MT.DM.ARMNRS)",
@@ -112,11 +113,12 @@ ETHNIC   | DM   | ETHNIC    | assign_ct
 COUNTRY  | DM   | COUNTRY   | derive         | function=iso3166_alpha3
 RFICDTC  | ENR  | ICDAT     | assign_datetime
 DTHDTC   | DTH  | DTHDAT    | assign_datetime
-RFSTDTC  |      |           | derive         | function=dm_reference_dates; treatment_category=CAR-T
-RFENDTC  |      |           | derive         | function=dm_reference_dates; treatment_category=CAR-T
-RFXSTDTC |      |           | derive         | function=dm_reference_dates; treatment_category=CAR-T
-RFXENDTC |      |           | derive         | function=dm_reference_dates; treatment_category=CAR-T
-RFPENDTC |      |           | derive         | function=dm_reference_dates; treatment_category=CAR-T
+RFSTDTC  |      |           | derive         | function=reference_date; domain=EX; date=EXSTDTC; where=EXCAT == 'CAR-T'
+RFXSTDTC |      |           | derive         | function=reference_date; domain=EX; date=EXSTDTC
+RFXENDTC |      |           | derive         | function=reference_date; domain=EX; date=EXENDTC; pick=last
+RFENDTC  |      |           | derive         | function=reference_date; domain=DS; date=DSSTDTC; pick=last; where=DSSCAT == 'STUDY PARTICIPATION'
+RFENDTC  |      |           | derive         | function=expression; expr=coalesce(RFENDTC, RFXENDTC)
+RFPENDTC |      |           | derive         | function=reference_date; domain=*; pick=last
 DTHFL    |      |           | derive         | function=dthfl
 ARMCD    |      |           | derive         | function=armcd
 ARM      |      |           | derive         | function=armcd
