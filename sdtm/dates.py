@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 from specs.errors import MappingError, Problem
+from specs.model import DATE_FORMATS
+from specs.sources import canonical_date_format
 
 MONTHS = {m: i for i, m in enumerate(
     ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1)}
@@ -111,6 +113,9 @@ def iso_datetime(raw_date: str, raw_time: str = "") -> str | None:
     return _combined(iso_date, raw_date, raw_time)
 
 
+_NO_DATE = "the time {!r} has no date (blank or wholly unknown): the time is not kept"
+
+
 def _combined(parse_date, raw_date: str, raw_time: str) -> str | None:
     date_text, embedded = split_time(raw_date)
     day = parse_date(date_text)
@@ -121,6 +126,8 @@ def _combined(parse_date, raw_date: str, raw_time: str) -> str | None:
         if day is None:
             raise
         raise DateProblem(f"invalid time: {exc}; the date {day} is kept without the time", kept=day) from None
+    if clock and day is None:
+        raise DateProblem(_NO_DATE.format(clock_text.strip()))
     if day and clock and len(day) == 10:
         return f"{day}T{clock}"
     return day
@@ -131,15 +138,10 @@ def _combined(parse_date, raw_date: str, raw_time: str) -> str | None:
 # take spaces: EDC systems print "26 DEC 2013"). A part may be unknown (UN, UNK, UK, NK, XX, --), or left out
 # from the imprecise end, the day first, then the month: "DEC-2013" and "2013" are partial DD-MON-YYYY dates,
 # "01/2014" a partial MM/DD/YYYY one, "2014-01" a partial ISO one. A known day in an unknown month is a problem.
-DATE_FORMATS = ("YYYY-MM-DD", "DD-MON-YYYY", "DDMONYYYY", "MM/DD/YYYY", "DD/MM/YYYY", "MM-DD-YYYY", "DD.MM.YYYY",
-                "YYYY/MM/DD")
-TIME_FORMATS = ("HH:MM", "HH:MM:SS")  # both are always read; a time field may declare either
-_ALIASES = {"DD-MMM-YYYY": "DD-MON-YYYY", "DDMMMYYYY": "DDMONYYYY", "ISO8601": "YYYY-MM-DD",
-            "ISO 8601": "YYYY-MM-DD"}
+TIME_FORMATS = ("HH:MM", "HH:MM:SS")  # both are always read
 _DECLARED_UNKNOWN = r"(?:UNK|UN|UK|NK|XX|--)"
 _PARTS = {"YYYY": r"(?P<y>\d{4})", "MM": rf"(?P<m>\d{{1,2}}|{_DECLARED_UNKNOWN})",
           "DD": rf"(?P<d>\d{{1,2}}|{_DECLARED_UNKNOWN})", "MON": rf"(?P<m>{_DECLARED_UNKNOWN}|[A-Z]{{3}})"}
-_TIME_SUFFIX = re.compile(r"(?:\s+|T)HH:MM(?::SS)?$")
 
 
 @dataclass(frozen=True)
@@ -149,14 +151,10 @@ class DateFormat:
 
 
 def date_format(name: str) -> DateFormat:
-    """The declared format `name` (case-insensitive; "DD-MMM-YYYY" and "ISO 8601" are accepted spellings, a
-    trailing " HH:MM[:SS]" is allowed: times are always read). ValueError naming the known formats."""
-    canonical = _TIME_SUFFIX.sub("", " ".join(str(name).split()).upper())
-    canonical = _ALIASES.get(canonical, canonical)
-    if canonical not in DATE_FORMATS:
-        raise ValueError(f"{name!r} is not a date format trialforge reads; expected one of "
-                         f"{', '.join(DATE_FORMATS)} (optionally followed by HH:MM or HH:MM:SS)")
-    return _compiled(canonical)
+    """The declared format `name`: one of DATE_FORMATS, or a spelling `canonical_date_format` accepts
+    ("dd-mmm-yyyy", "ISO 8601", a trailing " HH:MM[:SS]": times are always read). ValueError naming the
+    known formats."""
+    return _compiled(canonical_date_format(str(name)))
 
 
 _COMPILED: dict[str, DateFormat] = {}
@@ -253,6 +251,9 @@ def to_iso8601(dates: pd.Series, times: pd.Series | None = None,
     kept = bad_time & iso.notna()
     if kept.any():
         problem[kept] = "invalid time: " + clock_problem[kept] + "; the date " + iso[kept] + " is kept without the time"
+    undated = date_ok & ~bad_time & clock.notna() & iso.isna()
+    if undated.any():
+        problem[undated] = [_NO_DATE.format(str(t).strip()) for t in pd.Series(clock_text, dtype=object)[undated]]
     full = date_ok & ~bad_time & clock.notna() & iso.str.len().eq(10).fillna(False).astype(bool)
     iso[full] = iso[full] + "T" + clock[full]
     spread = np.asarray(pair_codes)
@@ -271,58 +272,27 @@ def _parsed(parse, raw: str, split: bool = True) -> tuple:
 
 def declared_date_format(spec, row) -> str | None:
     """The date format a Mapping row reads its field in: its `format=` argument, else the Date Formats its
-    form declares in the Sources sheet (one format for the form, or per field); None when nothing is
-    declared. MappingError naming the sheet and row when the declared text is not a format."""
+    form declares in the Sources sheet (`SourceDef.date_format_of`); None when nothing is declared (every
+    shape `iso_date` knows is read). MappingError naming the row for a `format=` that is no date format."""
     argument = row.argument("format")
     if argument:
-        return _checked(argument, f"Mapping row {row.row} ({row.dataset}.{row.variable}): format=")
-    source = _source(spec, row.source_form)
-    declared = getattr(source, "date_formats", None)
-    if not declared:
+        where = f"Mapping row {row.row} ({row.dataset}.{row.variable}): format="
+        if " ".join(argument.split()).upper() in TIME_FORMATS:
+            raise MappingError(f"{where}{argument!r} is a time format, but the field is read as a date; expected "
+                               f"one of {', '.join(DATE_FORMATS)}")
+        try:
+            return date_format(argument).name
+        except ValueError as exc:
+            raise MappingError(f"{where}{exc}") from None
+    if not row.source_form:
         return None
-    where = (f"the {getattr(source, 'sheet', 'Sources')} sheet, row {getattr(source, 'row', '?')} "
-             f"(form {row.source_form}), Date Formats")
-    if isinstance(declared, str):
-        return _checked(declared, where + ": ")
-    field = str(row.source_field or "")
-    by_field = {str(k): v for k, v in declared}
-    chosen = by_field.get(field) or next((v for k, v in by_field.items() if k.casefold() == field.casefold()), None)
-    if chosen is None:
-        return None
-    return _checked(chosen, f"{where} for field {field}: ")
-
-
-def _checked(text: str, where: str) -> str:
-    if " ".join(str(text).split()).upper() in TIME_FORMATS:
-        raise MappingError(f"{where}{text!r} is a time format, but the field is read as a date; expected one "
-                           f"of {', '.join(DATE_FORMATS)}")
-    try:
-        return date_format(text).name
-    except ValueError as exc:
-        raise MappingError(f"{where}{exc}") from None
-
-
-def _source(spec, form: str | None):
-    """The form's SourceDef when the spec has a Sources model (`Spec.source_of`), else None."""
-    source_of = getattr(spec, "source_of", None)
-    return source_of(form) if callable(source_of) and form else None
+    return spec.source_of(row.source_form).date_format_of(str(row.source_field or "")) or None
 
 
 def date_failure_threshold(spec, form: str | None) -> float | None:
-    """The share (0..1) of a form's date values allowed to fail (Sources sheet, default 0); None when the spec
-    has no Sources model to say."""
-    source = _source(spec, form)
-    if source is None:
-        return None
-    value = getattr(source, "date_failure_threshold", None)
-    try:
-        threshold = 0.0 if value is None or str(value).strip() == "" else float(value)
-    except (TypeError, ValueError):
-        threshold = -1.0
-    if not 0 <= threshold <= 1:
-        raise MappingError(f"the {getattr(source, 'sheet', 'Sources')} sheet, row {getattr(source, 'row', '?')} "
-                           f"(form {form}): Date Failure Threshold {value!r} is not a share between 0 and 1")
-    return threshold
+    """The share (0..1) of a form's date values allowed to fail (the Sources sheet's Date Failure Threshold;
+    0 without one); None for a value that comes from no form."""
+    return float(spec.source_of(form).date_failure_threshold) if form else None
 
 
 def check_failure_share(form: str, field: str, values: pd.Series, problems: pd.Series, records: pd.DataFrame,
@@ -345,7 +315,8 @@ def check_failure_share(form: str, field: str, values: pd.Series, problems: pd.S
     declared = f" in the declared format {date_format}" if date_format else ""
     raise MappingError(
         f"form {form}, field {field}: {count} of {total} date values ({share:.2%}, share {share:.4g}) cannot be "
-        f"read as dates{declared}, more than the form's Date Failure Threshold {threshold:g}; check the declared "
+        f"read{declared} (their date or their time), more than the form's Date Failure Threshold {threshold:g}; "
+        f"check the declared "
         f"Date Formats in the Sources sheet, correct the raw values, or raise the threshold. "
         f"{'The first ' + str(len(listed)) if count > len(listed) else 'They'}:", listed)
 

@@ -315,7 +315,9 @@ def _records_from_form(dataset: str, source: pd.DataFrame, rows: list, topics: s
         reasons = pd.Series([None] * len(source), index=source.index, dtype=object)
         for row in (r for r in topic_rows if (str(r.where) if r.where is not None else None) == set_name):
             if row.argument("first_by"):
-                first = _first_occurrence(source, row, keep)
+                order = row.argument("order")
+                first = _first_occurrence(source, row, keep,
+                                          ctx.spec.source_of(row.source_form).date_format_of(order) if order else None)
                 reasons[keep & ~first] = row.argument("reason") or (
                     f"{dataset}: already recorded from an earlier {row.source_form} record with the same "
                     f"{row.argument('first_by')} (Mapping row {row.row})")
@@ -350,7 +352,7 @@ def _records_from_form(dataset: str, source: pd.DataFrame, rows: list, topics: s
     return pieces, exclusions
 
 
-def _first_occurrence(source: pd.DataFrame, row, keep: pd.Series) -> pd.Series:
+def _first_occurrence(source: pd.DataFrame, row, keep: pd.Series, date_format: str | None = None) -> pd.Series:
     """`first_by=A, B; order=DATEFIELD`: only the earliest source row of each (A, B) makes a record (a new
     lesion is identified once, at the first scan that shows it); ties and undated rows go by raw row."""
     by = [c.strip() for c in row.argument("first_by").split(",") if c.strip()]
@@ -358,7 +360,7 @@ def _first_occurrence(source: pd.DataFrame, row, keep: pd.Series) -> pd.Series:
     if missing:
         raise MappingError(f"Mapping row {row.row}: first_by names {missing}, not fields of form {row.source_form}")
     order = row.argument("order")
-    when = to_iso8601(source[order])[0] if order else pd.Series("", index=source.index)
+    when = to_iso8601(source[order], None, date_format)[0] if order else pd.Series("", index=source.index)
     ranked = source.loc[keep, by].assign(_when=when[keep].fillna("9999"), _row=source.loc[keep, "__row"])
     ranked = ranked.sort_values(["_when", "_row"], kind="mergesort")
     first = ~ranked.duplicated(by, keep="first")
@@ -387,6 +389,12 @@ def _assign(dataset: str, row, records: pd.DataFrame, source: pd.DataFrame, appl
         value = value.where(applies.to_numpy(), None) if not pd.api.types.is_numeric_dtype(value) else \
             value.where(applies.to_numpy())
     records[target] = _stored(value)
+
+
+def fill_constants(dataset: str, frame: pd.DataFrame, ctx: DomainContext) -> pd.DataFrame:
+    """The dataset's rows without a Source Form (constants such as STUDYID, DOMAIN) over `frame`."""
+    return _fill_formless(dataset, frame, [r for r in ctx.spec.mappings_of(dataset)
+                                           if not r.source_form and r.algorithm != "derive"], ctx)
 
 
 def _fill_formless(dataset: str, frame: pd.DataFrame, rows: list, ctx: DomainContext) -> pd.DataFrame:
@@ -491,8 +499,16 @@ def _condition(dataset: str, row, source: pd.DataFrame, ctx: DomainContext) -> p
 
 
 def _collected(expression, source: pd.DataFrame, values: pd.Series) -> pd.Series:
-    """What a finding shows as collected: the one raw field the expression reads, else the expression's value."""
-    return source[expression.fields[0]] if len(expression.fields) == 1 else values
+    """What a finding shows as collected: the one raw field the expression reads, else each field it reads as
+    NAME=value (or the expression's value when it reads none)."""
+    names = [name for name in expression.fields if name in source.columns]
+    if len(names) == 1:
+        return source[names[0]]
+    shown = None
+    for name in names:
+        part = name + "=" + as_text(source[name]).fillna("")
+        shown = part if shown is None else shown + "; " + part
+    return values if shown is None else shown
 
 
 def _map_ct(dataset: str, row, values: pd.Series, records: pd.DataFrame, ctx: DomainContext,
@@ -654,7 +670,7 @@ def _derive(dataset: str, frame: pd.DataFrame, row, ctx: DomainContext, steps: M
         return frame
     for column in produced.columns:
         values = _positional(produced[column], frame.index)
-        if len(frame) and applies.any() and not str(column).startswith("__") and values[applies].isna().all():
+        if column == row.variable and len(frame) and applies.any() and values[applies].isna().all():
             ctx.findings.append(mapping_finding(
                 dataset, str(column), None, None, None, f"derived by {name} (Mapping row {row.row}) but null on "
                 f"every one of the {int(applies.sum())} records it applies to", "warning", DERIVED_NULL))

@@ -19,13 +19,13 @@ import pandas as pd
 from formats.isodates import complete_date, study_day
 from sdtm.identifiers import derive_seq
 from sdtm.engine import (PROVENANCE, DomainContext, raw_exclusions, empty_records,
-                         map_domain, mapping_finding, run_derive_rows)
+                         fill_constants, map_domain, mapping_finding, run_derive_rows)
 from sdtm.frames import as_text
 from sdtm.relationships import build_relrec, build_supp
 from sdtm.subject_elements import derive_subject_elements, shift_days
-from sdtm.dates import to_iso8601
+from sdtm.dates import declared_date_format, to_iso8601
 from sdtm.steps import STEPS
-from sdtm.visits import planned_visits, visit_table
+from sdtm.visits import planned_visits, visit_table, visits_in_domains
 from specs.errors import MappingError
 from specs.findings import Finding
 
@@ -77,6 +77,7 @@ def build_sdtm(spec, raw: Mapping[str, pd.DataFrame], today: date | None = None)
         log.info("%s: %d records", name, len(result.frame))
     if "SE" in names and "SE" not in ctx.domains:
         _finish_first_domains(ctx, first)
+    _complete_sv(ctx)
     _settle_participation_end(ctx)
     for name in names:
         if name.startswith("SUPP") and name[4:] in ctx.domains:
@@ -150,7 +151,7 @@ def visits_from_raw(spec, raw: Mapping[str, pd.DataFrame]) -> pd.DataFrame | Non
         return None
     form = raw[row.source_form]
     form = form.loc[~empty_records(form)]
-    dates, _ = to_iso8601(form[row.source_field])
+    dates, _ = to_iso8601(form[row.source_field], None, declared_date_format(spec, row))
     instance = form[columns["__instance"]] if "__instance" in columns else None
     return visit_table(form[columns["__subject"]], form[columns["__visit"]], instance, dates, planned_visits(spec))
 
@@ -268,6 +269,23 @@ def _finish_se(ctx: DomainContext, se: pd.DataFrame) -> pd.DataFrame:
 
 def _by_usubjid(frame: pd.DataFrame, column: str) -> pd.Series:
     return pd.Series(frame[column].to_numpy(), index=frame["USUBJID"].to_numpy())
+
+
+def _complete_sv(ctx: DomainContext) -> None:
+    """SV holds every visit any domain records: a visit the SV form (if any) lacks is added with its first and
+    last date in those domains (no raw record: it is derived), then SV's derive rows run again over all."""
+    sv = ctx.domains.get("SV")
+    if sv is None:
+        return
+    found = visits_in_domains(ctx.spec, ctx.domains)
+    known = set(zip(sv["USUBJID"], sv["VISITNUM"])) if {"USUBJID", "VISITNUM"} <= set(sv.columns) else set()
+    added = found[[key not in known for key in zip(found["USUBJID"], found["VISITNUM"])]]
+    if added.empty:
+        return
+    added = added.assign(__file=None, __row=None)
+    frame = fill_constants("SV", pd.concat([sv, added], ignore_index=True), ctx)
+    ctx.domains["SV"] = run_derive_rows("SV", frame, ctx, STEPS, lambda f: f not in ("visit", "usubjid"))
+    log.info("SV: %d visits added from the other domains' records", len(added))
 
 
 def _settle_participation_end(ctx: DomainContext) -> None:

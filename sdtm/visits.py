@@ -145,3 +145,29 @@ def assign_visits(subject: pd.Series, collected: pd.Series, instance: pd.Series 
         "unscheduled visit not among the visits of the visit-defining form (no date to number it by)")
     return out, problems
 
+
+
+def visits_in_domains(spec, domains) -> pd.DataFrame:
+    """Each subject's visits as the built domains hold them: USUBJID, VISITNUM, VISIT, VISITDY and the first and
+    last date (date part) of the visit's records, from each domain's own date (its visit row's `dtc`/`date`)."""
+    pieces = []
+    for name, frame in domains.items():
+        row = next((r for r in spec.mappings_of(name) if r.algorithm == "derive"
+                    and r.argument("function") == "visit"), None) if name != "SV" else None
+        when = row and (row.argument("dtc") or row.argument("date"))
+        if row is None or not when or not {"USUBJID", "VISITNUM", when} <= set(frame.columns):
+            continue
+        dated = frame[frame["VISITNUM"].notna()]
+        day = complete_date(dated[when])
+        pieces.append(pd.DataFrame({"USUBJID": dated["USUBJID"].to_numpy(), "VISITNUM": dated["VISITNUM"].to_numpy(),
+                                    "VISIT": dated["VISIT"].to_numpy(), "VISITDY": dated["VISITDY"].to_numpy(),
+                                    "day": day.to_numpy()}))
+    if not pieces:
+        return pd.DataFrame(columns=["USUBJID", "VISITNUM", "VISIT", "VISITDY", "SVSTDTC", "SVENDTC"])
+    stacked = pd.concat(pieces, ignore_index=True)
+    grouped = stacked.groupby(["USUBJID", "VISITNUM"], sort=True, dropna=False)
+    out = grouped.agg(VISIT=("VISIT", "first"), VISITDY=("VISITDY", "first"), first=("day", "min"),
+                      last=("day", "max")).reset_index()
+    out["SVSTDTC"] = out["first"].dt.strftime("%Y-%m-%d").astype(object).where(out["first"].notna(), None)
+    out["SVENDTC"] = out["last"].dt.strftime("%Y-%m-%d").astype(object).where(out["last"].notna(), None)
+    return out.drop(columns=["first", "last"])

@@ -206,7 +206,7 @@ def _matches(args: list[Value]) -> Value:
     return Value(text.str.contains(pattern, regex=True).fillna(False).astype(bool), TEST)
 
 
-@_register("concat(a, b, ...)", (1, None), "the values one after another, nulls as empty (null when all are null)",
+@_register("concat(a, b, ...)", (2, None), "the values one after another, nulls as empty (null when all are null)",
            ("concat(AETERM, ' (', AESEV, ')')", {"AETERM": "Rash", "AESEV": ""}, "Rash ()"))
 def _concat(args: list[Value]) -> Value:
     joined = to_text(args[0]).data.fillna("")
@@ -246,7 +246,7 @@ def _length(args: list[Value]) -> Value:
 
 # --- choosing -------------------------------------------------------------------------------------------
 
-@_register("coalesce(a, b, ...)", (1, None), "the first of the values that is not null",
+@_register("coalesce(a, b, ...)", (2, None), "the first of the values that is not null",
            ("coalesce(AEENDAT, AESTDAT)", {"AEENDAT": "", "AESTDAT": "2024-03-12"}, "2024-03-12"), returns=ANY,
            masks_problems=True)
 def _coalesce(args: list[Value]) -> Value:

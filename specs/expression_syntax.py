@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from specs.errors import SpecError
 
@@ -362,8 +362,8 @@ class _Parser:
             return Field(str(token.value), token.start, token.end)
         if self.accept("op", "("):
             inner = self.expression()
-            self.expect("op", ")", "')' closing the '(' at character " + str(token.start + 1))
-            return inner
+            close = self.expect("op", ")", "')' closing the '(' at character " + str(token.start + 1))
+            return replace(inner, start=token.start, end=close.end)  # quoted with its parentheses
         self.fail(token, "a value: a field name, a text in quotes, a number, null, a function call, case or '('")
 
     def _call(self, name: _Token) -> Node:

@@ -108,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
                                   description="Write the example CAR-T study's raw EDC extracts (one CSV per CRF "
                                               "form) into a folder. The same seed gives byte-identical files.")
     example.add_argument("--out", required=True, type=Path, help="folder to write the CSV files into")
+    example.add_argument("--raw-format", choices=["csv", "odm"], default="csv",
+                         help="csv: one CSV file per form (default); odm: one CDISC ODM 1.3 file (odm.xml) of every "
+                              "form, read with a Sources row of Format odm")
     _add_example_size(example)
     example.set_defaults(handler=cmd_example)
 
@@ -179,6 +182,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="review (default): every problem plus author warnings; build: what `trialforge build` "
                             "requires (an SDTM spec needs its Mapping sheet); metadata: describes datasets only")
     check.add_argument("--kind", choices=["sdtm", "adam"], help="what the workbook is for (default: inferred)")
+    check.add_argument("--study", type=Path, help="a folder of raw extracts: also check that every raw file and "
+                                                  "field an SDTM spec reads is there (without it, spec check checks "
+                                                  "expression syntax and names only)")
     check.set_defaults(handler=cmd_spec_check)
     export = spec_commands.add_parser("export", help="write a spec workbook as text for review",
                                       description="Write each sheet as CSV (or all as one Markdown file) so a "
@@ -225,7 +231,7 @@ def cmd_example(args: argparse.Namespace) -> int:
     _check_subjects(args.subjects)
     log.info("generating %d subjects (seed %d) into %s", args.subjects, args.seed, args.out)
     with staged_output(args.out, EXAMPLE_RAW, manifest={"subjects": args.subjects, "seed": args.seed}) as staging:
-        manifest = generate_study(staging, subjects=args.subjects, seed=args.seed)
+        manifest = generate_study(staging, subjects=args.subjects, seed=args.seed, raw_format=args.raw_format)
     rows = sum(form["rows"] for form in manifest["forms"].values())
     log.info("wrote %d forms, %d records", len(manifest["forms"]), rows)
     return EXIT_OK
@@ -326,6 +332,14 @@ def cmd_spec_check(args: argparse.Namespace) -> int:
 
     path = _workbook(args)
     spec, problems = check_spec(path, purpose=args.purpose, kind=args.kind or args.example)
+    if spec is not None and args.study is not None:  # every raw field the spec reads, against the files
+        from specs.errors import InputError
+        from trialforge.stages import read_study_forms
+
+        try:
+            read_study_forms(spec, args.study)
+        except InputError as exc:
+            problems = [*problems, *exc.problems]
     errors = [p for p in problems if getattr(p, "severity", "error") == "error"]
     for problem in problems:
         print(f"{getattr(problem, 'severity', 'error').upper():7} {problem}")

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from formats import clock
+from trialforge.background import MISSING, BackgroundJob, Channel, can_fork
 from trialforge.publish import PACKAGE, staged_output
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,30 @@ class BuildContext:
     stage_logs: dict[str, dict[str, Any]] = field(default_factory=dict)
     current_stage: str = ""
     summaries: dict[str, str] = field(default_factory=dict)  # stage name -> its counts, for the progress line
+    stage_names: tuple[str, ...] = ()  # the stages of this run, in order
+    jobs: dict[str, BackgroundJob] = field(default_factory=dict)  # work forked off beside later stages
+
+    def runs_later(self, stage: str) -> bool:
+        """True when `stage` is one of this run's stages after the current one."""
+        names = self.stage_names
+        return stage in names[names.index(self.current_stage) + 1:] if self.current_stage in names else False
+
+    def start_job(self, name: str, work: Callable[[Channel], None], offers: Iterable[str]) -> None:
+        """Fork `work` off to run beside the following stages (see trialforge.background); it may send the
+        results `offers` names. Nothing happens where fork is unavailable: each result is then MISSING and
+        computed where it is needed."""
+        if can_fork() and name not in self.jobs:
+            self.jobs[name] = BackgroundJob(name, work, offers)
+
+    def job_result(self, name: str, key: str) -> Any:
+        """Result `key` of the job `name`, waiting for it; MISSING when the job did not deliver it."""
+        job = self.jobs.get(name)
+        return MISSING if job is None else job.receive(key)
+
+    def stop_jobs(self) -> None:
+        for job in self.jobs.values():
+            job.stop()
+        self.jobs.clear()
 
     def summarise(self, text: str) -> None:
         """The current stage's counts in a few words ("24 domains, 41,233 records"), shown when it ends."""
@@ -80,19 +105,23 @@ def run_pipeline(
     study folder is always one) must lie outside it. Any exception leaves `out_dir` exactly as it was
     and removes the staging folder.
     """
-    ctx = BuildContext(study_dir=Path(study_dir), staging=Path(), options=dict(options or {}))
+    ctx = BuildContext(study_dir=Path(study_dir), staging=Path(), options=dict(options or {}),
+                       stage_names=tuple(stage.name for stage in stages))
     timings: dict[str, float] = {}
     with staged_output(out_dir, PACKAGE, [study_dir, *inputs]) as staging:
         ctx.staging = staging
-        for number, stage in enumerate(stages, start=1):
-            ctx.current_stage = stage.name
-            if progress:  # seconds None: the stage starts; then its time and summary when it ends
-                progress(number, len(stages), stage, None, "")
-            started = time.perf_counter()
-            stage.run(ctx)
-            timings[stage.name] = time.perf_counter() - started
-            if progress:
-                progress(number, len(stages), stage, timings[stage.name], ctx.summaries.get(stage.name, ""))
+        try:
+            for number, stage in enumerate(stages, start=1):
+                ctx.current_stage = stage.name
+                if progress:  # seconds None: the stage starts; then its time and summary when it ends
+                    progress(number, len(stages), stage, None, "")
+                started = time.perf_counter()
+                stage.run(ctx)
+                timings[stage.name] = time.perf_counter() - started
+                if progress:
+                    progress(number, len(stages), stage, timings[stage.name], ctx.summaries.get(stage.name, ""))
+        finally:  # a forked job never outlives the build, nor writes into a staging folder being removed
+            ctx.stop_jobs()
         _write_build_log(ctx, stages, timings)
     ctx.staging = Path(out_dir).resolve()
     ctx.artifacts["timings"] = timings

@@ -60,7 +60,7 @@ STEP_EXAMPLES: dict[str, tuple[str, str, str]] = {  # (dataset, variable, argume
     "reference_date": ("DM", "RFXSTDTC", "function=reference_date; domain=EX; date=EXSTDTC; pick=first; "
                                          "where=EXDOSE > 0 or EXTRT == 'PLACEBO'"),
     "expression": ("DM", "RFENDTC", "function=expression; expr=coalesce(RFENDTC, RFXENDTC)"),
-    "stresu": ("VS", "VSSTRESU", "function=stresu; unit=C; from=F:0.5555556:-17.7777778"),
+    "stresu": ("VS", "VSSTRESU", "function=stresu; unit=C; from=F:5/9:-160/9, K:1:-273.15"),
     "stresc": ("VS", "VSSTRESC", "function=stresc; decimals=2"),
     "stresn": ("VS", "VSSTRESN", "function=stresn"),
     "stnr": ("LB", "LBSTNRLO", "function=stnr; orres=LBORNRLO"),
@@ -136,9 +136,19 @@ def render() -> str:
                  for f in sorted(FUNCTIONS.values(), key=lambda f: f.name)]), "",
         "## Date formats", "",
         "Declared per form or field (Sources sheet) or per row (`format=`): " + ", ".join(
-            f"`{f}`" for f in DATE_FORMATS) + ". A time may follow the date (`01/16/2014 10:30`). Unknown day or "
-        "month parts (`UN`, `UNK`, `UK`, `--`, `XX`) give a partial ISO 8601 date; without a declared format, "
-        "ISO 8601 and DD-MON-YYYY are read.", "",
+            f"`{f}`" for f in DATE_FORMATS) + ". The separators are the format's (month-name formats also take "
+        "spaces: `26 DEC 2013`); day and month may have one or two digits. A time may follow the date "
+        "(`01/16/2014 10:30`) or come from a separate field (`time=`). Unknown parts (`UN`, `UNK`, `UK`, `NK`, "
+        "`XX`, `--`), or a day, then a month, left out (`JAN-2014`, `2014`), give a partial ISO 8601 date; a day "
+        "without a month is a finding that keeps the year. Without a declared format, ISO 8601 and DD-MON-YYYY "
+        "are read. Every value that fails is a finding with file, row and value; a field whose share of failures "
+        "passes its form's Date Failure Threshold fails the build.", "",
+        "## Units", "",
+        "`stresu` rows convert other units to the standard one with `from=unit:factor[:offset], ...` (standard = "
+        "collected x factor + offset; factor and offset may be fractions: `F:5/9:-160/9`); a result in a unit with "
+        "no conversion is a finding. `stresc`/`stnr` round converted values with `decimals=N`, `significant=N` "
+        "or `decimals=spec` (the Significant Digits of --STRESN in the spec); results already in the standard "
+        "unit keep their collected digits.", "",
     ]
     return "\n".join(lines)
 

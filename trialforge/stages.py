@@ -9,6 +9,8 @@ from typing import Any
 from specs.errors import SpecError, UsageError
 from formats import clock
 from formats.folder import load_folder
+from trialforge.background import MISSING
+from trialforge.overlap import sdtm_define, start_checks, validator
 from trialforge.pipeline import AUDIT_DIR, BuildContext, Stage
 
 log = logging.getLogger(__name__)
@@ -79,19 +81,26 @@ def adam_datasets_described(spec, requested: list[str] | None) -> list[str]:
     return wanted
 
 
-def read_raw(ctx: BuildContext) -> None:
-    """Read every raw form the SDTM spec maps from; count rows per form for the reconciliation."""
-    from trialforge.raw import read_raw_study, unread_forms
-
-    spec = ctx.artifacts["sdtm_spec"]
+def read_study_forms(spec, study_dir: Path) -> dict:
+    """Every raw form the SDTM spec maps from, read as its Sources sheet says; an InputError lists every problem
+    (missing file, a column the spec reads that the file lacks, unreadable records) with file, row and column."""
     from specs.rawfields import required_raw_fields
+    from trialforge.raw import read_raw_study
 
     required = {form: fields for form, fields in required_raw_fields(spec).items() if not _is_trial_design(form)}
     mapping_rows: dict[str, list[int]] = {}
     for row in spec.mappings:
         if row.source_form and not _is_trial_design(row.source_form):
             mapping_rows.setdefault(row.source_form, []).append(row.row)
-    forms = read_raw_study(ctx.study_dir, required, mapping_rows, source_of=spec.source_of)  # as Sources says
+    return read_raw_study(study_dir, required, mapping_rows, source_of=spec.source_of)
+
+
+def read_raw(ctx: BuildContext) -> None:
+    """Read every raw form the SDTM spec maps from; count rows per form for the reconciliation."""
+    from trialforge.raw import unread_forms
+
+    spec = ctx.artifacts["sdtm_spec"]
+    forms = read_study_forms(spec, ctx.study_dir)
     ctx.artifacts["raw"] = forms
     unread = unread_forms(ctx.study_dir, forms)
     for name in unread:
@@ -217,6 +226,7 @@ def write_sdtm(ctx: BuildContext) -> None:
     ctx.record("not_written_no_records", empty)
     ctx.record("metadata_problems", problems)
     ctx.summarise(_written(written, problems) + (f", {len(empty)} empty domains not written" if empty else ""))
+    start_checks(ctx, package_define)  # the SDTM define.xml and the checks' reading, beside the ADaM stages
 
 
 def study_parameters(options: dict[str, Any]):
@@ -304,16 +314,13 @@ def derive_adam_from_folder(sdtm_folder: Path, out: Path, adam_spec: str | None,
 def write_define(ctx: BuildContext) -> None:
     """define.xml (Define-XML 2.1) and define.html beside the SDTM and the ADaM XPTs, from spec + data. Whether
     define.xml agrees with the data is checked once, by the validate stage's rules (TF-DF-*)."""
-    from define_xml.package import write_package_define
-
     summaries = {}
     for kind in ("sdtm", "adam"):
         folder = ctx.artifacts.get(f"{kind}_folder")
         if folder is None:
             continue
-        summary = write_package_define(ctx.artifacts[f"{kind}_spec"], folder, kind, clock.build_timestamp(),
-                                       ctx.options.get("stylesheet"), schema=ctx.options.get("schema"),
-                                       arm_in_define=bool(ctx.options.get("arm_in_define")))
+        summary = sdtm_define(ctx, kind)  # written beside the ADaM stages (trialforge.overlap), if it was
+        summary = package_define(ctx, kind) if summary is MISSING else summary
         summaries[kind] = summary  # schema problems are logged where they are found (define_xml.package)
         formats = ctx.options.get("formats") or ("xpt",)
         for fmt in ("json", "ndjson"):
@@ -332,6 +339,15 @@ def write_define(ctx: BuildContext) -> None:
         for kind, s in summaries.items()))
 
 
+def package_define(ctx: BuildContext, kind: str) -> dict:
+    """Write the `kind` define.xml and define.html beside its XPTs; the define stage's summary of them."""
+    from define_xml.package import write_package_define
+
+    return write_package_define(ctx.artifacts[f"{kind}_spec"], ctx.artifacts[f"{kind}_folder"], kind,
+                                clock.build_timestamp(), ctx.options.get("stylesheet"),
+                                schema=ctx.options.get("schema"), arm_in_define=bool(ctx.options.get("arm_in_define")))
+
+
 def validate_package(ctx: BuildContext) -> None:
     """Conformance rules over the written SDTM and ADaM together (so ADaM-to-SDTM traceability is checked),
     with define.xml when written beside them; reports in audit/validation."""
@@ -347,7 +363,7 @@ def validate_package(ctx: BuildContext) -> None:
     raw_findings = ctx.artifacts.get("raw_findings")
     mapping = ctx.artifacts["sdtm"].findings if ctx.artifacts.get("sdtm") is not None else []
     outcome = run_validation(folders if len(folders) > 1 else folders[0], fail_on=ctx.options.get("fail_on"),
-                             findings=[*(raw_findings or []), *mapping])
+                             findings=[*(raw_findings or []), *mapping], validate=validator(ctx))
     result = outcome.result
     if raw_findings is not None:
         result.run["raw_data"] = str(ctx.study_dir)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
 import time
 import traceback
@@ -26,7 +27,7 @@ from formats.clock import build_timestamp
 from specs.terminology import CT_VERSION
 from validation import ENGINE_NAME, ENGINE_VERSION, operators
 from validation.context import Cache, NotApplicable, RuleContext
-from formats.folder import load_folder
+from formats.folder import DATA_SUFFIXES, load_folder
 from validation.datasets import Dataset, classify, datasets_from_frames
 from validation.define import Define, merge_defines, read_define
 from validation.model import DatasetDetail, Finding, RuleStatus, ValidationResult
@@ -42,19 +43,24 @@ _REPORT_KEYS = ("variable", "other", "date", "minuend", "subtrahend", "current",
 # --- public entry points ---------------------------------------------------------------------------------
 
 def validate_folder(path: str | Path | list, define: str | Path | None = None, rules=None,
-                    standard: str | None = None, *, max_details: int = MAX_DETAILS_PER_RULE) -> ValidationResult:
+                    standard: str | None = None, *, max_details: int = MAX_DETAILS_PER_RULE,
+                    preloaded: "Preloaded | None" = None) -> ValidationResult:
     """Validate every dataset file (XPT, CSV, Dataset-JSON) in `path` (or in several folders, e.g. SDTM
     and ADaM together so ADaM-to-SDTM traceability rules can run).
 
     `define`: a define.xml; when None, `define.xml` beside the datasets (first folder) is used if there is
     one. `rules`: rule files/folders or loaded `Rule`s (the bundled set when None). `standard`: run only
-    the rules of one standard, e.g. "SDTMIG 3.4".
+    the rules of one standard, e.g. "SDTMIG 3.4". `preloaded`: datasets and rules read ahead (see
+    `Preloaded`), used where they are still what the folder holds.
     """
     started = time.perf_counter()
     folders = [Path(p) for p in path] if isinstance(path, (list, tuple)) else [Path(path)]
     datasets: dict[str, Dataset] = {}
     for folder in folders:
-        for name, dataset in load_folder(folder, empty_ok=False).items():
+        loaded = preloaded.take(folder) if preloaded is not None else None
+        if loaded is None:
+            loaded = load_folder(folder, empty_ok=False)
+        for name, dataset in loaded.items():
             if name in datasets:
                 log.warning("dataset %s is in more than one folder; validating the one in %s", name, folder)
             datasets[name] = classify(dataset)
@@ -64,13 +70,47 @@ def validate_folder(path: str | Path | list, define: str | Path | None = None, r
         define = ", ".join(str(p) for p in found) or None
     else:
         define_doc = read_define(define)
-    loaded = time.perf_counter() - started
+    load_seconds = time.perf_counter() - started
+    if rules is None and preloaded is not None:
+        rules = preloaded.rules
     result = validate_datasets(datasets, define_doc, rules, standard, max_details=max_details)
-    result.timings["load"] = loaded
+    result.timings["load"] = load_seconds
     result.timings["total"] = time.perf_counter() - started
     result.run.update({"data": ", ".join(str(f.resolve()) for f in folders),
                        "define_file": str(define) if define else ""})
     return result
+
+
+class Preloaded:
+    """Dataset folders and the bundled rules read ahead of a run (the build reads the SDTM folder while
+    it derives ADaM). A folder is used once, and only while its data files are those that were read
+    (names, sizes and modification times); otherwise the run reads it again."""
+
+    def __init__(self, folders: list[str | Path] = ()) -> None:
+        self.rules = load_rules()
+        self._folders: dict[Path, tuple[tuple, dict[str, Dataset]]] = {}
+        for folder in folders:
+            path = Path(folder).resolve()
+            stamp = _data_files_stamp(path)
+            self._folders[path] = (stamp, load_folder(path, empty_ok=False))
+
+    def take(self, folder: str | Path) -> dict[str, Dataset] | None:
+        """The datasets read from `folder`, if it was read ahead and has not changed since; else None."""
+        path = Path(folder).resolve()
+        entry = self._folders.pop(path, None)
+        if entry is None or entry[0] != _data_files_stamp(path):
+            return None
+        return entry[1]
+
+
+def _data_files_stamp(folder: Path) -> tuple:
+    """What identifies a folder's data files for `Preloaded`: name, size and modification time of each."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return ()
+    return tuple((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries
+                 if e.is_file() and e.name.lower().endswith(DATA_SUFFIXES) and not e.name.lower().startswith("define"))
 
 
 def validate_datasets(datasets: Mapping[str, Dataset] | Mapping[str, pd.DataFrame], define: Define | None = None,
@@ -533,4 +573,4 @@ def _run_facts(datasets: dict[str, Dataset], define: Define | None, rules: list[
     }
 
 
-__all__ = ["validate_folder", "validate_datasets", "run_rules", "evaluate", "in_scope", "format_message"]
+__all__ = ["validate_folder", "Preloaded", "validate_datasets", "run_rules", "evaluate", "in_scope", "format_message"]

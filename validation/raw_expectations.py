@@ -42,7 +42,6 @@ _FIELDS = {
 }
 _OPTIONAL = {"id", "expect", "severity", "message", "where"}
 MAX_FINDINGS_PER_EXPECTATION = 1000
-SUBJECT_COLUMN = "Subject"
 RAW_ROW_COLUMN = "__row"  # provenance column of the frames trialforge's raw reader makes
 _NUMERIC_SUFFIX = "__number"  # GX compares ranges on a numeric copy of a text column
 
@@ -67,6 +66,7 @@ class FormSuite:
     form: str
     file: str
     expectations: tuple[Expectation, ...]
+    subject_column: str | None = None  # the raw column a finding shows as the record's subject (suite-level key)
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,8 @@ def load_suite(path: str | Path) -> Suite:
         elif not _plain_name(str(entry["file"])):
             problems.append(Problem(str(path), f"form {form}: `file: {entry['file']}` must be a file name in the "
                                                f"raw-data folder, not a path"))
-        forms.append(FormSuite(form, str(entry.get("file", "")), tuple(items)))
+        subject = entry.get("subject_column", document.get("subject_column"))
+        forms.append(FormSuite(form, str(entry.get("file", "")), tuple(items), str(subject) if subject else None))
     if problems:
         raise InputError(f"{len(problems)} problem(s) in the expectation suite", problems)
     return Suite(str(document.get("suite", path.stem)), tuple(forms), str(path), patterns)
@@ -418,7 +419,7 @@ def _finding(item: Expectation, form: FormSuite, row: int | None, frame: pd.Data
     subject = raw_row = None
     if row is not None and row in frame.index:
         values = tuple(_value(frame.at[row, c]) for c in columns if c in frame.columns)
-        subject = _value(frame.at[row, SUBJECT_COLUMN]) if SUBJECT_COLUMN in frame.columns else None
+        subject = _value(frame.at[row, form.subject_column]) if form.subject_column in frame.columns else None
         if RAW_ROW_COLUMN in frame.columns:  # frames the build read: the line an editor shows
             raw_row = int(frame.at[row, RAW_ROW_COLUMN])
     fields = {"form": form.form, "file": form.file, "column": columns[0], "row": (row + 1) if row is not None else "",

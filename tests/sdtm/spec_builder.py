@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from specs.model import (ALL_FORMS, SourceDef, Codelist, CodelistItem, DatasetDef, MappingRow, Spec, StudyInfo, TrialDesignTable,
                          ValueLevelDef, VariableDef)
+from specs.expressions import parse_expression
 from specs.whereclause import parse_where
 
 
@@ -34,7 +35,8 @@ def mapping(ds, var, form, field, algorithm, arguments="", where=None, condition
                  (part.split("=", 1) for part in arguments.split(";") if part.strip()))
     return MappingRow(order=order, dataset=ds, variable=var, source_form=form, source_field=field,
                       algorithm=algorithm, arguments=args, where=parse_where(where) if where else None,
-                      condition=parse_where(condition) if condition else None, comment=None, sheet="Mapping", row=row)
+                      condition=parse_expression(condition) if condition else None, comment=None, sheet="Mapping",
+                      row=row, source_expr=parse_expression(field) if field else None)
 
 
 def value_level(ds, var, where, assigned=None, codelist=None):

@@ -28,7 +28,7 @@ AE_SPEC = spec(
     codelists=[codelist("NY", ("Y", "C49488", ["Yes"]), ("N", "C49487", [])),
                codelist("REL", ("RELATED", None, ["Related"]), ("NOT RELATED", None, []))],
     mappings=[
-        mapping("AE", "AETERM", "AE", None, "select", "reason=blank log line", condition="AETERM NE ''"),
+        mapping("AE", "AETERM", "AE", None, "select", "reason=blank log line", condition="AETERM is not null"),
         mapping("AE", "STUDYID", "AE", None, "hardcode_no_ct", "value=STUDY1"),
         mapping("AE", "DOMAIN", "AE", None, "hardcode_no_ct", "value=AE"),
         mapping("AE", "AETERM", "AE", "AETERM", "assign_no_ct"),
@@ -87,7 +87,7 @@ def test_join_by_subject_and_conditional_values():
         variables=[variable("DM", v, i) for i, v in enumerate(["SEX", "RFICDTC", "SEXNOTE"], 1)],
         mappings=[
             mapping("DM", "SEX", "DM", "SEX", "assign_no_ct"),
-            mapping("DM", "SEXNOTE", "DM", None, "hardcode_no_ct", "value=female", condition="SEX EQ F"),
+            mapping("DM", "SEXNOTE", "DM", None, "hardcode_no_ct", "value=female", condition="SEX == 'F'"),
             mapping("DM", "RFICDTC", "ENR", "ICDAT", "assign_datetime", "join=subject"),
         ])
     result = map_domain("DM", DomainContext(spec=dm_spec, raw={"DM": dm_raw, "ENR": enr_raw}), STEPS)
@@ -137,12 +137,12 @@ def test_a_form_whose_rows_are_all_excluded_gives_an_empty_domain_with_its_colum
     ie_spec = spec(
         datasets=[dataset("IE")],
         variables=[variable("IE", v, i) for i, v in enumerate(["USUBJID", "IETESTCD", "IESEQ"], 1)],
-        mappings=[mapping("IE", "IETESTCD", "IE", "IETESTCD", "assign_no_ct", condition="IEYN EQ No"),
+        mappings=[mapping("IE", "IETESTCD", "IE", "IETESTCD", "assign_no_ct", condition="IEYN == 'No'"),
                   mapping("IE", "USUBJID", "IE", "Subject", "derive", "function=usubjid"),
                   mapping("IE", "IESEQ", None, None, "derive", "function=seq")])
     result = map_domain("IE", DomainContext(spec=ie_spec, raw={"IE": ie_raw}), STEPS)
     assert result.frame.empty and {"IETESTCD", "USUBJID", "IESEQ"} <= set(result.frame.columns)
-    assert result.exclusions["reason"].str.contains("IEYN EQ No").all()
+    assert result.exclusions["reason"].str.contains("IEYN == 'No'").all()
 
 
 def test_first_by_keeps_the_earliest_identification_only():
@@ -273,3 +273,37 @@ def test_invalid_time_keeps_the_date_and_is_a_finding_showing_date_and_time():
     assert listed(frame["LBDTC"]) == ["2024-03-05", "2024-03-06T08:15"]
     (finding,) = ctx.findings
     assert finding.raw_row == 2 and finding.value == "05 MAR 2024 25:99" and "hour 25" in finding.message
+
+
+def test_expressions_in_source_field_and_condition_with_their_problems_as_findings():
+    vs_raw = raw([["01-001", "  72.5 ", "kg", "Yes"], ["01-002", "heavy", "kg", "Yes"], ["01-003", "80", "lb", "No"],
+                  ["01-004", "", "kg", "Yes"]], ["Subject", "WEIGHT", "WTU", "DONE"])
+    vs_spec = spec(
+        datasets=[dataset("VS")],
+        variables=[variable("VS", v, i) for i, v in enumerate(["VSORRES", "VSORRESU", "VSSTRESN", "VSTEST"], 1)],
+        mappings=[
+            mapping("VS", "VSORRES", "VS", "strip(WEIGHT)", "assign_no_ct", condition="DONE == 'Yes'"),
+            mapping("VS", "VSORRESU", "VS", "upper(WTU)", "assign_no_ct"),
+            mapping("VS", "VSSTRESN", "VS", "round(number(WEIGHT) * if(WTU == 'lb', 0.4536, 1), 1)",
+                    "assign_numeric"),
+            mapping("VS", "VSTEST", "VS", None, "hardcode_no_ct", "value=Weight", condition="number(WEIGHT) > 75"),
+        ])
+    ctx = DomainContext(spec=vs_spec, raw={"VS": vs_raw})
+    frame = map_domain("VS", ctx, STEPS).frame
+    assert listed(frame["VSORRES"]) == ["72.5", "heavy", None, None]
+    assert listed(frame["VSORRESU"]) == ["KG", "KG", "LB", "KG"]
+    assert listed(frame["VSSTRESN"]) == [72.5, None, 36.3, None]
+    assert listed(frame["VSTEST"]) == [None, None, "Weight", None]
+    found = sorted((f.variable, f.raw_row, f.values[0], f.message) for f in ctx.findings)
+    assert found == [
+        ("VSSTRESN", 3, "WEIGHT=heavy; WTU=kg", "'heavy' is not a number (in number(WEIGHT))"),
+        ("VSTEST", 3, "heavy", "'heavy' is not a number (in number(WEIGHT))"),
+    ]
+
+
+def test_a_condition_naming_a_missing_field_is_a_mapping_error_naming_the_columns():
+    bad = spec(datasets=[dataset("AE")], variables=[variable("AE", "AETERM", 1)],
+               mappings=[mapping("AE", "AETERM", "AE", "AETERM", "assign_no_ct", condition="aeser == 'Yes'")])
+    with pytest.raises(MappingError, match="the Condition aeser == 'Yes' names field 'aeser', which form AE does not "
+                                           "have .columns: Subject, Folder, InstanceName, AETERM, AESER"):
+        map_domain("AE", DomainContext(spec=bad, raw={"AE": AE_RAW}), STEPS)

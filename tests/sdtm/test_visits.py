@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from sdtm.visits import assign_visits, match_planned, number_unscheduled_visits, planned_visits, visit_table
+from sdtm.visits import (assign_visits, match_planned, number_unscheduled_visits, planned_visits, visit_table,
+                         visits_in_domains)
 from specs.errors import MappingError
 
 
@@ -80,3 +81,17 @@ def test_after_previous_looks_up_the_visit_defining_table_and_flags_visits_it_la
 def test_an_unknown_rule_is_an_error():
     with pytest.raises(MappingError, match="unscheduled='next'"):
         assign_visits(pd.Series(["A"]), pd.Series(["X"]), None, planned_visits(TV), "next", None)
+
+
+def test_visits_in_domains_take_first_and_last_day_from_each_domains_own_date():
+    from tests.sdtm.spec_builder import mapping, spec
+
+    study = spec(mappings=[mapping("VS", "VISITNUM", "VS", "INSTANCE", "derive", "function=visit; dtc=VSDTC"),
+                           mapping("EX", "VISITNUM", "EX", "VISIT", "derive", "function=visit; date=EXSTDTC")])
+    vs = pd.DataFrame({"USUBJID": ["A", "A", "A"], "VISITNUM": [1.0, 1.0, None], "VISIT": ["SCREENING"] * 2 + [None],
+                       "VISITDY": [-28.0, -28.0, None], "VSDTC": ["2024-01-03T10:00", "2024-01-02", "2024-05-01"]})
+    ex = pd.DataFrame({"USUBJID": ["A"], "VISITNUM": [2.0], "VISIT": ["DAY 0"], "VISITDY": [1.0],
+                       "EXSTDTC": ["2024-02"]})
+    found = visits_in_domains(study, {"VS": vs, "EX": ex, "AE": pd.DataFrame({"USUBJID": ["A"]})})
+    assert found[["VISITNUM", "SVSTDTC", "SVENDTC"]].values.tolist() == [[1.0, "2024-01-02", "2024-01-03"],
+                                                                        [2.0, None, None]]

@@ -34,7 +34,7 @@ def test_csv_one_file_per_sheet_with_stable_columns(spec, tmp_path):
     codelists = rows_of(tmp_path / "out" / "Codelists.csv")
     assert codelists[1][-1] == "female | f | Woman"
     mapping = {(r[1], r[2]): r for r in rows_of(tmp_path / "out" / "Mapping.csv")[1:]}
-    assert mapping[("AE", "AESTDTC")][6:9] == ["date=AESTDAT; time=AESTTIM", "", "AESTDAT NE UNK"]
+    assert mapping[("AE", "AESTDTC")][6:9] == ["date=AESTDAT; time=AESTTIM", "", "AESTDAT != 'UNK'"]
     assert rows_of(tmp_path / "out" / "WhereClauses.csv")[2] == [
         "TSPARMCD IN (TITLE, SPONSOR)", "", "TSPARMCD", "IN", "TITLE, SPONSOR"]
     assert rows_of(tmp_path / "out" / "TS.csv")[1] == ["MESOCART-PD1", "TS", "1", "PLANSUB",

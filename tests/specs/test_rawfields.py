@@ -18,7 +18,7 @@ def spec(tmp_path_factory):
 
 
 def names(fields):
-    return [(f.name, f.any_case, f.row, f.column) for f in fields]
+    return [(f.name, f.row, f.column) for f in fields]
 
 
 # --- required_raw_fields ---------------------------------------------------------------------------------
@@ -26,14 +26,14 @@ def names(fields):
 def test_required_fields_take_source_fields_conditions_and_field_arguments(spec):
     required = required_raw_fields(spec)
     assert set(required) == {"DM", "AE"}  # AESEQ has no Source Form; it reads nothing raw
-    assert names(required["DM"]) == [("SEX", False, 3, "Source Field"), ("AGE", False, 4, "Source Field")]
+    assert names(required["DM"]) == [("SEX", 3, "Source Field"), ("AGE", 4, "Source Field")]
     assert names(required["AE"]) == [
-        ("AETERM", False, 5, "Source Field"),
-        ("AEYN", True, 5, "Condition"),  # only in a Condition: matched in any case
-        ("AESTDAT", False, 7, "Source Field"),  # its Condition "AESTDAT NE UNK" adds nothing
-        ("AESTTIM", False, 7, "Arguments"),  # time=AESTTIM
-        ("SOCCD", False, 8, "Source Field"),
-        ("AEPDAY", False, 9, "Source Field"),
+        ("AETERM", 5, "Source Field"),
+        ("AEYN", 5, "Condition"),  # only in a Condition
+        ("AESTDAT", 7, "Source Field"),  # its Condition "AESTDAT != 'UNK'" adds nothing
+        ("AESTTIM", 7, "Arguments"),  # time=AESTTIM
+        ("SOCCD", 8, "Source Field"),
+        ("AEPDAY", 9, "Source Field"),
     ]
     assert all(f.sheet == "Mapping" for fields in required.values() for f in fields)
 
@@ -41,28 +41,38 @@ def test_required_fields_take_source_fields_conditions_and_field_arguments(spec)
 def test_first_by_order_and_trial_design_sources(book):
     def change(sheets):
         sheets["Mapping"].append([6, "AE", "AETERM", "AE", "AETERM", "assign_no_ct",
-                                  "first_by=Subject, AESPID; order=AESTDAT", None, "folder EQ SCR", None])
+                                  "first_by=Subject, AESPID; order=AESTDAT", None, "Folder == 'SCR'", None])
         sheets["Mapping"].append([7, "TS", "TSVAL", "TS", "TSVAL", "assign_no_ct", None, None, None, None])
 
     required = required_raw_fields(read_spec(book(change)))
     assert "TS" not in required  # a trial-design sheet, not a raw form
-    added = [(f.name, f.any_case) for f in required["AE"] if f.row == 10]
-    # Condition names come upper-cased from the where-clause parser; order=AESTDAT is already known
-    assert added == [("FOLDER", True), ("Subject", False), ("AESPID", False)]
+    added = [(f.name, f.column) for f in required["AE"] if f.row == 10]
+    # AETERM and order=AESTDAT are already known from earlier rows
+    assert added == [("Folder", "Condition"), ("Subject", "Arguments"), ("AESPID", "Arguments")]
 
 
-def test_a_source_field_in_another_case_covers_the_condition_but_not_the_reverse():
-    field = RawField(form="TU", name="Folder", any_case=False, sheet="Mapping", row=3, column="Source Field")
-    condition = RawField(form="TU", name="FOLDER", any_case=True, sheet="Mapping", row=4, column="Condition")
-    assert field.find(["Subject", "Folder"]) == "Folder" and field.find(["FOLDER"]) is None
-    assert condition.find(["Subject", "Folder"]) == "Folder"
+def test_expressions_read_every_field_they_name(book):
+    def change(sheets):
+        sheets["Mapping"].append([6, "AE", "AETERM", "AE", "concat(upper(AETERM), ' / ', `Verbatim Term`)",
+                                  "assign_no_ct", None, None, "coalesce(AESER, AESDTH) == 'Y' and IT.AESEV is not null",
+                                  None])
+
+    required = required_raw_fields(read_spec(book(change)))
+    added = [(f.name, f.column) for f in required["AE"] if f.row == 10]
+    assert added == [("Verbatim Term", "Source Field"), ("AESER", "Condition"), ("AESDTH", "Condition"),
+                     ("IT.AESEV", "Condition")]  # AETERM is known from row 5
+
+
+def test_fields_match_a_header_exactly():
+    field = RawField(form="TU", name="Folder", sheet="Mapping", row=3, column="Source Field")
+    assert field.find(["Subject", "Folder"]) == "Folder" and field.find(["FOLDER", "folder"]) is None
 
 
 def test_missing_raw_fields_name_the_spec_cell(spec):
     fields = required_raw_fields(spec)["AE"]
     header = ["Subject", "aeterm", "aeyn", "AESTDAT", "AESTTIM", "SOCCD"]
     missing = missing_raw_fields(fields, header)
-    assert [column for column, _ in missing] == ["AETERM", "AEPDAY"]  # aeyn found in any case; aeterm is not AETERM
+    assert [column for column, _ in missing] == ["AETERM", "AEYN", "AEPDAY"]  # names match exactly: aeyn is not AEYN
     assert missing[0][1] == "column is missing; the spec reads it (sheet 'Mapping', row 5, column 'Source Field')"
     assert missing_raw_fields(["A", "B", "A", ""], ["B"]) == [("A", "column is missing; the spec maps from it")]
 
@@ -71,13 +81,17 @@ def test_missing_raw_fields_name_the_spec_cell(spec):
 
 def test_condition_naming_an_undeclared_column_is_one_warning_per_form_and_name(book):
     def change(sheets):
-        sheets["Mapping"].append([6, "AE", "AEDECOD", "AE", "AEDECOD", "assign_no_ct", None, None, 'aeyn EQ "Y"', None])
+        sheets["Mapping"].append([6, "AE", "AEDECOD", "AE", "AEDECOD", "assign_no_ct", None, None, "AEYN == 'Y'", None])
+        sheets["Mapping"].append([7, "AE", "AETERM", "AE", "AEDECOD", "assign_no_ct", None, None,
+                                  "aeyn == 'Y' and upper(AEDECOD) != 'X'", None])
 
     spec = read_spec(book(change))
     problems = check_condition_fields(spec)
-    assert [(p.sheet, p.row, p.column, p.severity) for p in problems] == [("Mapping", 5, "Condition", "warning")]
+    assert [(p.sheet, p.row, p.column, p.severity) for p in problems] == [
+        ("Mapping", 5, "Condition", "warning"), ("Mapping", 11, "Condition", "warning")]
     assert "AEYN" in problems[0].message and "also rows 10" in problems[0].message
     assert "no Mapping row of Source Form AE declares" in problems[0].message
+    assert "names aeyn" in problems[1].message  # names match exactly: aeyn is not AEYN; AEDECOD is declared
 
 
 def test_condition_warnings_only_when_reviewing(book):

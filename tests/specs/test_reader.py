@@ -112,7 +112,8 @@ def test_codelists_value_level_mapping_and_trial_design(book):
     ae = spec.mappings_of("AE")
     assert [m.variable for m in ae] == ["AETERM", "AESTDTC", "AESEQ", "AESOCCD", "AEPDAY"]  # by Order
     assert ae[1].arguments == (("date", "AESTDAT"), ("time", "AESTTIM")) and ae[1].argument("TIME") == "AESTTIM"
-    assert str(ae[0].condition) == "AEYN EQ Y" and str(ae[1].condition) == "AESTDAT NE UNK"
+    assert str(ae[0].condition) == "AEYN == 'Y'" and str(ae[1].condition) == "AESTDAT != 'UNK'"
+    assert ae[0].condition.fields == ("AEYN",) and ae[1].source_expr.plain_field == "AESTDAT"
     assert str(ae[2].where) == 'AEDECOD NE "NOT CODED"' and ae[0].where is None
     assert ae[3].argument("qlabel") == "SOC code; primary"
     assert spec.mappings_of("DM")[2].algorithm == "assign_numeric"

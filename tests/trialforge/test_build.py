@@ -39,7 +39,7 @@ def test_rows_in_equal_rows_mapped_plus_excluded(package):
     assert excluded["reason"].notna().all()
     reasons = " ".join(excluded["reason"])
     assert "exact duplicate of ae.csv" in reasons and "exact duplicate of lb.csv" in reasons  # planted duplicates
-    assert "IEYN EQ No" in reasons  # eligibility pages with every criterion met make no IE record
+    assert "IEYN == 'No'" in reasons  # eligibility pages with every criterion met make no IE record
 
 
 def test_planted_problems_are_findings_pointing_at_their_records(package):

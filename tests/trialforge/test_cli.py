@@ -89,3 +89,19 @@ def test_cli_start_up_imports_no_heavy_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]"
+
+
+def test_spec_check_with_a_study_names_the_raw_field_a_file_lacks(tmp_path, capsys):
+    import pandas as pd
+
+    from trialforge.example_study.generator import generate_study
+
+    raw = tmp_path / "raw"
+    generate_study(raw, subjects=3, seed=5)
+    assert main(["spec", "check", "--example", "sdtm", "--study", str(raw)]) == EXIT_OK
+    capsys.readouterr()
+    ae = pd.read_csv(raw / "ae.csv", dtype=str, keep_default_na=False)
+    ae.drop(columns=["AETERM"]).to_csv(raw / "ae.csv", index=False)
+    assert main(["spec", "check", "--example", "sdtm", "--study", str(raw)]) == EXIT_INPUT
+    out = capsys.readouterr().out
+    assert "ae.csv" in out and "AETERM" in out

@@ -18,13 +18,13 @@ from trialforge.example_study.workbooks.trial_design import VISIT_FOLDERS, study
 from specs.rawfields import missing_raw_fields, required_raw_fields
 from specs.reader import check_spec, read_spec
 from specs.terminology import terminology
+from specs.expressions import parse_expression
 from specs.whereclause import parse_where
 from trialforge.example_study import forms
 
 SDTM_ALGORITHMS = {"assign_no_ct", "assign_ct", "hardcode_no_ct", "hardcode_ct", "assign_datetime",
                    "assign_numeric", "derive", "supp", "not_submitted"}
 TRIAL_DESIGN = ("TS", "TA", "TE", "TV", "TI")
-CONDITION_TERM = re.compile(r"^\s*(\w+)\s+(EQ|NE|LT|LE|GT|GE|IN|NOTIN)\s+(.+?)\s*$")
 
 
 def read_sheets(path: Path) -> dict[str, list[list[str]]]:
@@ -46,8 +46,9 @@ def arguments(text: str) -> dict[str, str]:
     return {k.strip(): v.strip() for k, v in pairs}
 
 
-def condition_fields(text: str) -> list[str]:
-    return [m.group(1) for part in text.split(" and ") if (m := CONDITION_TERM.match(part))]
+def expression_fields(text: str) -> list[str]:
+    """The fields a Source Field or Condition expression reads."""
+    return list(parse_expression(text).fields) if text else []
 
 
 @pytest.fixture(scope="module")
@@ -236,8 +237,7 @@ def test_sdtm_mapping_forms_and_fields_exist_in_the_raw_layout(sdtm):
             continue
         assert form in forms.FORMS_BY_OID, m
         known = set(forms.columns(forms.FORMS_BY_OID[form]))
-        used = [m["Source Field"]] if m["Source Field"] else []
-        used += condition_fields(m["Condition"])
+        used = expression_fields(m["Source Field"]) + expression_fields(m["Condition"])
         used += [v for k, v in arguments(m["Arguments"]).items() if k == "time"]
         for field in used:
             assert field in known, (m, field)
@@ -247,8 +247,7 @@ def test_every_raw_field_is_mapped_or_explicitly_not_submitted(sdtm):
     used: dict[str, set[str]] = {}
     for m in records(sdtm, "Mapping"):
         fields = used.setdefault(m["Source Form"], set())
-        fields.add(m["Source Field"])
-        fields.update(condition_fields(m["Condition"]))
+        fields.update(expression_fields(m["Source Field"]) + expression_fields(m["Condition"]))
         fields.update(v for k, v in arguments(m["Arguments"]).items() if k == "time")
     missing = [(f.oid, fld.name) for f in forms.FORMS for fld in f.fields if fld.name not in used.get(f.oid, set())]
     assert missing == []
@@ -273,8 +272,13 @@ def test_every_variable_has_a_mapping_row_and_every_mapped_variable_exists(workb
 
 
 def test_where_clauses_and_conditions_parse_with_the_spec_grammar(workbook):
+    conditions = [m["Condition"] for m in records(workbook, "Mapping") if m["Condition"]]
+    assert conditions
+    for text in conditions:  # a test in the expression language, with nothing for the spec checks to report
+        expression = parse_expression(text)
+        assert expression.kind == "test" and not expression.issues, text
     texts = []
-    for sheet, columns in (("ValueLevel", ("Where Clause",)), ("Mapping", ("Where Clause", "Condition")),
+    for sheet, columns in (("ValueLevel", ("Where Clause",)), ("Mapping", ("Where Clause",)),
                            ("Analysis Results", ("Selection Criteria",))):
         for row in records(workbook, sheet) if sheet in workbook else []:
             texts += [row[c] for c in columns if row[c]]

@@ -165,3 +165,154 @@ def test_form_file_linked_from_outside_the_study_folder_is_refused(tmp_path):
 def test_line_numbers_are_int64(tmp_path):
     frame, _, _ = _read(tmp_path, b"a\n1\n")
     assert frame[PROVENANCE_ROW].dtype == np.int64
+
+
+# --- issue 11: the Sources sheet says which file holds a form and how to read it -----------------------------------
+
+from formats.odm import write_odm  # noqa: E402
+from specs.model import SourceDef  # noqa: E402
+from trialforge.raw import source_path  # noqa: E402
+
+
+def declared(**rows):
+    """A `source_of` answering from Sources rows given as form -> SourceDef fields (row numbers from 2)."""
+    defs = {form: SourceDef(form=form, sheet="Sources", row=n, **fields)
+            for n, (form, fields) in enumerate(rows.items(), start=2)}
+    return lambda form: defs[form]
+
+
+@pytest.mark.parametrize("options, data, values, lines", [
+    ((("delimiter", ";"),), b"a;b\n1,5;x\n\n2;\"y;z\"\n", [["1,5", "x"], ["2", "y;z"]], [2, 4]),
+    ((("delimiter", "tab"),), b"a\tb\n1\t2\n\t\n3\t4\n", [["1", "2"], ["", ""], ["3", "4"]], [2, 3, 4]),
+    ((("delimiter", "|"), ("quotechar", "'")), b"a|b\n'x|y'|'it''s'\n", [["x|y", "it's"]], [2]),
+    ((("encoding", "cp1252"),), "a,b\nµg,\u20ac5\n".encode("cp1252"), [["µg", "€5"]], [2]),
+    ((("encoding", "utf-16"),), "a,b\n1,\"x\ny\"\n2,ü\n".encode("utf-16"), [["1", "x\ny"], ["2", "ü"]], [2, 4]),
+])
+def test_csv_dialects_keep_values_and_editor_lines(tmp_path, options, data, values, lines):
+    (tmp_path / "ae.txt").write_bytes(data)
+    forms = read_raw_study(tmp_path, {"AE": ["a", "b"]}, source_of=declared(AE={"file": "ae.txt", "options": options}))
+    frame = forms["AE"].frame
+    assert frame[["a", "b"]].values.tolist() == values
+    assert frame[PROVENANCE_ROW].tolist() == lines and set(frame["__file"]) == {"ae.txt"}
+
+
+def test_csv_dialects_keep_the_strict_checks(tmp_path):
+    (tmp_path / "ae.csv").write_bytes(b"a;b\n1;2;3\n4;\x00\n")
+    with pytest.raises(InputError) as caught:
+        read_raw_study(tmp_path, {"AE": []}, source_of=declared(AE={"options": (("delimiter", ";"),)}))
+    found = [(p.row, p.column) for p in caught.value.problems]
+    assert found == [(2, None), (3, "b")]
+
+
+def test_text_not_in_the_declared_encoding_names_its_line(tmp_path):
+    (tmp_path / "ae.csv").write_bytes(b"a\nok\n\x81bad\n")
+    with pytest.raises(InputError) as caught:
+        read_raw_study(tmp_path, {"AE": []}, source_of=declared(AE={"options": (("encoding", "cp1252"),)}))
+    problem = caught.value.problems[0]
+    assert problem.row == 3 and "not cp1252 text" in problem.message and "encoding=" in problem.message
+
+
+def test_a_file_in_a_subfolder_keeps_its_path_as_provenance(tmp_path):
+    (tmp_path / "extracts").mkdir()
+    (tmp_path / "extracts" / "adverse.csv").write_text("Subject,AETERM\n01,x\n")
+    forms = read_raw_study(tmp_path, {"AE": ["AETERM"]}, source_of=declared(AE={"file": "extracts/adverse.csv"}))
+    assert forms["AE"].frame["__file"].tolist() == ["extracts/adverse.csv"]
+    assert unread_forms(tmp_path, forms) == []
+
+
+@pytest.mark.parametrize("file, reason", [
+    ("../elsewhere/ae.csv", "holds '..'"),
+    ("/etc/passwd", "absolute path"),
+    ("C:/data/ae.csv", "absolute path"),
+    ("link/ae.csv", "outside the study folder"),
+])
+def test_a_file_outside_the_study_folder_is_refused_naming_the_sources_row(tmp_path, file, reason):
+    study, outside = tmp_path / "raw", tmp_path / "elsewhere"
+    study.mkdir()
+    outside.mkdir()
+    (outside / "ae.csv").write_text("Subject\n01-001\n")
+    (study / "link").symlink_to(outside)
+    with pytest.raises(InputError) as caught:
+        read_raw_study(study, {"AE": []}, source_of=declared(CM={}, AE={"file": file}))
+    problem = caught.value.problems[0]
+    assert reason in problem.message and (problem.sheet, problem.row, problem.column) == ("Sources", 3, "File")
+
+
+def test_a_default_file_is_still_checked_as_a_form_name(tmp_path):
+    with pytest.raises(InputError, match="path separator"):
+        source_path(tmp_path, SourceDef(form="../AE", file="../ae.csv", sheet="Sources", row=2), [7])
+    assert source_path(tmp_path, SourceDef(form="LB", file="lb.xlsx", format="excel", sheet="Sources", row=2)) \
+        == tmp_path / "lb.xlsx"
+
+
+def test_excel_and_sas_forms_are_read_as_declared(tmp_path):
+    import openpyxl
+    import pandas as pd
+    import pyreadstat
+
+    book = openpyxl.Workbook()
+    book.active.title = "Adverse"
+    for row in (["Subject", "AETERM"], ["01", "Rash"], [], ["02", 7]):
+        book.active.append(row)
+    book.save(tmp_path / "forms.xlsx")
+    pyreadstat.write_xport(pd.DataFrame({"Subject": ["01"], "AGE": [34.0]}), str(tmp_path / "dm.xpt"))
+    source_of = declared(AE={"file": "forms.xlsx", "format": "excel", "options": (("sheet", "Adverse"),)},
+                         DM={"format": "xpt", "file": "dm.xpt"})
+    forms = read_raw_study(tmp_path, {"AE": ["AETERM"], "DM": ["AGE"]}, source_of=source_of)
+    assert forms["AE"].frame[["AETERM", "__file", "__row"]].values.tolist() == [
+        ["Rash", "forms.xlsx[Adverse]", 2], ["7", "forms.xlsx[Adverse]", 4]]
+    assert forms["DM"].frame[["AGE", "__row"]].values.tolist() == [["34", 1]]
+    with pytest.raises(InputError) as caught:
+        read_raw_study(tmp_path, {"DM": ["WEIGHT"]}, source_of=source_of)
+    assert (caught.value.problems[0].column, caught.value.problems[0].row) == ("WEIGHT", None)
+
+
+def _odm_study(tmp_path):
+    import pandas as pd
+
+    ae = pd.DataFrame({"Subject": ["01", "02"], "Folder": ["LOG", "LOG"], "AETERM": ["Rash", "Fever"]})
+    dm = pd.DataFrame({"Subject": ["01", "02"], "Folder": ["SCR", "SCR"], "SEX": ["F", "M"]})
+    vs = pd.DataFrame({"Subject": ["01"], "Folder": ["SCR"], "VSORRES": ["120"]})
+    write_odm({"AE": ae, "F.DM": dm, "VS": vs}, tmp_path / "study.xml", "S", "Subject", "Folder")
+
+
+def test_forms_of_one_odm_file_by_the_star_row_and_the_form_option(tmp_path, caplog):
+    _odm_study(tmp_path)
+    star = SourceDef(form="*", file="study.xml", format="odm", sheet="Sources", row=2)
+    rows = {"DM": SourceDef(form="DM", file="study.xml", format="odm", options=(("form", "F.DM"),),
+                            sheet="Sources", row=3)}
+    forms = read_raw_study(tmp_path, {"AE": ["AETERM"], "DM": ["SEX"]},
+                           source_of=lambda f: rows.get(f) or SourceDef(**{**_fields(star), "form": f}))
+    assert forms["AE"].frame[["SubjectKey", "AETERM", "__file"]].values.tolist() == [
+        ["01", "Rash", "study.xml"], ["02", "Fever", "study.xml"]]
+    assert forms["DM"].frame["SEX"].tolist() == ["F", "M"]
+    lines = forms["AE"].frame["__row"].tolist() + forms["DM"].frame["__row"].tolist()
+    assert len(set(lines)) == 4 and all(line > 3 for line in lines)  # the line of each ItemGroupData
+    assert "study.xml: no spec mapping reads its forms VS" in caplog.text
+    assert unread_forms(tmp_path, forms) == []
+
+
+def _fields(source: SourceDef) -> dict:
+    return {name: getattr(source, name) for name in source.__dataclass_fields__}
+
+
+def test_an_odm_form_that_is_not_in_the_file_names_the_forms_it_holds(tmp_path):
+    _odm_study(tmp_path)
+    with pytest.raises(InputError) as caught:
+        read_raw_study(tmp_path, {"CM": []}, source_of=declared(CM={"file": "study.xml", "format": "odm"}))
+    assert "no FormData with FormOID 'CM'" in str(caught.value) and "AE, F.DM, VS" in str(caught.value)
+
+
+def test_an_odm_file_that_cannot_be_read_is_reported_once_for_all_its_forms(tmp_path):
+    (tmp_path / "study.xml").write_text("<ODM><ClinicalData>")
+    source = {"file": "study.xml", "format": "odm"}
+    with pytest.raises(InputError) as caught:
+        read_raw_study(tmp_path, {"AE": [], "DM": []}, source_of=declared(AE=source, DM=source))
+    assert len(caught.value.problems) == 1 and "not well-formed" in caught.value.problems[0].message
+
+
+def test_unread_files_of_every_raw_format_are_listed(tmp_path):
+    for name in ("ae.csv", "labs.xlsx", "dm.sas7bdat", "vs.xpt", "odm.xml", "manifest.json", "notes.txt"):
+        (tmp_path / name).write_text("Subject\n01\n")
+    forms = read_raw_study(tmp_path, {"AE": []})
+    assert unread_forms(tmp_path, forms) == ["dm.sas7bdat", "labs.xlsx", "odm.xml", "vs.xpt"]

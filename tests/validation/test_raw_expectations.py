@@ -15,6 +15,7 @@ from validation.raw_expectations import load_suite, run_raw_expectations
 
 SUITE = """
 suite: tiny
+subject_column: Subject
 patterns:
   full_date: '^\\d{2} [A-Z]{3} \\d{4}$'
 forms:
@@ -204,3 +205,12 @@ def test_between_needs_numbers(tmp_path):
     with pytest.raises(InputError) as caught:
         load_suite(path)
     assert "must be numbers" in str(caught.value)
+
+
+def test_a_suite_that_names_no_subject_column_shows_no_subject(tmp_path):
+    path = tmp_path / "plain.yaml"
+    path.write_text("suite: plain\nforms:\n  - form: DM\n    file: dm.csv\n    expectations:\n"
+                    "      - {id: DM-1, expect: not_null, column: AGE}\n", encoding="utf-8")
+    frame = pd.DataFrame({"Subject": ["01-001"], "AGE": [None], "__row": [2]})
+    (finding,) = run_raw_expectations({"DM": frame}, path)
+    assert finding.raw_row == 2 and "01-001" not in finding.message

@@ -92,31 +92,31 @@ ADSL | COUNTRY  | DM    | COUNTRY  | create_from_source
 ADSL | ARM      | DM    | ARM      | create_from_source
 ADSL | ACTARM   | DM    | ACTARM   | create_from_source
 ADSL | DTHFL    | DM    | DTHFL    | create_from_source
-ADSL | ENRLFL   | PR    | PRTRT    | derive_var_merged_exist_flag |  |  | PRTRT EQ LEUKAPHERESIS
-ADSL | SAFFL    | EX    | EXCAT    | derive_var_merged_exist_flag |  |  | EXCAT EQ CAR-T
-ADSL | MDISFL   | TU    | TUSTRESC | derive_var_merged_exist_flag |  |  | TUSTRESC EQ TARGET and TULOBXFL EQ Y
+ADSL | ENRLFL   | PR    | PRTRT    | derive_var_merged_exist_flag |  |  | PRTRT == 'LEUKAPHERESIS'
+ADSL | SAFFL    | EX    | EXCAT    | derive_var_merged_exist_flag |  |  | EXCAT == 'CAR-T'
+ADSL | MDISFL   | TU    | TUSTRESC | derive_var_merged_exist_flag |  |  | TUSTRESC == 'TARGET' and TULOBXFL == 'Y'
 ADSL | EFFFL    | ADSL  |          | derive_var_condition_flag    | condition=SAFFL EQ Y and MDISFL EQ Y
 ADSL | TRT01P   | DM    | ARM      | create_from_source
 ADSL | TRT01A   | DM    | ACTARM   | create_from_source
-ADSL | DOSE01A  | EX    | EXDOSE   | derive_var_summary | fun=sum | | EXCAT EQ CAR-T and EXOCCUR NE N and EXDOSE NE 0
-ADSL | DOSE01U  | EX    | EXDOSU   | derive_vars_merged | mode=first; order=EXSTDTC | | EXCAT EQ CAR-T and EXOCCUR NE N and EXDOSE NE 0
-ADSL | APHDT    | PR    | PRSTDTC  | derive_vars_dt     | mode=first; order=PRSTDTC; imputation=none | | PRTRT EQ LEUKAPHERESIS
-ADSL | LDSTDT   | EX    | EXSTDTC  | derive_vars_dt     | mode=first; order=EXSTDTC; imputation=none | | EXCAT EQ LYMPHODEPLETION
-ADSL | TRTSDTM  | EX    | EXSTDTC  | derive_vars_dtm    | mode=first; order=EXSTDTC; time=00:00:00; flag=TRTSTMF | | EXCAT EQ CAR-T
-ADSL | TRTSTMF  | EX    | EXSTDTC  | derive_vars_dtm    | mode=first; order=EXSTDTC; time=00:00:00; flag=TRTSTMF | | EXCAT EQ CAR-T
-ADSL | TRTSDT   | EX    | EXSTDTC  | derive_vars_dt     | mode=first; order=EXSTDTC; imputation=none | | EXCAT EQ CAR-T
-ADSL | TRTEDTM  | EX    | EXENDTC  | derive_vars_dtm    | mode=last; order=EXENDTC; time=23:59:59; flag=TRTETMF | | EXCAT EQ CAR-T | EXSTDTC when EXENDTC is null
-ADSL | TRTETMF  | EX    | EXENDTC  | derive_vars_dtm    | mode=last; order=EXENDTC; time=23:59:59; flag=TRTETMF | | EXCAT EQ CAR-T | EXSTDTC when EXENDTC is null
-ADSL | TRTEDT   | EX    | EXENDTC  | derive_vars_dt     | mode=last; order=EXENDTC; imputation=none | | EXCAT EQ CAR-T | EXSTDTC when EXENDTC is null
-ADSL | TUMTYPE  | MH    | MHSCAT   | derive_vars_merged | | | MHCAT EQ "PRIMARY DIAGNOSIS"
-ADSL | EOSSTT   | DS    | DSDECOD  | derive_var_eosstt  | | | DSSCAT EQ "STUDY PARTICIPATION"
-ADSL | EOSDT    | DS    | DSSTDTC  | derive_vars_dt     | imputation=none | | DSSCAT EQ "STUDY PARTICIPATION"
-ADSL | DCSREAS  | DS    | DSDECOD  | derive_vars_merged | | | DSSCAT EQ "STUDY PARTICIPATION" and DSDECOD NE COMPLETED
-ADSL | NACTDT   | CM    | CMSTDTC  | derive_vars_dt     | mode=first; order=CMSTDTC; imputation=first; highest=M; flag=NACTDTF; min_dates=TRTSDT | | CMCAT EQ "SUBSEQUENT ANTI-CANCER THERAPY"
-ADSL | NACTDTF  | CM    | CMSTDTC  | derive_vars_dt     | mode=first; order=CMSTDTC; imputation=first; highest=M; flag=NACTDTF; min_dates=TRTSDT | | CMCAT EQ "SUBSEQUENT ANTI-CANCER THERAPY"
+ADSL | DOSE01A  | EX    | EXDOSE   | derive_var_summary | fun=sum | | EXCAT == 'CAR-T' and EXOCCUR != 'N' and EXDOSE != 0
+ADSL | DOSE01U  | EX    | EXDOSU   | derive_vars_merged | mode=first; order=EXSTDTC | | EXCAT == 'CAR-T' and EXOCCUR != 'N' and EXDOSE != 0
+ADSL | APHDT    | PR    | PRSTDTC  | derive_vars_dt     | mode=first; order=PRSTDTC; imputation=none | | PRTRT == 'LEUKAPHERESIS'
+ADSL | LDSTDT   | EX    | EXSTDTC  | derive_vars_dt     | mode=first; order=EXSTDTC; imputation=none | | EXCAT == 'LYMPHODEPLETION'
+ADSL | TRTSDTM  | EX    | EXSTDTC  | derive_vars_dtm    | mode=first; order=EXSTDTC; time=00:00:00; flag=TRTSTMF | | EXCAT == 'CAR-T'
+ADSL | TRTSTMF  | EX    | EXSTDTC  | derive_vars_dtm    | mode=first; order=EXSTDTC; time=00:00:00; flag=TRTSTMF | | EXCAT == 'CAR-T'
+ADSL | TRTSDT   | EX    | EXSTDTC  | derive_vars_dt     | mode=first; order=EXSTDTC; imputation=none | | EXCAT == 'CAR-T'
+ADSL | TRTEDTM  | EX    | EXENDTC  | derive_vars_dtm    | mode=last; order=EXENDTC; time=23:59:59; flag=TRTETMF | | EXCAT == 'CAR-T' | EXSTDTC when EXENDTC is null
+ADSL | TRTETMF  | EX    | EXENDTC  | derive_vars_dtm    | mode=last; order=EXENDTC; time=23:59:59; flag=TRTETMF | | EXCAT == 'CAR-T' | EXSTDTC when EXENDTC is null
+ADSL | TRTEDT   | EX    | EXENDTC  | derive_vars_dt     | mode=last; order=EXENDTC; imputation=none | | EXCAT == 'CAR-T' | EXSTDTC when EXENDTC is null
+ADSL | TUMTYPE  | MH    | MHSCAT   | derive_vars_merged | | | MHCAT == 'PRIMARY DIAGNOSIS'
+ADSL | EOSSTT   | DS    | DSDECOD  | derive_var_eosstt  | | | DSSCAT == 'STUDY PARTICIPATION'
+ADSL | EOSDT    | DS    | DSSTDTC  | derive_vars_dt     | imputation=none | | DSSCAT == 'STUDY PARTICIPATION'
+ADSL | DCSREAS  | DS    | DSDECOD  | derive_vars_merged | | | DSSCAT == 'STUDY PARTICIPATION' and DSDECOD != 'COMPLETED'
+ADSL | NACTDT   | CM    | CMSTDTC  | derive_vars_dt     | mode=first; order=CMSTDTC; imputation=first; highest=M; flag=NACTDTF; min_dates=TRTSDT | | CMCAT == 'SUBSEQUENT ANTI-CANCER THERAPY'
+ADSL | NACTDTF  | CM    | CMSTDTC  | derive_vars_dt     | mode=first; order=CMSTDTC; imputation=first; highest=M; flag=NACTDTF; min_dates=TRTSDT | | CMCAT == 'SUBSEQUENT ANTI-CANCER THERAPY'
 ADSL | DTHDT    | DM    | DTHDTC   | derive_vars_dt     | imputation=first; highest=M; flag=DTHDTF
 ADSL | DTHDTF   | DM    | DTHDTC   | derive_vars_dt     | imputation=first; highest=M; flag=DTHDTF
-ADSL | DTHCAUS  | SUPPDM | QVAL    | derive_vars_merged | | | QNAM EQ DTHCAUS
+ADSL | DTHCAUS  | SUPPDM | QVAL    | derive_vars_merged | | | QNAM == 'DTHCAUS'
 ADSL | DTHADY   | ADSL  | DTHDT    | derive_var_dy      | reference=TRTSDT; date=DTHDT
 ADSL | LSTALVDT | ADSL  |          | derive_var_lstalvdt | sources=DM.RFICDTC, EX.EXSTDTC, AE.AESTDTC, AE.AEENDTC, LB.LBDTC, CP.CPDTC, PC.PCDTC, RS.RSDTC, TR.TRDTC, SV.SVSTDTC, DS.DSSTDTC, DM.DTHDTC
 ADAE | STUDYID  | AE    | STUDYID  | create_from_source
@@ -176,7 +176,7 @@ ADAE | CQ01NAM  | ADAE  | AEDECOD  | derive_var_cq      | name=CYTOKINE RELEASE 
 ADAE | CQ02NAM  | ADAE  | AEDECOD  | derive_var_cq      | name=NEUROTOXICITY; condition=AEDECOD IN ({", ".join(NEUROTOXICITY_TERMS)})
 @ADSL ADRS SUBJID SITEID ENRLFL SAFFL EFFFL TRTSDT
 ADRS | TRTA     | ADSL  | TRT01A   | derive_vars_merged
-ADRS | PARAMCD  | RS    | RSTESTCD | derive_var_constant | value=OVR          | PARAMCD EQ OVR | RSTESTCD EQ OVRLRESP and RSEVAL EQ INVESTIGATOR and RSSTAT NE "NOT DONE"
+ADRS | PARAMCD  | RS    | RSTESTCD | derive_var_constant | value=OVR          | PARAMCD EQ OVR | RSTESTCD == 'OVRLRESP' and RSEVAL == 'INVESTIGATOR' and RSSTAT != 'NOT DONE'
 ADRS | AVALC    | RS    | RSSTRESC | create_from_source  |                    | PARAMCD EQ OVR
 ADRS | ADT      | RS    | RSDTC    | derive_vars_dt      | imputation=last; highest=D; flag=ADTF | PARAMCD EQ OVR
 ADRS | ADTF     | RS    | RSDTC    | derive_vars_dt      | imputation=last; highest=D; flag=ADTF | PARAMCD EQ OVR
@@ -186,15 +186,15 @@ ADRS | SRCDOM   | RS    |          | derive_var_constant | value=RS           | 
 ADRS | SRCVAR   | RS    |          | derive_var_constant | value=RSSTRESC     | PARAMCD EQ OVR
 ADRS | SRCSEQ   | RS    | RSSEQ    | create_from_source  |                    | PARAMCD EQ OVR
 ADRS | ANL01FL  | ADRS  |          | derive_var_anl01fl  | from=TRTSDT; until=AVALC EQ PD; before=NACTDT | PARAMCD EQ OVR
-ADRS | PARAMCD  | ADRS  |          | derive_param_event  | value=PD; mode=first; population=ENRLFL EQ Y | PARAMCD EQ PD | PARAMCD EQ OVR and ANL01FL EQ Y and AVALC EQ PD
-ADRS | PARAMCD  | ADRS  |          | derive_param_response | value=RSP; responses=CR, PR; population=EFFFL EQ Y | PARAMCD EQ RSP | PARAMCD EQ OVR and ANL01FL EQ Y
-ADRS | PARAMCD  | ADRS  |          | derive_param_confirmed_resp | value=CRSP; ref_confirm=28; max_nr_ne=1; population=EFFFL EQ Y | PARAMCD EQ CRSP | PARAMCD EQ OVR and ANL01FL EQ Y
-ADRS | PARAMCD  | ADRS  |          | derive_param_bor    | value=BOR; ref_start_window=42; reference=TRTSDT; population=EFFFL EQ Y | PARAMCD EQ BOR | PARAMCD EQ OVR and ANL01FL EQ Y
-ADRS | PARAMCD  | ADRS  |          | derive_param_confirmed_bor | value=CBOR; ref_confirm=28; ref_start_window=42; max_nr_ne=1; accept_sd=N; reference=TRTSDT; population=EFFFL EQ Y | PARAMCD EQ CBOR | PARAMCD EQ OVR and ANL01FL EQ Y
-ADRS | PARAMCD  | ADSL  | DTHDT    | derive_param_event  | value=DEATH; population=ENRLFL EQ Y | PARAMCD EQ DEATH | DTHFL EQ Y
-ADRS | PARAMCD  | ADRS  |          | derive_param_extreme_record | value=LSTA; mode=last; order=ADT | PARAMCD EQ LSTA | PARAMCD EQ OVR and ANL01FL EQ Y
-ADRS | PARAMCD  | ADSL  | TRTSDT   | derive_param_event  | value=MDIS; population=SAFFL EQ Y | PARAMCD EQ MDIS | MDISFL EQ Y
-ADRS | PARAMCD  | ADRS  |          | derive_param_event  | value=ORR; population=EFFFL EQ Y | PARAMCD EQ ORR | PARAMCD EQ CBOR and AVALC IN (CR, PR)
+ADRS | PARAMCD  | ADRS  |          | derive_param_event  | value=PD; mode=first; population=ENRLFL EQ Y | PARAMCD EQ PD | PARAMCD == 'OVR' and ANL01FL == 'Y' and AVALC == 'PD'
+ADRS | PARAMCD  | ADRS  |          | derive_param_response | value=RSP; responses=CR, PR; population=EFFFL EQ Y | PARAMCD EQ RSP | PARAMCD == 'OVR' and ANL01FL == 'Y'
+ADRS | PARAMCD  | ADRS  |          | derive_param_confirmed_resp | value=CRSP; ref_confirm=28; max_nr_ne=1; population=EFFFL EQ Y | PARAMCD EQ CRSP | PARAMCD == 'OVR' and ANL01FL == 'Y'
+ADRS | PARAMCD  | ADRS  |          | derive_param_bor    | value=BOR; ref_start_window=42; reference=TRTSDT; population=EFFFL EQ Y | PARAMCD EQ BOR | PARAMCD == 'OVR' and ANL01FL == 'Y'
+ADRS | PARAMCD  | ADRS  |          | derive_param_confirmed_bor | value=CBOR; ref_confirm=28; ref_start_window=42; max_nr_ne=1; accept_sd=N; reference=TRTSDT; population=EFFFL EQ Y | PARAMCD EQ CBOR | PARAMCD == 'OVR' and ANL01FL == 'Y'
+ADRS | PARAMCD  | ADSL  | DTHDT    | derive_param_event  | value=DEATH; population=ENRLFL EQ Y | PARAMCD EQ DEATH | DTHFL == 'Y'
+ADRS | PARAMCD  | ADRS  |          | derive_param_extreme_record | value=LSTA; mode=last; order=ADT | PARAMCD EQ LSTA | PARAMCD == 'OVR' and ANL01FL == 'Y'
+ADRS | PARAMCD  | ADSL  | TRTSDT   | derive_param_event  | value=MDIS; population=SAFFL EQ Y | PARAMCD EQ MDIS | MDISFL == 'Y'
+ADRS | PARAMCD  | ADRS  |          | derive_param_event  | value=ORR; population=EFFFL EQ Y | PARAMCD EQ ORR | PARAMCD == 'CBOR' and AVALC in ('CR', 'PR')
 ADRS | AVAL     | ADRS  | AVALC    | derive_var_recode   | map={_RESPONSE_MAP} | PARAMCD IN ({_RESP})
 ADRS | AVAL     | ADRS  | AVALC    | derive_var_recode   | map=Y:1, N:0       | PARAMCD IN ({_NY})
 ADRS | PARAM    | ADRS  | PARAMCD  | derive_vars_param   | codelist=PARAMCD_ADRS
@@ -206,18 +206,18 @@ ADRS | ASEQ     | ADRS  |          | derive_var_obs_number | order=PARAMN, ADT, 
 ADTTE | TRTA    | ADSL  | TRT01A   | derive_vars_merged
 ADTTE | PARAMCD | ADSL  |          | derive_param_tte    | value=OS; start=TRTSDT; population=SAFFL EQ Y | PARAMCD EQ OS
 ADTTE | PARAMCD | ADSL  |          | derive_param_tte    | value=PFS; start=TRTSDT; nact_censoring=Y; missed_assessments=2; no_post_baseline=censor_at_start; population=SAFFL EQ Y | PARAMCD EQ PFS
-ADTTE | PARAMCD | ADRS  |          | derive_param_tte    | value=DOR; start=ADT; nact_censoring=Y; missed_assessments=2 | PARAMCD EQ DOR | PARAMCD EQ CRSP and AVALC EQ Y
+ADTTE | PARAMCD | ADRS  |          | derive_param_tte    | value=DOR; start=ADT; nact_censoring=Y; missed_assessments=2 | PARAMCD EQ DOR | PARAMCD == 'CRSP' and AVALC == 'Y'
 ADTTE | PARAMCD | ADSL  |          | derive_param_tte    | value=TTR; start=TRTSDT; population=EFFFL EQ Y | PARAMCD EQ TTR
 ADTTE | STARTDT | ADSL  | TRTSDT   | derive_param_tte    |                    | PARAMCD IN (OS, PFS, TTR)
-ADTTE | STARTDT | ADRS  | ADT      | derive_param_tte    |                    | PARAMCD EQ DOR | PARAMCD EQ CRSP and AVALC EQ Y
-ADTTE | ADT     | ADRS  | ADT      | event_source        | name=PD; evntdesc=DISEASE PROGRESSION; srcvar=ADT | PARAMCD IN (PFS, DOR) | PARAMCD EQ PD and AVALC EQ Y
-ADTTE | ADT     | ADSL  | DTHDT    | event_source        | name=DEATH; evntdesc=DEATH; srcvar=DTHDT | PARAMCD IN (OS, PFS, DOR) | DTHFL EQ Y
-ADTTE | ADT     | ADRS  | ADT      | event_source        | name=RESPONSE; evntdesc=CONFIRMED RESPONSE; srcvar=ADT | PARAMCD EQ TTR | PARAMCD EQ CRSP and AVALC EQ Y
+ADTTE | STARTDT | ADRS  | ADT      | derive_param_tte    |                    | PARAMCD EQ DOR | PARAMCD == 'CRSP' and AVALC == 'Y'
+ADTTE | ADT     | ADRS  | ADT      | event_source        | name=PD; evntdesc=DISEASE PROGRESSION; srcvar=ADT | PARAMCD IN (PFS, DOR) | PARAMCD == 'PD' and AVALC == 'Y'
+ADTTE | ADT     | ADSL  | DTHDT    | event_source        | name=DEATH; evntdesc=DEATH; srcvar=DTHDT | PARAMCD IN (OS, PFS, DOR) | DTHFL == 'Y'
+ADTTE | ADT     | ADRS  | ADT      | event_source        | name=RESPONSE; evntdesc=CONFIRMED RESPONSE; srcvar=ADT | PARAMCD EQ TTR | PARAMCD == 'CRSP' and AVALC == 'Y'
 ADTTE | ADT     | ADSL  | LSTALVDT | censor_source       | name=LSTALV; cnsr=1; evntdesc=LAST KNOWN ALIVE; cnsdtdsc=LAST KNOWN ALIVE DATE; srcvar=LSTALVDT | PARAMCD EQ OS
-ADTTE | ADT     | ADRS  | ADT      | censor_source       | name=LASTADEQ; cnsr=1; evntdesc=LAST ADEQUATE TUMOR ASSESSMENT; cnsdtdsc=LAST ADEQUATE TUMOR ASSESSMENT DATE; srcvar=ADT | PARAMCD IN (PFS, DOR, TTR) | PARAMCD EQ LSTA
+ADTTE | ADT     | ADRS  | ADT      | censor_source       | name=LASTADEQ; cnsr=1; evntdesc=LAST ADEQUATE TUMOR ASSESSMENT; cnsdtdsc=LAST ADEQUATE TUMOR ASSESSMENT DATE; srcvar=ADT | PARAMCD IN (PFS, DOR, TTR) | PARAMCD == 'LSTA'
 ADTTE | ADT     | ADSL  | TRTSDT   | censor_source       | name=NOPOST; cnsr=2; evntdesc=NO POST-BASELINE TUMOR ASSESSMENT; cnsdtdsc=CAR-T INFUSION DATE; srcvar=TRTSDT | PARAMCD IN (PFS, TTR)
-ADTTE | ADT     | ADRS  | ADT      | censor_source       | name=NACT; cnsr=3; evntdesc=NEW ANTI-CANCER THERAPY; cnsdtdsc=LAST ADEQUATE TUMOR ASSESSMENT BEFORE NEW ANTI-CANCER THERAPY; srcvar=ADT | PARAMCD IN (PFS, DOR) | PARAMCD EQ OVR and ANL01FL EQ Y
-ADTTE | ADT     | ADRS  | ADT      | censor_source       | name=MISSED; cnsr=4; evntdesc=EVENT AFTER TWO OR MORE MISSED ASSESSMENTS; cnsdtdsc=LAST ADEQUATE TUMOR ASSESSMENT BEFORE MISSED ASSESSMENTS; srcvar=ADT | PARAMCD IN (PFS, DOR) | PARAMCD EQ OVR and ANL01FL EQ Y
+ADTTE | ADT     | ADRS  | ADT      | censor_source       | name=NACT; cnsr=3; evntdesc=NEW ANTI-CANCER THERAPY; cnsdtdsc=LAST ADEQUATE TUMOR ASSESSMENT BEFORE NEW ANTI-CANCER THERAPY; srcvar=ADT | PARAMCD IN (PFS, DOR) | PARAMCD == 'OVR' and ANL01FL == 'Y'
+ADTTE | ADT     | ADRS  | ADT      | censor_source       | name=MISSED; cnsr=4; evntdesc=EVENT AFTER TWO OR MORE MISSED ASSESSMENTS; cnsdtdsc=LAST ADEQUATE TUMOR ASSESSMENT BEFORE MISSED ASSESSMENTS; srcvar=ADT | PARAMCD IN (PFS, DOR) | PARAMCD == 'OVR' and ANL01FL == 'Y'
 ADTTE | CNSR    | ADTTE |          | derive_param_tte    |                    |
 ADTTE | EVNTDESC | ADTTE |         | derive_param_tte    |                    |
 ADTTE | CNSDTDSC | ADTTE |         | derive_param_tte    |                    |
@@ -230,7 +230,7 @@ ADTTE | PARAMN  | ADTTE | PARAMCD  | derive_vars_param   | codelist=PARAMCD_ADTT
 ADTTE | ASEQ    | ADTTE |          | derive_var_obs_number | order=PARAMN
 @ADSL ADTR SUBJID SITEID SAFFL EFFFL TRTSDT
 ADTR | TRTA     | ADSL  | TRT01A   | derive_vars_merged
-ADTR | PARAMCD  | TR    | TRSTRESN | derive_param_sum    | value=SUMDIAM; by=USUBJID, VISITNUM; sum=TRSTRESN; date=earliest TRDTC | PARAMCD EQ SUMDIAM | TRTESTCD IN (LDIAM, LPERP) and TREVAL EQ INVESTIGATOR
+ADTR | PARAMCD  | TR    | TRSTRESN | derive_param_sum    | value=SUMDIAM; by=USUBJID, VISITNUM; sum=TRSTRESN; date=earliest TRDTC | PARAMCD EQ SUMDIAM | TRTESTCD in ('LDIAM', 'LPERP') and TREVAL == 'INVESTIGATOR'
 ADTR | AVAL     | TR    | TRSTRESN | derive_param_sum    |                    | PARAMCD EQ SUMDIAM
 ADTR | ADT      | TR    | TRDTC    | derive_param_sum    |                    | PARAMCD EQ SUMDIAM
 ADTR | AVISIT   | TR    | VISIT    | derive_param_sum    |                    | PARAMCD EQ SUMDIAM

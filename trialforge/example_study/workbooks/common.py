@@ -50,6 +50,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "Analysis Results": ("Display", "ID", "Description", "Variables", "Reason", "Purpose", "Selection Criteria",
                          "Join Comment", "Documentation", "Documentation Refs", "Programming Context",
                          "Programming Code", "Programming Document", "Pages"),
+    "Sources": ("Form", "File", "Format", "Options", "Subject Column", "Site Column", "Visit Column",
+                "Instance Column", "Date Formats", "Date Failure Threshold"),
     "Mapping": ("Order", "Dataset", "Variable", "Source Form", "Source Field", "Algorithm", "Arguments",
                 "Where Clause", "Condition", "Comment"),
     "TS": ("TSSEQ", "TSGRPID", "TSPARMCD", "TSPARM", "TSVAL", "TSVALNF", "TSVALCD", "TSVCDREF", "TSVCDVER"),

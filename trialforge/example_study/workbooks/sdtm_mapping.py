@@ -6,8 +6,9 @@ Rules the SDTM engine follows (they are ours, documented in `trialforge/example_
   such row (its Where Clause names the record set; a blank one means one record per source row).
   Every other row of that dataset and form fills the records its Where Clause matches (blank = all).
 - A row without a Source Form runs after all forms are mapped, over the records its Where Clause matches.
-- Condition filters the source rows a row uses (grammar of the Where Clause, over raw field names); a
-  record is made only from source rows that pass the Condition of its topic-variable row.
+- Condition filters the source rows a row uses: a test in the spec's expression language over raw field
+  names (`AEONGO == 'Yes'`, `NTRGRESP is not null`); a record is made only from source rows that pass the
+  Condition of its topic-variable row.
 - Subject-level datasets (DM) have one record per subject: their forms are joined on Subject.
 - `supp` rows name their parent dataset; Variable is the QNAM; the value goes to SUPP-- linked to the
   parent record made from the same source row.
@@ -25,10 +26,12 @@ DERIVE_FUNCTIONS: dict[str, str] = {
     "seq": "--SEQ = 1..n per USUBJID after sorting by the dataset's Key Variables",
     "study_day": "--DY from the date in `dtc` and DM.RFSTDTC (no day 0; null for partial dates)",
     "epoch": "EPOCH of the subject's SE element containing the date in `dtc`",
-    "visit": "VISITNUM/VISIT/VISITDY from TV through the EDC Folder; unscheduled folders numbered between "
-             "the planned visits around the date in `dtc` (VISITDY null)",
+    "visit": "VISITNUM/VISIT/VISITDY from TV through the form's Visit Column (the TV FOLDER column maps EDC "
+             "folders); unscheduled folders numbered between the planned visits around the date in `dtc` "
+             "(VISITDY null)",
     "lobxfl": "--LOBXFL = Y on the last record before DM.RFXSTDTC with a result, per USUBJID and `by`",
-    "stresu": "--STRESU = `unit`; `from` lists other units with the factor converting them to `unit`",
+    "stresu": "--STRESU = `unit`; `from` lists other units as unit:factor[:offset] (standard = collected x "
+              "factor + offset)",
     "stresc": "--STRESC from --ORRES in the standard unit (numbers converted, qualifiers such as < kept; "
               "`too_small` = value for TOO SMALL TO MEASURE)",
     "stresn": "--STRESN = numeric --STRESC without a qualifier",
@@ -161,8 +164,8 @@ AESMIE   | AE | AESMIE   | assign_ct
 AETOXGR  | AE | AETOXGR  | derive         | function=toxgr
 AESTDTC  | AE | AESTDAT  | assign_datetime
 AEENDTC  | AE | AEENDAT  | assign_datetime
-AEENRTPT | AE | AEONGO   | hardcode_ct    | value=ONGOING        | | AEONGO EQ Yes
-AEENTPT  | AE | AEONGO   | hardcode_no_ct | value=END OF STUDY   | | AEONGO EQ Yes
+AEENRTPT | AE | AEONGO   | hardcode_ct    | value=ONGOING        | | AEONGO == 'Yes'
+AEENTPT  | AE | AEONGO   | hardcode_no_ct | value=END OF STUDY   | | AEONGO == 'Yes'
 AEASTCGR | AE | AEASTCGR | supp           | qnam=AEASTCGR; qlabel=ASTCT Consensus Grade; qorig=Collected
 AERELLD  | AE | AERELLD  | supp           | qnam=AERELLD; qlabel=Relationship to Lymphodepletion; qorig=Collected
 @EPOCH AESTDTC
@@ -207,8 +210,8 @@ CMDOSTXT | CM | CMDOSTXT | assign_no_ct
 CMROUTE  | CM | CMROUTE  | assign_ct
 CMSTDTC  | CM | CMSTDAT  | assign_datetime
 CMENDTC  | CM | CMENDAT  | assign_datetime
-CMENRTPT | CM | CMONGO   | hardcode_ct    | value=ONGOING      | | CMONGO EQ Yes
-CMENTPT  | CM | CMONGO   | hardcode_no_ct | value=END OF STUDY | | CMONGO EQ Yes
+CMENRTPT | CM | CMONGO   | hardcode_ct    | value=ONGOING      | | CMONGO == 'Yes'
+CMENTPT  | CM | CMONGO   | hardcode_no_ct | value=END OF STUDY | | CMONGO == 'Yes'
 @EPOCH CMSTDTC
 @DY CMSTDY CMSTDTC
 @DY CMENDY CMENDTC
@@ -235,9 +238,9 @@ DSTERM   | ENR |          | hardcode_no_ct | value=ELIGIBILITY CRITERIA MET  | D
 DSDECOD  | ENR |          | hardcode_ct    | value=ELIGIBILITY CRITERIA MET  | DSDECOD EQ "ELIGIBILITY CRITERIA MET"
 DSSTDTC  | ENR | ENRDAT   | assign_datetime |                                | DSDECOD EQ "ELIGIBILITY CRITERIA MET"
 DSCAT    | ENR |          | hardcode_ct    | value=PROTOCOL MILESTONE
-DSTERM   | EOT | EOTSTAT  | hardcode_no_ct | value=CAR-T INFUSED   | DSDECOD EQ COMPLETED | EOTSTAT EQ INFUSED
+DSTERM   | EOT | EOTSTAT  | hardcode_no_ct | value=CAR-T INFUSED   | DSDECOD EQ COMPLETED | EOTSTAT == 'INFUSED'
 DSDECOD  | EOT | EOTSTAT  | hardcode_ct    | value=COMPLETED       | DSDECOD EQ COMPLETED
-DSTERM   | EOT | EOTREAS  | assign_no_ct   |                       | DSDECOD NE COMPLETED | EOTSTAT EQ "NOT INFUSED"
+DSTERM   | EOT | EOTREAS  | assign_no_ct   |                       | DSDECOD NE COMPLETED | EOTSTAT == 'NOT INFUSED'
 DSDECOD  | EOT | EOTREAS  | assign_ct      |                       | DSDECOD NE COMPLETED
 DSCAT    | EOT |          | hardcode_ct    | value=DISPOSITION EVENT
 DSSCAT   | EOT |          | hardcode_ct    | value=STUDY TREATMENT
@@ -262,13 +265,13 @@ MHSTDTC  | DX | DXDAT    | assign_datetime
     "IE": """
 @ID IE
 @SEQ
-IETESTCD | IE | IETESTCD | assign_ct      |           |                       | IEYN EQ No
-IECAT    | IE | IECAT    | assign_ct      |           |                       | IEYN EQ No
+IETESTCD | IE | IETESTCD | assign_ct      |           |                       | IEYN == 'No'
+IECAT    | IE | IECAT    | assign_ct      |           |                       | IEYN == 'No'
 IETEST   |    |          | derive         | function=ietest
-IEORRES  | IE |          | hardcode_ct    | value=N   | IECAT EQ INCLUSION    | IEYN EQ No
-IEORRES  | IE |          | hardcode_ct    | value=Y   | IECAT EQ EXCLUSION    | IEYN EQ No
-IESTRESC | IE |          | hardcode_ct    | value=N   | IECAT EQ INCLUSION    | IEYN EQ No
-IESTRESC | IE |          | hardcode_ct    | value=Y   | IECAT EQ EXCLUSION    | IEYN EQ No
+IEORRES  | IE |          | hardcode_ct    | value=N   | IECAT EQ INCLUSION    | IEYN == 'No'
+IEORRES  | IE |          | hardcode_ct    | value=Y   | IECAT EQ EXCLUSION    | IEYN == 'No'
+IESTRESC | IE |          | hardcode_ct    | value=N   | IECAT EQ INCLUSION    | IEYN == 'No'
+IESTRESC | IE |          | hardcode_ct    | value=Y   | IECAT EQ EXCLUSION    | IEYN == 'No'
 IEWAIVER | IE | IEWAIVER | not_submitted  | reason=Eligibility waivers are listed as protocol deviations in the cSDRG
 @VISIT IE
 """,
@@ -278,12 +281,12 @@ IEWAIVER | IE | IEWAIVER | not_submitted  | reason=Eligibility waivers are liste
 LBTESTCD | LB | LBTEST   | assign_ct
 LBTEST   | LB | LBTEST   | assign_ct
 LBCAT    | LB | LBCAT    | assign_ct
-LBORRES  | LB | LBORRES  | assign_no_ct   |           |                       | LBNDYN NE Yes
-LBORRESU | LB | LBORRESU | assign_ct      |           |                       | LBNDYN NE Yes
-LBORNRLO | LB | LBORNRLO | assign_no_ct   |           |                       | LBNDYN NE Yes
-LBORNRHI | LB | LBORNRHI | assign_no_ct   |           |                       | LBNDYN NE Yes
-LBSTAT   | LB | LBNDYN   | {nd}          |                       | LBNDYN EQ Yes
-LBREASND | LB | LBREASND | assign_no_ct   |           |                       | LBNDYN EQ Yes
+LBORRES  | LB | LBORRES  | assign_no_ct   |           |                       | LBNDYN != 'Yes'
+LBORRESU | LB | LBORRESU | assign_ct      |           |                       | LBNDYN != 'Yes'
+LBORNRLO | LB | LBORNRLO | assign_no_ct   |           |                       | LBNDYN != 'Yes'
+LBORNRHI | LB | LBORNRHI | assign_no_ct   |           |                       | LBNDYN != 'Yes'
+LBSTAT   | LB | LBNDYN   | {nd}          |                       | LBNDYN == 'Yes'
+LBREASND | LB | LBREASND | assign_no_ct   |           |                       | LBNDYN == 'Yes'
 LBDTC    | LB | LBDAT    | assign_datetime | time=LBTIM
 @VISIT LB LBDTC
 LBSTRESC |    |          | derive         | function=stresc
@@ -303,9 +306,9 @@ CPTEST   | CP | CPTEST   | assign_ct
 CPSBMRKS | CP |          | hardcode_no_ct | value=MSLN-CAR+
 CPMRKSTR | CP |          | hardcode_no_ct | value=CD45+CD3+MSLN-CAR+
 CPCAT    | CP |          | hardcode_ct    | value=IMMUNOPHENOTYPING
-CPORRES  | CP | CPORRES  | assign_no_ct   |           |                       | CPNDYN NE Yes
-CPORRESU | CP | CPORRESU | assign_ct      |           |                       | CPNDYN NE Yes
-CPSTAT   | CP | CPNDYN   | {nd}          |                       | CPNDYN EQ Yes
+CPORRES  | CP | CPORRES  | assign_no_ct   |           |                       | CPNDYN != 'Yes'
+CPORRESU | CP | CPORRESU | assign_ct      |           |                       | CPNDYN != 'Yes'
+CPSTAT   | CP | CPNDYN   | {nd}          |                       | CPNDYN == 'Yes'
 CPSPEC   | CP |          | hardcode_ct    | value=BLOOD
 CPMETHOD | CP |          | hardcode_ct    | value=FLOW CYTOMETRY
 CPDTC    | CP | CPDAT    | assign_datetime | time=CPTIM
@@ -322,9 +325,9 @@ CPLOBXFL |    |          | derive         | function=lobxfl; by=CPTESTCD, CPSPEC
 @SEQ
 PCTESTCD | PC |          | hardcode_ct    | value=APD1AB
 PCTEST   | PC |          | hardcode_ct    | value=Secreted Anti-PD-1 Antibody
-PCORRES  | PC | PCORRES  | assign_no_ct   |           |                       | PCNDYN NE Yes
-PCORRESU | PC | PCORRESU | assign_ct      |           |                       | PCNDYN NE Yes
-PCSTAT   | PC | PCNDYN   | {nd}          |                       | PCNDYN EQ Yes
+PCORRES  | PC | PCORRES  | assign_no_ct   |           |                       | PCNDYN != 'Yes'
+PCORRESU | PC | PCORRESU | assign_ct      |           |                       | PCNDYN != 'Yes'
+PCSTAT   | PC | PCNDYN   | {nd}          |                       | PCNDYN == 'Yes'
 PCNAM    | PC |          | hardcode_no_ct | value=SPONSOR BIOANALYTICAL LABORATORY
 PCSPEC   | PC |          | hardcode_ct    | value=SERUM
 PCMETHOD | PC |          | hardcode_ct    | value=ELISA
@@ -342,7 +345,7 @@ PCSTRESN |    |          | derive         | function=stresn
 @ID NTL
 @ID NL
 @SEQ
-TUTESTCD | TL  | TLNUM    | hardcode_ct    | value=TUMIDENT   |                  | Folder EQ SCR
+TUTESTCD | TL  | TLNUM    | hardcode_ct    | value=TUMIDENT   |                  | Folder == 'SCR'
 TUTEST   | TL  |          | hardcode_ct    | value=Tumor Identification
 TUORRES  | TL  |          | hardcode_ct    | value=TARGET
 TUSTRESC | TL  |          | hardcode_ct    | value=TARGET
@@ -352,7 +355,7 @@ TUMETHOD | TL  | TLMETH   | assign_ct
 TUDTC    | TL  | TLDAT    | assign_datetime
 TUEVAL   | TL  |          | hardcode_ct    | value=INVESTIGATOR
 @VISIT TL TUDTC
-TUTESTCD | NTL | NTLNUM   | hardcode_ct    | value=TUMIDENT   |                  | Folder EQ SCR
+TUTESTCD | NTL | NTLNUM   | hardcode_ct    | value=TUMIDENT   |                  | Folder == 'SCR'
 TUTEST   | NTL |          | hardcode_ct    | value=Tumor Identification
 TUORRES  | NTL |          | hardcode_ct    | value=NON-TARGET
 TUSTRESC | NTL |          | hardcode_ct    | value=NON-TARGET
@@ -382,9 +385,9 @@ TULOBXFL |     |          | derive         | function=lobxfl; by=TULNKID; dtc=TU
 @ID NL
 @ID RS
 @SEQ
-TRTESTCD | TL  | TLNODAL  | hardcode_ct    | value=LDIAM      | TRTESTCD EQ LDIAM | TLNODAL NE Yes
+TRTESTCD | TL  | TLNODAL  | hardcode_ct    | value=LDIAM      | TRTESTCD EQ LDIAM | TLNODAL != 'Yes'
 TRTEST   | TL  |          | hardcode_ct    | value=Longest Diameter | TRTESTCD EQ LDIAM
-TRTESTCD | TL  | TLNODAL  | hardcode_ct    | value=LPERP      | TRTESTCD EQ LPERP | TLNODAL EQ Yes
+TRTESTCD | TL  | TLNODAL  | hardcode_ct    | value=LPERP      | TRTESTCD EQ LPERP | TLNODAL == 'Yes'
 TRTEST   | TL  |          | hardcode_ct    | value=Longest Perpendicular | TRTESTCD EQ LPERP
 TRLNKID  | TL  | TLNUM    | derive         | function=tu_lnkid
 TRORRES  | TL  | TLDIAM   | assign_no_ct
@@ -411,7 +414,7 @@ TRMETHOD | NL  | NLMETH   | assign_ct
 TREVAL   | NL  |          | hardcode_ct    | value=INVESTIGATOR
 TRDTC    | NL  | NLDAT    | assign_datetime
 @VISIT NL TRDTC
-TRTESTCD | RS  |          | hardcode_ct    | value=SUMDIAM    | TRTESTCD EQ SUMDIAM | RSNDYN NE Yes
+TRTESTCD | RS  |          | hardcode_ct    | value=SUMDIAM    | TRTESTCD EQ SUMDIAM | RSNDYN != 'Yes'
 TRTEST   | RS  |          | hardcode_ct    | value=Sum of Diameter | TRTESTCD EQ SUMDIAM
 TRORRES  | RS  | TLSUM    | assign_no_ct
 TRORRESU | RS  |          | hardcode_ct    | value=mm
@@ -431,21 +434,21 @@ TRLOBXFL |     |          | derive         | function=lobxfl; by=TRLNKID, TRTEST
 @SEQ
 RSTESTCD | RS |          | hardcode_ct    | value=TRGRESP    | RSTESTCD EQ TRGRESP
 RSTEST   | RS |          | hardcode_ct    | value=Target Response | RSTESTCD EQ TRGRESP
-RSORRES  | RS | TRGRESP  | assign_no_ct   |                  | RSTESTCD EQ TRGRESP | RSNDYN NE Yes
-RSSTRESC | RS | TRGRESP  | assign_ct      |                  | RSTESTCD EQ TRGRESP | RSNDYN NE Yes
-RSTESTCD | RS | NTRGRESP | hardcode_ct    | value=NTRGRESP; reason=no non-target lesions at baseline: no non-target response | RSTESTCD EQ NTRGRESP | NTRGRESP NE ""
+RSORRES  | RS | TRGRESP  | assign_no_ct   |                  | RSTESTCD EQ TRGRESP | RSNDYN != 'Yes'
+RSSTRESC | RS | TRGRESP  | assign_ct      |                  | RSTESTCD EQ TRGRESP | RSNDYN != 'Yes'
+RSTESTCD | RS | NTRGRESP | hardcode_ct    | value=NTRGRESP; reason=no non-target lesions at baseline: no non-target response | RSTESTCD EQ NTRGRESP | NTRGRESP is not null
 RSTEST   | RS |          | hardcode_ct    | value=Non-target Response | RSTESTCD EQ NTRGRESP
-RSORRES  | RS | NTRGRESP | assign_no_ct   |                  | RSTESTCD EQ NTRGRESP | RSNDYN NE Yes
-RSSTRESC | RS | NTRGRESP | assign_ct      |                  | RSTESTCD EQ NTRGRESP | RSNDYN NE Yes
+RSORRES  | RS | NTRGRESP | assign_no_ct   |                  | RSTESTCD EQ NTRGRESP | RSNDYN != 'Yes'
+RSSTRESC | RS | NTRGRESP | assign_ct      |                  | RSTESTCD EQ NTRGRESP | RSNDYN != 'Yes'
 RSTESTCD | RS |          | hardcode_ct    | value=NEWLIND    | RSTESTCD EQ NEWLIND
 RSTEST   | RS |          | hardcode_ct    | value=New Lesion Indicator | RSTESTCD EQ NEWLIND
-RSORRES  | RS | NEWLIND  | assign_no_ct   |                  | RSTESTCD EQ NEWLIND | RSNDYN NE Yes
-RSSTRESC | RS | NEWLIND  | assign_ct      |                  | RSTESTCD EQ NEWLIND | RSNDYN NE Yes
+RSORRES  | RS | NEWLIND  | assign_no_ct   |                  | RSTESTCD EQ NEWLIND | RSNDYN != 'Yes'
+RSSTRESC | RS | NEWLIND  | assign_ct      |                  | RSTESTCD EQ NEWLIND | RSNDYN != 'Yes'
 RSTESTCD | RS |          | hardcode_ct    | value=OVRLRESP   | RSTESTCD EQ OVRLRESP
 RSTEST   | RS |          | hardcode_ct    | value=Overall Response | RSTESTCD EQ OVRLRESP
-RSORRES  | RS | OVRLRESP | assign_no_ct   |                  | RSTESTCD EQ OVRLRESP | RSNDYN NE Yes
-RSSTRESC | RS | OVRLRESP | assign_ct      |                  | RSTESTCD EQ OVRLRESP | RSNDYN NE Yes
-RSSTAT   | RS | RSNDYN   | {nd}          |                  | RSNDYN EQ Yes
+RSORRES  | RS | OVRLRESP | assign_no_ct   |                  | RSTESTCD EQ OVRLRESP | RSNDYN != 'Yes'
+RSSTRESC | RS | OVRLRESP | assign_ct      |                  | RSTESTCD EQ OVRLRESP | RSNDYN != 'Yes'
+RSSTAT   | RS | RSNDYN   | {nd}          |                  | RSNDYN == 'Yes'
 RSCAT    | RS |          | hardcode_ct    | value=RECIST 1.1
 RSEVAL   | RS |          | hardcode_ct    | value=INVESTIGATOR
 RSDTC    | RS | RSDAT    | assign_datetime
@@ -456,7 +459,7 @@ RSLNKGRP |    |          | derive         | function=lnkgrp
 """,
     "SV": """
 @ID SV
-SVPRESP  | SV |          | hardcode_ct    | value=Y          |                  | Folder NE UNS
+SVPRESP  | SV |          | hardcode_ct    | value=Y          |                  | Folder != 'UNS'
 SVOCCUR  | SV | VISYN    | assign_ct
 SVREASOC | SV | VISREAS  | assign_no_ct
 SVSTDTC  | SV | VISDAT   | assign_datetime

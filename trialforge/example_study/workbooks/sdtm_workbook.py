@@ -51,6 +51,19 @@ def _fill_from_mapping(variables: list[Row], mapping: list[Row]) -> None:
             v["Common"] = ""
 
 
+# Every form's context columns (the Rave-style export's) and date format; forms whose date fields mix shapes
+# a site typed ("2024-03" beside "UN MAR 2024") declare no format, so every shape is read.
+_CONTEXT = {"Subject Column": "Subject", "Site Column": "SiteNumber", "Visit Column": "Folder",
+            "Instance Column": "InstanceName"}
+_MIXED_DATE_SHAPES = ("AE", "CM", "DX")
+
+
+def source_rows() -> list[Row]:
+    """The Sources sheet: the defaults of every form (`*`: <form>.csv), and the forms with mixed date shapes."""
+    return [{"Form": "*", "Format": "csv", **_CONTEXT, "Date Formats": "DD-MON-YYYY"}] + [
+        {"Form": form, "Format": "csv", **_CONTEXT} for form in _MIXED_DATE_SHAPES]
+
+
 def build_sdtm_sheets(ct: Terminology) -> dict[str, list[list[str]]]:
     """Every sheet of the SDTM workbook, in order, as rows of text cells (header first)."""
     ts = ts_rows(ct)
@@ -74,6 +87,7 @@ def build_sdtm_sheets(ct: Terminology) -> dict[str, list[list[str]]]:
         "Methods": sheet_rows("Methods", method_rows()),
         "Comments": sheet_rows("Comments", comment_rows()),
         "Documents": sheet_rows("Documents", DOCUMENTS),
+        "Sources": sheet_rows("Sources", source_rows()),
         "Mapping": sheet_rows("Mapping", mapping),
         "TS": sheet_rows("TS", ts),
         "TA": sheet_rows("TA", ta_rows()),
