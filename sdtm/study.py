@@ -151,7 +151,8 @@ def visits_from_raw(spec, raw: Mapping[str, pd.DataFrame]) -> pd.DataFrame | Non
         return None
     form = raw[row.source_form]
     form = form.loc[~empty_records(form)]
-    dates, _ = to_iso8601(form[row.source_field], None, declared_date_format(spec, row))
+    collected = row.source_expr.evaluate(form, text=True)[0] if row.source_expr is not None else form[row.source_field]
+    dates, _ = to_iso8601(collected, None, declared_date_format(spec, row))
     instance = form[columns["__instance"]] if "__instance" in columns else None
     return visit_table(form[columns["__subject"]], form[columns["__visit"]], instance, dates, planned_visits(spec))
 

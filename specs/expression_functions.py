@@ -19,7 +19,7 @@ import pandas as pd
 
 from specs.errors import MappingError
 from specs.expression_values import (
-    NULL, NUMBER, TEST, TEXT, VARIABLE, Value, as_kind, blank_to_null, common_kind, describe_rows, merge_problems,
+    NUMBER, TEST, TEXT, VARIABLE, Value, as_kind, blank_to_null, common_kind, describe_rows, merge_problems,
     per_parameters, problems_on, to_number, to_text, whole,
 )
 
@@ -314,4 +314,4 @@ def function_reference() -> list[dict[str, Any]]:
                                                                                 key=lambda f: f.name)]
 
 
-__all__ = ["ANY", "FUNCTIONS", "Function", "NULL", "function_reference"]
+__all__ = ["ANY", "FUNCTIONS", "Function", "function_reference"]

@@ -39,6 +39,9 @@ _LEXEME = re.compile(r"""
   | (?P<op>\|\||==|!=|<>|<=|>=|[-+*/<>=(),])
 """, re.VERBOSE)
 _QUOTES = {"'": "text", '"': "text", "`": "name"}
+# The comparators of define.xml where clauses, which Conditions used before they were expressions.
+_WHERE_CLAUSE_WORDS = {"EQ": "X == 'A'", "NE": "X != 'A'", "LT": "X < 1", "LE": "X <= 1", "GT": "X > 1",
+                       "GE": "X >= 1", "NOTIN": "X not in ('A', 'B')"}
 
 
 class ExpressionError(SpecError):
@@ -233,6 +236,9 @@ def parse(text: str) -> Node:
             parser.fail(token, "the end of the expression (comparisons do not chain: join them with 'and')")
         if token.value == "not" and parser.peek(1).value == "null":
             parser.fail(token, "an operator or the end of the expression ('is not null' tests for a value)")
+        if token.kind == "name" and str(token.value).upper() in _WHERE_CLAUSE_WORDS:
+            parser.fail(token, f"an operator ({token.value} is where-clause spelling: here write "
+                               f"{_WHERE_CLAUSE_WORDS[str(token.value).upper()]}, with text in quotes)")
         parser.fail(token, "an operator or the end of the expression")
     return node
 

@@ -143,6 +143,8 @@ def test_function_names_are_lower_case_in_the_tree():
     ("A == 'x' 'y'", 10, "found the text 'y'"),
     ("and A", 1, "expected a value"),
     ("A, B", 2, "found ','"),
+    ("AEONGO EQ Yes", 8, "EQ is where-clause spelling: here write X == 'A', with text in quotes"),
+    ("X notin (A)", 3, "here write X not in ('A', 'B')"),
 ])
 def test_errors_name_the_character_and_what_was_expected(text, position, fragment):
     with pytest.raises(ExpressionError) as error:
