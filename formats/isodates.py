@@ -18,6 +18,20 @@ def complete_date(iso: pd.Series) -> pd.Series:
     return pd.to_datetime(text.where(full), format="%Y-%m-%d", errors="coerce")
 
 
+def period_bounds(iso: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The first and last day (datetime64) of the period an ISO 8601 date names: the day itself when complete,
+    the month for `2024-03`, the year for `2024`; NaT for anything else (or an impossible date)."""
+    text = iso.astype("string").str.slice(0, 10)
+    day = complete_date(iso)
+    month = text.str.fullmatch(r"\d{4}-\d{2}").fillna(False).astype(bool)
+    year = text.str.fullmatch(r"\d{4}").fillna(False).astype(bool)
+    month_start = pd.to_datetime(text.where(month) + "-01", format="%Y-%m-%d", errors="coerce")
+    year_start = pd.to_datetime(text.where(year) + "-01-01", format="%Y-%m-%d", errors="coerce")
+    first = day.fillna(month_start).fillna(year_start)
+    last = day.fillna(month_start + pd.offsets.MonthEnd(0)).fillna(year_start + pd.offsets.YearEnd(0))
+    return first, last
+
+
 def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:
     """SDTM --DY and ADaM *DY: date - reference + 1 on/after the reference, date - reference before it;
     there is no day 0 (SDTMIG 4.4.4, CG0007).

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from formats.isodates import complete_date
+from formats.isodates import complete_date, period_bounds
 
 
 def compute_usubjid(studyid: str | pd.Series, subject: pd.Series) -> pd.Series:
@@ -46,22 +46,30 @@ def derive_epoch(dtc: pd.Series, usubjid: pd.Series, elements: pd.DataFrame) -> 
 
     `elements`: SE-shaped frame with USUBJID, SESTDTC, SEENDTC, EPOCH. A date on the day one element
     ends and the next starts belongs to the later element (the infusion day is in the treatment
-    epoch). Null when the date is partial or before the subject's first element (SDTMIG 4.1.3.1).
+    epoch). A partial date (`2024-03`) gets the epoch when its whole period lies in that one epoch (its
+    first and last day fall in the same one); null when the period spans two epochs, or the date lies
+    before the subject's first element (SDTMIG 4.1.3.1).
     """
-    when = complete_date(dtc)
-    records = pd.DataFrame({"USUBJID": usubjid.astype(str).to_numpy(), "when": when.to_numpy(),
-                            "pos": np.arange(len(dtc))})
+    first, last = period_bounds(dtc)
     se = pd.DataFrame({"USUBJID": elements["USUBJID"].astype(str), "start": complete_date(elements["SESTDTC"]),
                        "end": complete_date(elements["SEENDTC"]), "EPOCH": elements["EPOCH"]})
     se = se.dropna(subset=["start"]).sort_values(["start"], kind="mergesort")
+    at_first = _epoch_on(first, usubjid, se)
+    same = at_first.eq(_epoch_on(last, usubjid, se)).fillna(False).to_numpy(dtype=bool)
+    return pd.Series(np.where(same, at_first.to_numpy(dtype=object), None), index=dtc.index, dtype=object)
+
+
+def _epoch_on(days: pd.Series, usubjid: pd.Series, se: pd.DataFrame) -> pd.Series:
+    """EPOCH of the subject's element on each day (positional; null before the first element or after an end)."""
+    records = pd.DataFrame({"USUBJID": usubjid.astype(str).to_numpy(), "when": days.to_numpy(),
+                            "pos": np.arange(len(days))})
     known = records.dropna(subset=["when"]).sort_values("when", kind="mergesort")
+    epoch = pd.Series([None] * len(days), dtype=object)
     if known.empty or se.empty:
-        return pd.Series([None] * len(dtc), index=dtc.index, dtype=object)
+        return epoch
     matched = pd.merge_asof(known, se, left_on="when", right_on="start", by="USUBJID", direction="backward",
                             allow_exact_matches=True)
     inside = matched["end"].isna() | (matched["when"] <= matched["end"])
-    epoch = pd.Series([None] * len(dtc), dtype=object)
     hits = matched[inside & matched["EPOCH"].notna()]
     epoch.iloc[hits["pos"].to_numpy()] = hits["EPOCH"].to_numpy()
-    epoch.index = dtc.index
     return epoch

@@ -6,12 +6,13 @@ or a DataFrame (several variables). Arguments come from the Mapping row as text.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from formats.isodates import complete_date, study_day as compute_study_day
+from formats.isodates import study_day as compute_study_day
 from sdtm import findings, identifiers, visits
 from sdtm.engine import DomainContext, mapping_finding
 from sdtm.frames import as_text
@@ -105,16 +106,26 @@ def study_day(frame, ctx, dataset, variable, dtc, **_):
 
 
 @step("epoch")
-def epoch(frame, ctx, dataset, variable, dtc, **_):
-    """EPOCH of the SE element the date in `dtc` falls in; without SE, null with one notice per dataset."""
-    _need(frame, dataset, "epoch", dtc, "USUBJID")
+def epoch(frame, ctx, dataset, variable, dtc=None, **_):
+    """EPOCH of the SE element the date in `dtc` falls in (a partial date: when its whole period lies in one
+    epoch); a record without a date takes the date of its visit in SV (a NOT DONE assessment, an eligibility
+    criterion); without SE, null with one notice per dataset."""
+    _need(frame, dataset, "epoch", "USUBJID", *([dtc] if dtc else []))
     if "SE" not in ctx.domains:
         if not any(f.rule_id == NO_EPOCH and f.dataset == dataset for f in ctx.findings):
             ctx.findings.append(mapping_finding(dataset, variable, None, None, None, "EPOCH is left null: the spec "
                                                 "builds no SE (subject elements) to place the dates in", "notice",
                                                 NO_EPOCH))
         return pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    return identifiers.derive_epoch(frame[dtc], frame["USUBJID"], ctx.domain("SE"))
+    dates = frame[dtc] if dtc else pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    sv = ctx.domains.get("SV")
+    if dataset != "SV" and sv is not None and "VISITNUM" in frame.columns and {"SVSTDTC", "VISITNUM"} <= set(sv.columns):
+        visit_dates = pd.Series(sv["SVSTDTC"].to_numpy(), index=pd.MultiIndex.from_arrays(
+            [sv["USUBJID"].to_numpy(), sv["VISITNUM"].to_numpy()])).groupby(level=[0, 1]).first()
+        keys = pd.MultiIndex.from_arrays([frame["USUBJID"].to_numpy(), frame["VISITNUM"].to_numpy()])
+        undated = dates.isna() | dates.astype("string").str.strip().eq("")
+        dates = dates.where(~undated, pd.Series(visit_dates.reindex(keys).to_numpy(), index=frame.index))
+    return identifiers.derive_epoch(dates, frame["USUBJID"], ctx.domain("SE"))
 
 
 @step("visit")
@@ -172,8 +183,8 @@ def reference_date(frame, ctx, dataset, variable, domain, date=None, pick="first
     """A subject's reference date (RFSTDTC, RFENDTC, RFXSTDTC, RFXENDTC, RFICDTC, RFPENDTC, DTHDTC) picked from
     the records of other domains: `domain` = one or more built domains (comma-separated; `*` = every domain
     built so far and this one), `date` = their date variables (default: every --DTC variable), `where` = an
-    expression selecting the records (e.g. `EXDOSE > 0`), `pick` = first or last. Only values with a complete
-    date count; the value is kept as collected, time included."""
+    expression selecting the records (e.g. `EXDOSE > 0`), `pick` = first or last. The value is kept as written,
+    time included; a partial date counts only where it is unambiguously first or last (see pick_dates)."""
     if pick not in ("first", "last"):
         raise MappingError(f"{dataset}.{variable}: reference_date pick={pick!r}; use first or last")
     if domain.strip() == "*" and where:
@@ -197,13 +208,34 @@ def reference_date(frame, ctx, dataset, variable, domain, date=None, pick="first
 
 
 def pick_dates(candidates: list[pd.DataFrame], last: bool) -> pd.Series:
-    """USUBJID -> the earliest (or latest) value with a complete date; ISO 8601 text sorts in time order."""
+    """USUBJID -> the earliest (or latest) ISO 8601 value, kept as written. A partial date (`2025-01`, `2025`)
+    counts only where it is unambiguous: for the latest, when its whole period lies after every other value
+    (compared by the period's first day); for the earliest, when it lies before (by the period's last day)."""
     if not candidates:
         return pd.Series(dtype=object)
     stacked = pd.concat(candidates, ignore_index=True).dropna()
-    stacked = stacked[complete_date(stacked["value"]).notna().to_numpy()]
-    grouped = stacked.assign(value=stacked["value"].astype(str)).groupby("USUBJID")["value"]
-    return grouped.max() if last else grouped.min()
+    text = stacked["value"].astype(str).str.strip()
+    stacked = stacked.assign(value=text)[text.str.match(r"^\d{4}(-\d{2}(-\d{2})?)?($|T)").to_numpy()]
+    if stacked.empty:
+        return pd.Series(dtype=object)
+    stacked = stacked.assign(key=_period_key(stacked["value"], last))
+    chosen = stacked.sort_values(["USUBJID", "key"], kind="mergesort").groupby("USUBJID")
+    return (chosen.last() if last else chosen.first())["value"]
+
+
+def _period_key(values: pd.Series, last: bool) -> pd.Series:
+    """A sort key that places a partial date at its period's first day (last=True) or after its last day."""
+    day = values.str[:10]
+    if last:
+        padded = day.where(day.str.len() == 10, day.str.pad(10, side="right", fillchar="#").str.replace(
+            "-##-##", "-01-01", regex=False).str.replace("-##", "-01", regex=False))
+        return padded + values.str[10:]
+    key = values.copy()
+    partial = day.str.len() < 10
+    for at, text in day[partial].items():  # partial dates are few: their period's last day, after any time
+        year, month = int(text[:4]), int(text[5:7]) if len(text) >= 7 else 12
+        key[at] = f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}T99"
+    return key
 
 
 @step("expression")

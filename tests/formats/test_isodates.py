@@ -33,3 +33,12 @@ def test_text_and_datetimes_give_the_same_day():
     text = pd.Series(["2024-03-01", "2024-02-28"])
     assert study_day(text, pd.Series(["2024-02-29"] * 2)).tolist() == \
         study_day(_dates("2024-03-01", "2024-02-28"), _dates("2024-02-29", "2024-02-29")).tolist() == [2, -1]
+
+
+def test_period_bounds_of_complete_and_partial_dates():
+    from formats.isodates import period_bounds
+
+    first, last = period_bounds(pd.Series(["2024-02-10T08:00", "2024-02", "2023", "2024-02-30", "", None, "UNK"]))
+    shown = [None if pd.isna(v) else str(v.date()) for v in first], [None if pd.isna(v) else str(v.date()) for v in last]
+    assert shown[0] == ["2024-02-10", "2024-02-01", "2023-01-01", None, None, None, None]
+    assert shown[1] == ["2024-02-10", "2024-02-29", "2023-12-31", None, None, None, None]

@@ -248,12 +248,14 @@ def test_planted_problems_are_findings_naming_file_and_row_and_records_are_kept(
         ("CM", "CMROUTE", "cm.csv", 3, "Per PEG"),
         ("AE", "USUBJID", "ae.csv", 10, S99),
         ("AE", "AERELLD", "ae.csv", 10, "Maybe"),  # a SUPPAE value goes through its value-level codelist
+        ("MH", "MHSTDY", None, None, None),  # every fixture MH start date is partial: no study day at all
     }
     messages = {(f.dataset, f.variable): f.message for f in build.findings}
     assert "not a calendar date" in messages[("AE", "AEENDTC")]
     assert "codelist ROUTE" in messages[("CM", "CMROUTE")]
     assert "not in DM" in messages[("AE", "USUBJID")]
     assert "codelist AEREL" in messages[("AE", "AERELLD")]
+    assert "null on every one of the 3 records" in messages[("MH", "MHSTDY")]
     assert S99 not in set(build.domains["SUPPAE"]["USUBJID"])  # its only qualifier did not map
     sepsis = one(build.domains["AE"], USUBJID=S3)
     assert (sepsis["AESTDTC"], plain(sepsis["AEENDTC"]), plain(sepsis["AEENDY"])) == ("2024-02-15", None, None)
@@ -318,7 +320,7 @@ def test_sv_has_every_visit_including_the_unscheduled_one_between_d7_and_d14(bui
         (3, "LYMPHODEPLETION", -5, "2024-02-05", -5, "Y", "Y"),
         (4, "DAY 0", 1, "2024-02-10", 1, "Y", "Y"),
         (7, "DAY 7", 8, "2024-02-17", 8, "Y", "Y"),
-        (7.01, "UNSCHEDULED 7.01", None, "2024-02-20", 11, None, "Y"),
+        (7.01, "UNSCHEDULED 7.01", None, "2024-02-20", 11, None, None),  # SVOCCUR: planned visits only
         (8, "DAY 14", 15, "2024-02-24", 15, "Y", "Y"),
         (11, "WEEK 6", 43, "2024-03-23", 43, "Y", "Y"),
     ]

@@ -35,7 +35,9 @@ def test_epoch_from_subject_elements():
         "SEENDTC": ["2024-01-20", "2024-01-25", None, None],
         "EPOCH": ["SCREENING", "LYMPHODEPLETION", "TREATMENT", "SCREENING"],
     })
-    dtc = pd.Series(["2023-12-31", "2024-01-05", "2024-01-20", "2024-01-25T08:00", "2024-06", "2024-03-01", "2024-01-10"])
-    subj = pd.Series(["A", "A", "A", "A", "A", "A", "B"])
+    dtc = pd.Series(["2023-12-31", "2024-01-05", "2024-01-20", "2024-01-25T08:00", "2024-06", "2024-03-01", "2024-01-10",
+                     "2024-01", "2024", "2024-02-30"])
+    subj = pd.Series(["A", "A", "A", "A", "A", "A", "B", "A", "A", "A"])
+    # a partial date gets the epoch its whole period lies in (June 2024: treatment), not one it spans (January)
     assert derive_epoch(dtc, subj, se).tolist() == [
-        None, "SCREENING", "LYMPHODEPLETION", "TREATMENT", None, "TREATMENT", None]
+        None, "SCREENING", "LYMPHODEPLETION", "TREATMENT", "TREATMENT", "TREATMENT", None, None, None, None]

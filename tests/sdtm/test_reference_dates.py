@@ -23,12 +23,12 @@ def _ctx():
     return DomainContext(spec=spec(), raw={}, domains={"EX": EX, "DS": DS})
 
 
-def test_first_and_last_exposure_keep_the_time_and_skip_partial_dates():
+def test_first_and_last_exposure_keep_the_time_and_a_partial_date_wholly_after_the_rest():
     ctx = _ctx()
     first = reference_date(DM, ctx, "DM", "RFXSTDTC", domain="EX", date="EXSTDTC", pick="first")
     last = reference_date(DM, ctx, "DM", "RFXENDTC", domain="EX", date="EXSTDTC, EXENDTC", pick="last")
     assert first.tolist()[:2] == ["2014-01-02", "2014-03-01"] and pd.isna(first.iloc[2])
-    assert last.tolist()[:2] == ["2014-01-20T09:00", "2014-03-05"]
+    assert last.tolist()[:2] == ["2014-02", "2014-03-05"]  # February 2014 is after 2014-01-20 whatever its day
 
 
 def test_where_selects_the_records_with_an_expression_over_their_variables():
@@ -79,3 +79,29 @@ def test_a_derive_row_null_on_every_record_is_a_warning():
     run_derive_rows("AE", frame, ctx, STEPS)
     (finding,) = [f for f in ctx.findings if f.rule_id == DERIVED_NULL]
     assert finding.variable == "AESTDY" and "null on every one of the 1 records" in finding.message
+
+
+def test_partial_dates_count_only_where_they_are_unambiguously_first_or_last():
+    dm = pd.DataFrame({"USUBJID": ["S-1", "S-2", "S-3"]})
+    ds = pd.DataFrame({"USUBJID": ["S-1", "S-1", "S-2", "S-2", "S-3", "S-3"],
+                       "DSSTDTC": ["2024-12-19", "2025-01", "2024-12-19", "2024-12", "2024-12-19T10:00", "2024"]})
+    ctx = DomainContext(spec=spec(), raw={}, domains={"DS": ds})
+    last = reference_date(dm, ctx, "DM", "RFPENDTC", domain="DS", date="DSSTDTC", pick="last")
+    assert last.tolist() == ["2025-01", "2024-12-19", "2024-12-19T10:00"]  # a death in January 2025 is later
+    first = reference_date(dm, ctx, "DM", "RFSTDTC", domain="DS", date="DSSTDTC", pick="first")
+    assert first.tolist() == ["2024-12-19", "2024-12-19", "2024-12-19T10:00"]
+    early = pd.DataFrame({"USUBJID": ["S-1", "S-1"], "DSSTDTC": ["2024-11", "2024-12-19"]})
+    ctx = DomainContext(spec=spec(), raw={}, domains={"DS": early})
+    assert reference_date(dm, ctx, "DM", "RFSTDTC", domain="DS", date="DSSTDTC").iloc[0] == "2024-11"
+
+
+def test_a_record_without_a_date_takes_the_epoch_of_its_visit():
+    se = pd.DataFrame({"USUBJID": ["S-1", "S-1"], "SESTDTC": ["2024-01-01", "2024-02-01"],
+                       "SEENDTC": ["2024-02-01", None], "EPOCH": ["SCREENING", "FOLLOW-UP"]})
+    sv = pd.DataFrame({"USUBJID": ["S-1", "S-1"], "VISITNUM": [1.0, 5.0], "SVSTDTC": ["2024-01-03", "2024-03-10"]})
+    ctx = DomainContext(spec=spec(), raw={}, domains={"SE": se, "SV": sv})
+    rs = pd.DataFrame({"USUBJID": ["S-1", "S-1", "S-1"], "VISITNUM": [5.0, 1.0, 9.0],
+                       "RSDTC": [None, "2024-02-15", None]})
+    assert epoch(rs, ctx, "RS", "EPOCH", dtc="RSDTC").tolist() == ["FOLLOW-UP", "FOLLOW-UP", None]
+    ie = pd.DataFrame({"USUBJID": ["S-1"], "VISITNUM": [1.0]})
+    assert epoch(ie, ctx, "IE", "EPOCH").tolist() == ["SCREENING"]

@@ -179,6 +179,7 @@ MHTERM   | Reported Term for the Medical History   | text     | Req  | Topic    
 MHCAT    | Category for Medical History            | text     | Perm | Grouping Qualifier | MHCAT    | Assigned  | Sponsor
 MHSCAT   | Subcategory for Medical History         | text     | Perm | Grouping Qualifier | TUMTYPE  | Collected | Investigator | | COM.MH.MHSCAT
 MHSTDTC  | Start Date/Time of Medical History Event | date    | Perm | Timing             |          | Collected | Investigator
+MHSTDY   | Study Day of Start of Observation       | integer  | Perm | Timing             |          | Derived   | | MT.DY
 """,
     "IE": """
 @ID
@@ -189,6 +190,7 @@ IECAT    | Inclusion/Exclusion Category            | text     | Req  | Grouping 
 IEORRES  | I/E Criterion Original Result           | text     | Req  | Result Qualifier   | NY       | Derived   | | MT.IE.IEORRES
 IESTRESC | I/E Criterion Result in Std Format      | text     | Req  | Result Qualifier   | NY       | Derived   | | MT.IE.IEORRES
 @VISIT
+EPOCH    | Epoch                                   | text     | Perm | Timing             | EPOCH    | Derived   | | MT.EPOCH
 """,
     "LB": """
 @ID

@@ -92,9 +92,9 @@ def _expand(dataset: str, text: str) -> list[Row]:
         elif line.startswith("@DY"):  # @DY DYVAR DTCVAR
             rows.append({"Dataset": dataset, "Variable": parts[1], "Algorithm": "derive",
                          "Arguments": f"function=study_day; dtc={parts[2]}"})
-        elif line.startswith("@EPOCH"):
+        elif line.startswith("@EPOCH"):  # @EPOCH [DTCVAR]: without one, the date of the record's visit
             rows.append({"Dataset": dataset, "Variable": "EPOCH", "Algorithm": "derive",
-                         "Arguments": f"function=epoch; dtc={parts[1]}"})
+                         "Arguments": f"function=epoch; dtc={parts[1]}" if len(parts) > 1 else "function=epoch"})
         else:
             rows += [{"Dataset": dataset, **r} for r in pipe_table(line, _COLUMNS[1:])]
     return rows
@@ -261,6 +261,7 @@ MHTERM   | DX | DXTERM   | assign_no_ct
 MHCAT    | DX |          | hardcode_ct    | value=PRIMARY DIAGNOSIS
 MHSCAT   | DX | DXTERM   | assign_ct
 MHSTDTC  | DX | DXDAT    | assign_datetime
+@DY MHSTDY MHSTDTC
 """,
     "IE": """
 @ID IE
@@ -274,6 +275,7 @@ IESTRESC | IE |          | hardcode_ct    | value=N   | IECAT EQ INCLUSION    | 
 IESTRESC | IE |          | hardcode_ct    | value=Y   | IECAT EQ EXCLUSION    | IEYN == 'No'
 IEWAIVER | IE | IEWAIVER | not_submitted  | reason=Eligibility waivers are listed as protocol deviations in the cSDRG
 @VISIT IE
+@EPOCH
 """,
     "LB": """
 @ID LB
@@ -460,7 +462,7 @@ RSLNKGRP |    |          | derive         | function=lnkgrp
     "SV": """
 @ID SV
 SVPRESP  | SV |          | hardcode_ct    | value=Y          |                  | Folder != 'UNS'
-SVOCCUR  | SV | VISYN    | assign_ct
+SVOCCUR  | SV | VISYN    | assign_ct      |                  |                  | Folder != 'UNS'
 SVREASOC | SV | VISREAS  | assign_no_ct
 SVSTDTC  | SV | VISDAT   | assign_datetime
 SVENDTC  | SV | VISDAT   | assign_datetime
