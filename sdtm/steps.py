@@ -451,27 +451,37 @@ def lnkgrp(frame, ctx, dataset, variable, **_):
 
 
 @step("armcd")
-def armcd(frame, ctx, dataset, variable, **_):
-    """ARMCD/ARM for every subject who reached leukapheresis (the only arm, from TA); ACTARMCD/ACTARM for
-    those infused (RFSTDTC). Otherwise ARMNRS: "ASSIGNED, NOT TREATED" (or "NOT ASSIGNED" before
-    leukapheresis), ACTARMUD left null (CT C142179; SDTMIG 3.4 DM assumption 4)."""
-    _need(frame, dataset, "armcd", "RFSTDTC", "USUBJID")
+def armcd(frame, ctx, dataset, variable, assigned_in=None, full_treatment=None, partial_description=None, **_):
+    """ARMCD/ARM, ACTARMCD/ACTARM, ARMNRS, ACTARMUD for a single-arm study (the arm from TA), SDTMIG 3.4 DM
+    assumption 4: assigned = has a record in the `assigned_in` domain (default: every subject); treated as
+    planned = has an EX record that `full_treatment` (an expression over EX; default: any EX record) selects.
+    A subject who received only part of the regimen is not "not treated": ARMNRS UNPLANNED TREATMENT and
+    ACTARMUD `partial_description` (default: the EXTRT values received)."""
+    _need(frame, dataset, "armcd", "USUBJID")
     ta = pd.DataFrame(list(ctx.spec.trial_design_table("TA").records()))
     arms = ta[["ARMCD", "ARM"]].drop_duplicates()
     if len(arms) != 1:
         raise MappingError("armcd assigns the single arm of a single-arm study; TA has "
                            f"{len(arms)} arms, so ARMCD needs to be collected and mapped instead")
     code, name = arms.iloc[0]["ARMCD"], arms.iloc[0]["ARM"]
-    assigned = frame["USUBJID"].isin(ctx.domain("PR")["USUBJID"]) if "PR" in ctx.domains else \
-        pd.Series(True, index=frame.index)
-    treated = frame["RFSTDTC"].notna()
+    subjects = frame["USUBJID"]
+    assigned = subjects.isin(ctx.domain(assigned_in)["USUBJID"]) if assigned_in else pd.Series(True, index=frame.index)
+    ex = ctx.domains.get("EX", pd.DataFrame(columns=["USUBJID", "EXTRT"]))
+    received = subjects.isin(ex["USUBJID"])
+    planned = ex.loc[select_records(ex, full_treatment, f"{dataset}.{variable} (armcd full_treatment)")] \
+        if full_treatment else ex
+    full = subjects.isin(planned["USUBJID"])
+    partial = received & ~full
+    what = ex.dropna(subset=["EXTRT"]).groupby("USUBJID")["EXTRT"].agg(lambda t: "; ".join(sorted(set(t))))
     out = pd.DataFrame(index=frame.index)
     out["ARMCD"] = np.where(assigned, code, None)
     out["ARM"] = np.where(assigned, name, None)
-    out["ACTARMCD"] = np.where(treated, code, None)
-    out["ACTARM"] = np.where(treated, name, None)
-    out["ARMNRS"] = np.where(treated, None, np.where(assigned, "ASSIGNED, NOT TREATED", "NOT ASSIGNED"))
-    out["ACTARMUD"] = None
+    out["ACTARMCD"] = np.where(full, code, None)
+    out["ACTARM"] = np.where(full, name, None)
+    out["ARMNRS"] = np.select([full, partial, assigned], [None, "UNPLANNED TREATMENT", "ASSIGNED, NOT TREATED"],
+                              "NOT ASSIGNED")
+    received_text = partial_description or ("PART OF THE REGIMEN ONLY: " + subjects.map(what).fillna(""))
+    out["ACTARMUD"] = np.where(partial, received_text, None)
     return out.astype(object).where(out.notna(), None)
 
 

@@ -44,8 +44,9 @@ DERIVE_FUNCTIONS: dict[str, str] = {
                       "collected, time included)",
     "expression": "the value of the expression `expr` over the record's own variables",
     "dthfl": "DTHFL = Y when DM.DTHDTC is present, a DS DEATH record or a fatal AE exists",
-    "armcd": "ARMCD/ARM from leukapheresis (PR), ACTARMCD/ACTARM from the CAR-T infusion (EX); "
-             "ARMNRS/ACTARMUD when either is null (see MT.DM.ARMNRS)",
+    "armcd": "ARMCD/ARM from leukapheresis (PR), ACTARMCD/ACTARM from the CAR-T infusion (EX); ARMNRS: "
+             "NOT ASSIGNED, ASSIGNED, NOT TREATED or (lymphodepletion only) UNPLANNED TREATMENT with ACTARMUD "
+             "(see MT.DM.ARMNRS)",
     "ietest": "IETEST = TI.IETEST of the record's IETESTCD",
     "tu_lnkid": "--LNKID = the lesion identifier as collected, upper case, number zero-padded (T1 -> T01)",
     "lnkgrp": "--LNKGRP = 'V' + VISITNUM of the assessment: groups TR measurements with the RS response",
@@ -118,17 +119,18 @@ RFICDTC  | ENR  | ICDAT     | assign_datetime
 DTHDTC   | DTH  | DTHDAT    | assign_datetime
 RFSTDTC  |      |           | derive         | function=reference_date; domain=EX; date=EXSTDTC; where=EXCAT == 'CAR-T'
 RFXSTDTC |      |           | derive         | function=reference_date; domain=EX; date=EXSTDTC
+RFSTDTC  |      |           | derive         | function=expression; expr=coalesce(RFSTDTC, RFXSTDTC)
 RFXENDTC |      |           | derive         | function=reference_date; domain=EX; date=EXENDTC; pick=last
 RFENDTC  |      |           | derive         | function=reference_date; domain=DS; date=DSSTDTC; pick=last; where=DSSCAT == 'STUDY PARTICIPATION'
 RFENDTC  |      |           | derive         | function=expression; expr=coalesce(RFENDTC, RFXENDTC)
 RFPENDTC |      |           | derive         | function=reference_date; domain=*; pick=last
 DTHFL    |      |           | derive         | function=dthfl
-ARMCD    |      |           | derive         | function=armcd
-ARM      |      |           | derive         | function=armcd
-ACTARMCD |      |           | derive         | function=armcd
-ACTARM   |      |           | derive         | function=armcd
-ARMNRS   |      |           | derive         | function=armcd
-ACTARMUD |      |           | derive         | function=armcd
+ARMCD    |      |           | derive         | function=armcd; assigned_in=PR; full_treatment=EXCAT == 'CAR-T'; partial_description=LYMPHODEPLETION ONLY, NO CAR-T INFUSION
+ARM      |      |           | derive         | function=armcd; assigned_in=PR; full_treatment=EXCAT == 'CAR-T'; partial_description=LYMPHODEPLETION ONLY, NO CAR-T INFUSION
+ACTARMCD |      |           | derive         | function=armcd; assigned_in=PR; full_treatment=EXCAT == 'CAR-T'; partial_description=LYMPHODEPLETION ONLY, NO CAR-T INFUSION
+ACTARM   |      |           | derive         | function=armcd; assigned_in=PR; full_treatment=EXCAT == 'CAR-T'; partial_description=LYMPHODEPLETION ONLY, NO CAR-T INFUSION
+ARMNRS   |      |           | derive         | function=armcd; assigned_in=PR; full_treatment=EXCAT == 'CAR-T'; partial_description=LYMPHODEPLETION ONLY, NO CAR-T INFUSION
+ACTARMUD |      |           | derive         | function=armcd; assigned_in=PR; full_treatment=EXCAT == 'CAR-T'; partial_description=LYMPHODEPLETION ONLY, NO CAR-T INFUSION
 PROTVER  | ENR  | PROTVER   | supp           | qnam=PROTVER; qlabel=Protocol Version Consented; qorig=Collected
 DXSTAGE  | DX   | DXSTAGE   | supp           | qnam=DXSTAGE; qlabel=Disease Stage at Screening; qorig=Collected
 MSLNPCT  | DX   | MSLNPCT   | supp           | qnam=MSLNPCT; qlabel=Mesothelin IHC Positive Tumor Cells (%); qorig=Collected

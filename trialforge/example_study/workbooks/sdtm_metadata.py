@@ -89,7 +89,7 @@ MT.STRESC     | Algorithm for --STRESC | Computation | The result in the standar
 MT.STRESN     | Algorithm for --STRESN | Computation | The numeric value of --STRESC when it is a number without qualifier; null otherwise.
 MT.STNR       | Algorithm for --STNRLO and --STNRHI | Computation | The reference range limit in original units converted to the standard unit with the factor used for the result.
 MT.NRIND      | Algorithm for --NRIND  | Computation | LOW when --STRESN is below --STNRLO, HIGH when above --STNRHI, NORMAL otherwise; null when the result or both limits are missing.
-MT.DM.RFSTDTC | Algorithm for RFSTDTC  | Computation | Start date and time of the CAR-T infusion (EX where EXCAT = CAR-T). Null for subjects never infused.
+MT.DM.RFSTDTC | Algorithm for RFSTDTC  | Computation | Start date and time of the CAR-T infusion (EX where EXCAT = CAR-T); for a subject never infused, the first lymphodepletion dose (RFXSTDTC), so that exposure has study days.
 MT.DM.RFENDTC | Algorithm for RFENDTC  | Computation | Date of the end-of-study disposition (DS where DSSCAT = STUDY PARTICIPATION); when missing, RFXENDTC.
 MT.DM.RFXSTDTC | Algorithm for RFXSTDTC | Computation | Earliest EXSTDTC of the subject: the first lymphodepletion dose.
 MT.DM.RFXENDTC | Algorithm for RFXENDTC | Computation | Latest EXSTDTC of the subject: the CAR-T infusion, or the last lymphodepletion dose when not infused.
@@ -108,7 +108,7 @@ MT.SUPP       | Algorithm for IDVARVAL | Computation | The --SEQ of the parent r
 
 COMMENTS = pipe_table("""
 COM.DM          | One record per subject who signed informed consent. Subjects enrolled but never infused are kept, with ACTARMCD null and ARMNRS.
-COM.DM.RFSTDTC  | RFSTDTC is the CAR-T infusion (protocol day 0, study day 1); RFXSTDTC is the first lymphodepletion dose. Study days count from RFSTDTC.
+COM.DM.RFSTDTC  | RFSTDTC is the CAR-T infusion (protocol day 0, study day 1), or the first lymphodepletion dose for a subject never infused; RFXSTDTC is the first lymphodepletion dose. Study days count from RFSTDTC.
 COM.DM.COUNTRY  | Country is collected as free text and converted to its ISO 3166-1 alpha-3 code.
 COM.EX          | EX holds the lymphodepleting chemotherapy (EXCAT LYMPHODEPLETION, one record per drug per day) and the CAR-T infusion (EXCAT CAR-T).
 COM.CP          | CAR+ T cells as a percentage of CD3+ T cells in peripheral blood by flow cytometry; CPSBMRKS identifies the mesothelin CAR.
