@@ -298,7 +298,7 @@ def date_failure_threshold(spec, form: str | None) -> float | None:
 def check_failure_share(form: str, field: str, values: pd.Series, problems: pd.Series, records: pd.DataFrame,
                         threshold: float, date_format: str | None = None, examples: int = 5) -> None:
     """MappingError when more than `threshold` of the non-blank date `values` of `field` in `form` have a
-    problem: naming form, field, failures/total, share, threshold and the first `examples` values with their
+    problem (the caller passes only the problems that lost the date: an invalid time keeps it): naming form, field, failures/total, share, threshold and the first `examples` values with their
     raw file and row (`records["__file"]`, `records["__row"]`). All Series are aligned with `records`."""
     filled = values.notna() & values.astype("string").str.strip().ne("").fillna(False).astype(bool)
     total = int(filled.sum())
@@ -315,7 +315,7 @@ def check_failure_share(form: str, field: str, values: pd.Series, problems: pd.S
     declared = f" in the declared format {date_format}" if date_format else ""
     raise MappingError(
         f"form {form}, field {field}: {count} of {total} date values ({share:.2%}, share {share:.4g}) cannot be "
-        f"read{declared} (their date or their time), more than the form's Date Failure Threshold {threshold:g}; "
+        f"read{declared}, more than the form's Date Failure Threshold {threshold:g}; "
         f"check the declared "
         f"Date Formats in the Sources sheet, correct the raw values, or raise the threshold. "
         f"{'The first ' + str(len(listed)) if count > len(listed) else 'They'}:", listed)

@@ -458,8 +458,9 @@ def _value(dataset: str, row, source: pd.DataFrame, records: pd.DataFrame, ctx: 
         ctx.report_problems(dataset, row.variable, records, problems, shown)
         threshold = date_failure_threshold(ctx.spec, row.source_form)
         if threshold is not None:  # a form whose dates mostly fail is read wrongly: stop, say how
+            lost = problems.where(iso.set_axis(records.index).isna())  # an invalid time keeps its date: not lost
             check_failure_share(row.source_form, row.source_field, field_values.set_axis(records.index).where(applies),
-                                problems, records, threshold, date_format)
+                                lost, records, threshold, date_format)
         if ctx.today is not None:
             ranged = date_range_problems(iso, ctx.today).set_axis(records.index).where(applies)
             ctx.report_problems(dataset, row.variable, records, ranged, shown, severity="warning")

@@ -7,10 +7,12 @@ changed (a snapshot of the folder tree before and after).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import io
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +24,31 @@ from trialforge.example_study import example_spec
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 EXAMPLE_SUBJECTS = 5
 EXAMPLE_SEED = 20240101
+
+
+def _tolerant_sdtm_spec() -> Path:
+    """The example's SDTM spec with dates read in any shape trialforge knows and any share of date failures
+    tolerated: these cases plant bad values one at a time and check that each is a finding; the example's own
+    threshold (0: a failing date stops the build) is tested in test_raw_inputs.py."""
+    from openpyxl import load_workbook
+
+    folder = Path(tempfile.mkdtemp(prefix="trialforge-robustness-spec-"))
+    atexit.register(shutil.rmtree, folder, True)
+    original = example_spec("sdtm")
+    book = load_workbook(original)
+    sheet = book["Sources"]
+    header = [cell.value for cell in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        row[header.index("Date Formats")].value = None
+        row[header.index("Date Failure Threshold")].value = "1"
+    shutil.copy(original.parent / "mesocart_raw.yaml", folder)  # RawDataExpectations is beside the workbook
+    book.save(folder / original.name)
+    return folder / original.name
+
+
 # the example study's spec workbooks: `build --study` has no default specs
-EXAMPLE_SDTM_SPEC = example_spec("sdtm")
+STRICT_SDTM_SPEC = example_spec("sdtm")
+EXAMPLE_SDTM_SPEC = _tolerant_sdtm_spec()
 EXAMPLE_ADAM_SPEC = example_spec("adam")
 EXAMPLE_SPECS = ("--sdtm-spec", EXAMPLE_SDTM_SPEC, "--adam-spec", EXAMPLE_ADAM_SPEC)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.robustness.conftest import EXAMPLE_SPECS, run_cli, snapshot
+from tests.robustness.conftest import EXAMPLE_ADAM_SPEC, EXAMPLE_SPECS, STRICT_SDTM_SPEC, run_cli, snapshot
 
 STAGES = ("--stages", "sdtm")
 
@@ -376,7 +376,7 @@ def test_all_empty_record_is_excluded_with_a_reason(built):
 def test_identical_dm_twin_is_excluded_as_a_duplicate(built):
     first, twin = built.facts["dm_twin"]
     reasons = [r["reason"] for r in excluded(built) if r["file"] == "dm.csv" and r["row"] == str(twin)]
-    assert reasons == [f"exact duplicate of dm.csv row {first}"]
+    assert reasons == [f"exact duplicate of dm.csv row {first} (identical in every field the spec reads from DM)"]
 
 
 @pytest.mark.parametrize("domain, file", [("cm", "cm.csv"), ("ex", "ld.csv")])
@@ -429,3 +429,16 @@ def test_line_breaks_and_tabs_in_collected_text_become_one_line_with_a_warning(t
     assert ("ae.csv", "3", "AETERM") in flagged and all(r["severity"] == "warning" for r in rows
                                                         if "line break" in r["message"])
     assert_reconciled(out)
+
+
+def test_a_date_in_another_format_stops_a_build_whose_spec_tolerates_no_date_failure(raw, tmp_path):
+    """The example's Sources sheet declares DD-MON-YYYY with the default threshold 0: one US-style date in LB
+    stops the build with a message naming form, field, share and the raw record, and nothing is written."""
+    set_field(raw / "lb.csv", 3, "LBDAT", "01/16/2024")
+    out = tmp_path / "pkg"
+    before = snapshot(tmp_path, (out,))
+    result = run_cli("build", "--study", raw, "--sdtm-spec", STRICT_SDTM_SPEC, "--adam-spec", EXAMPLE_ADAM_SPEC,
+                     "--out", out, "--stages", "sdtm")
+    result.assert_clean_failure(3, "form LB, field LBDAT", "declared format DD-MON-YYYY", "lb.csv", "01/16/2024",
+                                "Date Failure Threshold 0")
+    assert not out.exists() and snapshot(tmp_path, (out,)) == before

@@ -307,3 +307,36 @@ def test_a_condition_naming_a_missing_field_is_a_mapping_error_naming_the_column
     with pytest.raises(MappingError, match="the Condition aeser == 'Yes' names field 'aeser', which form AE does not "
                                            "have .columns: Subject, Folder, InstanceName, AETERM, AESER"):
         map_domain("AE", DomainContext(spec=bad, raw={"AE": AE_RAW}), STEPS)
+
+
+# --- issue 11: a study with its own column names, declared in the Sources sheet -------------------------------
+
+def test_subject_visit_and_dates_come_from_the_columns_and_formats_the_sources_sheet_declares():
+    """Pilot-style raw vitals: PATNUM, INSTANCE, dotted names, US dates, a visit named in mixed case and an
+    unscheduled visit that carries its number; nothing in the engine knows these names."""
+    from specs.model import SourceDef
+    from tests.sdtm.spec_builder import trial_table
+
+    vs_raw = raw([["701-1015", "Week 2", "01/16/2014", "96.9"], ["701-1015", "Unscheduled 3.1", "02/01/2014", "98.6"],
+                  ["701-1023", "screening 1", "07/22/2012", ""]], ["PATNUM", "INSTANCE", "IT.VSDAT", "IT.TEMP"])
+    vs_spec = spec(
+        datasets=[dataset("VS", ["USUBJID", "VISITNUM"])],
+        variables=[variable("VS", v, i) for i, v in
+                   enumerate(["USUBJID", "SUBJID", "VSORRES", "VSDTC", "VISITNUM", "VISIT", "VISITDY"], 1)],
+        mappings=[mapping("VS", "VSORRES", "VS", "`IT.TEMP`", "assign_no_ct"),
+                  mapping("VS", "USUBJID", "VS", "'01-' || PATNUM", "assign_no_ct"),
+                  mapping("VS", "SUBJID", "VS", "split_part(PATNUM, '-', 2)", "assign_no_ct"),
+                  mapping("VS", "VSDTC", "VS", "`IT.VSDAT`", "assign_datetime"),
+                  mapping("VS", "VISITNUM", "VS", None, "derive", "function=visit; dtc=VSDTC; unscheduled=from_name")],
+        trial_design=[trial_table("TV", [{"VISITNUM": 1.0, "VISIT": "SCREENING 1", "VISITDY": -7},
+                                         {"VISITNUM": 4.0, "VISIT": "WEEK 2", "VISITDY": 14}])],
+        sources=[SourceDef(form="VS", subject_column="PATNUM", visit_column="INSTANCE",
+                           date_formats=(("*", "MM/DD/YYYY"),), sheet="Sources", row=2)])
+    ctx = DomainContext(spec=vs_spec, raw={"VS": vs_raw})
+    frame = map_domain("VS", ctx, STEPS).frame
+    assert frame["USUBJID"].tolist() == ["01-701-1015", "01-701-1015", "01-701-1023"]
+    assert frame["SUBJID"].tolist() == ["1015", "1015", "1023"]
+    assert frame["VSDTC"].tolist() == ["2014-01-16", "2014-02-01", "2012-07-22"]
+    assert frame["VISITNUM"].tolist() == [4.0, 3.1, 1.0]
+    assert frame["VISIT"].tolist() == ["WEEK 2", "UNSCHEDULED 3.1", "SCREENING 1"]
+    assert not ctx.findings

@@ -1,7 +1,7 @@
 """Trial design sheets (TS, TA, TE, TV) as the CDISC pilot's submission states them.
 
 The pilot's raw extracts hold no trial design: these tables are protocol content, copied from the
-pilot's own TS, TA, TE and TV (text as published, the curly apostrophe of Alzheimer’s included).
+pilot's own TS, TA, TE and TV (text as published, except that XPT v5 text is ASCII: the curly apostrophe of Alzheimer’s is a straight one).
 TV names each planned visit as the EDC writes it (`Screening 1`, `Ambul ECG Placement`): collected visits
 match TV's VISIT ignoring case, so no visit map (FOLDER column) is needed; `Unscheduled 3.1` style names
 carry their own number (the visit step's `unscheduled=from_name`).
@@ -25,12 +25,12 @@ TS = pipe_table("""
 1 | TBLIND   | Trial Blinding Schema                | DOUBLE BLIND
 1 | COMPTRT  | Comparative Treatment Name           | Placebo
 1 | TCNTRL   | Control Type                         | PLACEBO
-1 | TDIGRP   | Diagnosis Group                      | Patients with Probable Mild to Moderate Alzheimer’s Disease
+1 | TDIGRP   | Diagnosis Group                      | Patients with Probable Mild to Moderate Alzheimer's Disease
 1 | DOSE     | Dose per Administration              | 54
 2 | DOSE     | Dose per Administration              | 81
 1 | DOSFRQ   | Dosing Frequency                     | QD; 12 to 14 hours transdermal application
 1 | DOSU     | Dose Units                           | mg
-1 | INDIC    | Trial Indication                     | Mild to Moderate Alzheimer’s Disease
+1 | INDIC    | Trial Indication                     | Mild to Moderate Alzheimer's Disease
 1 | TINDTP   | Trial Indication Type                | TREATMENT
 1 | LENGTH   | Trial Length                         | 26 weeks
 1 | OBJPRIM  | Trial Primary Objective              | To determine if there is a statistically significant relationship between the change in both ADAS-Cog and CIBIC+ scores, and drug dose (0, 50 cm2 [54 mg], and 75 cm2 [81 mg])
@@ -45,7 +45,7 @@ TS = pipe_table("""
 1 | ROUTE    | Route of Administration              | TRANSDERMAL
 1 | SEXPOP   | Sex of Participants                  | BOTH
 1 | SPONSOR  | Clinical Study Sponsor               | CDISCPILOT01
-1 | TITLE    | Trial Title                          | Safety and Efficacy of the Xanomeline Transdermal Therapeutic System (TTS) in Patients with Mild to Moderate Alzheimer’s Disease.
+1 | TITLE    | Trial Title                          | Safety and Efficacy of the Xanomeline Transdermal Therapeutic System (TTS) in Patients with Mild to Moderate Alzheimer's Disease.
 1 | TRT      | Investigational Therapy or Treatment | Xanomeline
 1 | TTYPE    | Trial Type                           | SAFETY
 2 | TTYPE    | Trial Type                           | EFFICACY
