@@ -5,10 +5,12 @@ Usage: python benchmarks/build.py [--sizes 50 5000] [--repeat N]
 
 Each size runs in a fresh process, as `trialforge build --example` does: generate the raw extracts, then
 every build stage (the example's spec workbooks, its raw-data expectation suite, no data docs). A sampler
-thread reads the process's resident memory (VmRSS; while the validation stage has forked a worker, the
-PSS of both, so shared pages count once) every 20 ms and keeps the peak per stage. The total is the
+thread reads the process's resident memory (VmRSS; while the build has forked processes, e.g. the job
+beside the ADaM stages and its validation worker, the PSS of all of them, so shared pages count once)
+every 20 ms (less often when a reading takes long: PSS is not free) and when each stage ends, and keeps the
+peak per stage. The total is the
 child's whole wall time, interpreter start-up and imports included. CPU time (this process only, not a
-forked worker's) is shown beside wall time: on a busy machine wall time grows with the load, CPU time
+forked process's) is shown beside wall time: on a busy machine wall time grows with the load, CPU time
 much less (the load average at the start of each run is printed).
 
 Targets (issue 10): 50 subjects < 5 s wall; 5,000 subjects < 60 s wall with peak RSS < 3 GB.
@@ -34,12 +36,13 @@ TARGET_RSS_MB = 3072
 
 
 def _rss_mb() -> float:
-    """This process's resident memory; while it has forked workers (the validation rules), the memory of
-    all of them, each shared page counted once (the sum of their PSS, /proc/PID/smaps_rollup)."""
-    children = _children()
-    if not children:
+    """This process's resident memory; while it has forked processes (the job beside the ADaM stages, the
+    validation workers, theirs), the memory of all of them, each shared page counted once (the sum of
+    their PSS, /proc/PID/smaps_rollup)."""
+    descendants = _descendants("self")
+    if not descendants:
         return _field_mb(Path("/proc/self/status"), "VmRSS:")
-    return sum(_field_mb(Path(f"/proc/{pid}/smaps_rollup"), "Pss:") for pid in ["self", *children])
+    return sum(_field_mb(Path(f"/proc/{pid}/smaps_rollup"), "Pss:") for pid in ["self", *descendants])
 
 
 def _field_mb(path: Path, key: str) -> float:
@@ -53,13 +56,20 @@ def _field_mb(path: Path, key: str) -> float:
     return 0.0
 
 
-def _children() -> list[str]:
+def _descendants(pid: str) -> list[str]:
+    """Every process forked from `pid`, and from those, and so on."""
     pids: list[str] = []
-    for task in Path("/proc/self/task").iterdir():
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:  # a process that has just ended
+        return pids
+    for task in tasks:
         try:
-            pids += (task / "children").read_text().split()
+            children = (task / "children").read_text().split()
         except OSError:
             continue
+        for child in children:
+            pids += [child, *_descendants(child)]
     return pids
 
 
@@ -81,8 +91,12 @@ def measure(subjects: int) -> dict:
 
     def sample() -> None:
         while not stop.is_set():
+            started = time.perf_counter()
             peaks[current[0]] = max(peaks.get(current[0], 0.0), _rss_mb())
-            time.sleep(0.02)
+            # reading PSS walks page tables under the processes' memory locks, which slows their page faults
+            # and takes a core's time: the sampler keeps to a tenth of a core (each stage is also sampled
+            # when it ends)
+            time.sleep(max(0.02, 10 * (time.perf_counter() - started)))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -102,6 +116,7 @@ def measure(subjects: int) -> dict:
                 stage_cpu[0] = _cpu()
             else:
                 times[stage.name], cpu[stage.name] = seconds, _cpu() - stage_cpu[0]
+                peaks[stage.name] = max(peaks.get(stage.name, 0.0), _rss_mb())
 
         run_pipeline(default_stages(), Path(scratch) / "raw", Path(scratch) / "pkg", options, progress=progress)
     stop.set()

@@ -29,6 +29,7 @@ def load_compare():
     path = HERE.parent / "tests" / "pilot" / "compare.py"
     spec = importlib.util.spec_from_file_location("pilot_compare", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 

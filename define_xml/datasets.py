@@ -98,9 +98,11 @@ def index_datasets(datasets: Mapping[str, DatasetInfo] | None) -> dict[str, Data
 def present(series: pd.Series) -> pd.Series:
     """Values that are there: not missing and, for text, not blank (XPT cannot tell blank from missing)."""
     if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
-        # the same test as below (pandas' str.strip is Arrow's utf8_trim_whitespace), without six pandas steps
+        # the same test as below without six pandas steps: pandas' str.strip is Arrow's utf8_trim_whitespace,
+        # and a value it strips to "" is "" or all Unicode whitespace (utf8_is_space, which copies nothing)
         array = pa.chunked_array(series.array.__arrow_array__())
-        filled = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(array), ""), False)
+        blank = pc.or_(pc.equal(array, ""), pc.utf8_is_space(array))
+        filled = pc.fill_null(pc.invert(blank), False)
         mask = filled.to_numpy(zero_copy_only=False)
         return series if mask.all() else series[mask]
     values = series.dropna()
@@ -118,7 +120,11 @@ def text_length(series: pd.Series | None) -> int | None:
     values = present(series)
     if values.empty:
         return None
-    texts = values.map(term_text) if pd.api.types.is_numeric_dtype(values) else values.astype("str").str.rstrip(" ")
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":  # no Python per value
+        array = pa.chunked_array(values.array.__arrow_array__())
+        return int(pc.max(pc.binary_length(pc.utf8_rtrim(array, characters=" "))).as_py())
+    distinct = pd.Series(values.unique())  # the longest value is among the distinct ones
+    texts = distinct.map(term_text) if pd.api.types.is_numeric_dtype(values) else distinct.astype("str").str.rstrip(" ")
     return int(texts.map(lambda t: len(t.encode("utf-8"))).max())
 
 
@@ -160,7 +166,7 @@ def decimals(series: pd.Series | None, limit: int = 12) -> int | None:
     """Most decimals any value needs (rounded to `limit` places first), None without numeric values."""
     if series is None:
         return None
-    numbers = pd.to_numeric(present(series), errors="coerce").dropna()
+    numbers = pd.to_numeric(pd.Series(present(series).unique()), errors="coerce").dropna()  # distinct: same most
     numbers = numbers[np.isfinite(numbers.to_numpy(dtype="float64"))]
     if numbers.empty:
         return None

@@ -41,6 +41,11 @@ def render_define_html(
     return text
 
 
+def preload() -> None:
+    """Compile the page template now (a build does this before it forks, so both processes share it)."""
+    _template()
+
+
 @lru_cache(maxsize=1)
 def _template() -> jinja2.Template:
     source = resources.files("define_xml.templates").joinpath(TEMPLATE).read_text(encoding="utf-8")

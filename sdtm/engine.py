@@ -620,15 +620,18 @@ def _report_identical_records(dataset: str, frame: pd.DataFrame, ctx: DomainCont
     """Records identical in every mapped variable that came from different raw records (raw duplicates are
     excluded before mapping): both are kept, since their raw records differ, and each later copy is a
     warning naming the first, for the data manager to resolve."""
-    content = [c for c in frame.columns if not c.startswith("__") or c.startswith("__supp__") or c == "__subject"]
-    if frame.empty or not content:
+    # the record's subject, visit and form instance are collected context: records apart in them are not copies
+    context = ("__subject", "__visit", "__instance")
+    content = [c for c in frame.columns if not c.startswith("__") or c.startswith("__supp__") or c in context]
+    named = [c for c in content if not c.startswith("__")]
+    if frame.empty or not named:
         return
     keyed = frame[content].astype("string").fillna("\x00")
     copies = keyed.duplicated(keep="first")
     if not copies.any():
         return
     first_row = frame.groupby([keyed[c] for c in content], sort=False)["__row"].transform("first")
-    ctx.report(dataset, content[0], frame, copies,
+    ctx.report(dataset, named[0], frame, copies,
                lambda row: f"identical, once mapped, to the record from raw row {row} (the raw records differ in a "
                            f"field the mapping does not carry into {dataset}); both are kept", first_row,
                severity="warning")
@@ -669,9 +672,15 @@ def _derive(dataset: str, frame: pd.DataFrame, row, ctx: DomainContext, steps: M
         pd.DataFrame({row.variable: result.to_numpy()}, index=frame.index) if isinstance(result, pd.Series) else None)
     if produced is None:
         return frame
+    if isinstance(result, pd.DataFrame):  # a step filling several variables fills those the dataset has
+        declared = {v.name for v in ctx.spec.variables_of(dataset)} | {row.variable}
+        produced = produced[[c for c in produced.columns if c in declared or str(c).startswith("__")]]
+    if row.argument("qnam"):  # a derived supplemental qualifier (relationships.build_supp writes it)
+        produced = produced.rename(columns={row.variable: f"__supp__{row.variable}"})
     for column in produced.columns:
         values = _positional(produced[column], frame.index)
-        if column == row.variable and len(frame) and applies.any() and values[applies].isna().all():
+        if column.removeprefix("__supp__") == row.variable and len(frame) and applies.any() and \
+                values[applies].isna().all():
             ctx.findings.append(mapping_finding(
                 dataset, str(column), None, None, None, f"derived by {name} (Mapping row {row.row}) but null on "
                 f"every one of the {int(applies.sum())} records it applies to", "warning", DERIVED_NULL))

@@ -93,8 +93,16 @@ def usubjid(frame, ctx, dataset, variable, **_):
 @step("seq")
 def seq(frame, ctx, dataset, variable, keys=None, **_):
     """--SEQ: 1, 2, ... per USUBJID in the order of `keys` (default: the dataset's Key Variables)."""
-    keys = _columns(keys) or list(ctx.spec.dataset(dataset).key_variables)
+    named = _columns(keys)
+    keys = named or list(ctx.spec.dataset(dataset).key_variables)
     prefix = dataset[4:] if dataset.startswith("SUPP") else dataset
+    # a key the spec makes but that is not made yet would silently drop out of the order: an error instead
+    declared = {v.name for v in ctx.spec.variables_of(dataset)} if ctx.spec.has_dataset(dataset) else set()
+    later = [k for k in keys if k not in frame.columns and k != variable and (named or k in declared)]
+    if later:
+        raise MappingError(f"{dataset}.{variable}: seq orders by {', '.join(later)}, which "
+                           f"{'is' if len(later) == 1 else 'are'} not derived yet; put the seq row after "
+                           f"{'its row' if len(later) == 1 else 'their rows'} (or name other keys=)")
     return identifiers.derive_seq(frame, prefix, keys)
 
 
@@ -240,10 +248,31 @@ def _period_key(values: pd.Series, last: bool) -> pd.Series:
 
 @step("expression")
 def expression(frame, ctx, dataset, variable, expr, **_):
-    """The value of an expression over the record's own variables (`coalesce(RFENDTC, RFXENDTC)`)."""
-    values, problems = evaluate_expression(frame, expr, f"{dataset}.{variable}")
+    """The value of an expression over the record's own variables (`coalesce(RFENDTC, RFXENDTC)`) and its
+    subject's variables in a one-record-per-subject domain built before (`DM.RFSTDTC`)."""
+    values, problems = evaluate_expression(_with_subject_values(frame, ctx, dataset, variable, expr), expr,
+                                           f"{dataset}.{variable}")
     ctx.report_problems(dataset, variable, frame, problems, values)
     return values
+
+
+def _with_subject_values(frame, ctx, dataset, variable, expr):
+    """`frame` with a column for each DOMAIN.VARIABLE the expression names: the subject's value there."""
+    extra = {}
+    for name in _expression(expr, f"{dataset}.{variable}").fields:
+        domain, dot, name_there = name.partition(".")
+        if not dot or name in frame.columns or domain not in ctx.domains:
+            continue
+        source = ctx.domains[domain]
+        if name_there not in source.columns or "USUBJID" not in source.columns:
+            raise MappingError(f"{dataset}.{variable}: the expression {expr!r} reads {name}, but {domain} has no "
+                               f"{name_there if 'USUBJID' in source.columns else 'USUBJID'}")
+        if source["USUBJID"].duplicated().any():
+            raise MappingError(f"{dataset}.{variable}: the expression {expr!r} reads {name}, but {domain} has more "
+                               f"than one record per subject, so a record's subject does not pick one value")
+        _need(frame, dataset, "expression", "USUBJID")
+        extra[name] = _by_subject(ctx, frame, domain, name_there)
+    return frame.assign(**extra) if extra else frame
 
 
 @step("stresu")

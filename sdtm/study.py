@@ -75,8 +75,8 @@ def build_sdtm(spec, raw: Mapping[str, pd.DataFrame], today: date | None = None)
         exclusions.append(result.exclusions)
         joined.append(result.joined_rows)
         log.info("%s: %d records", name, len(result.frame))
-    if "SE" in names and "SE" not in ctx.domains:
-        _finish_first_domains(ctx, first)
+    if "SE" not in ctx.domains:
+        _finish_first_domains(ctx, first, with_se="SE" in names)
     _complete_sv(ctx)
     _settle_participation_end(ctx)
     for name in names:
@@ -129,9 +129,11 @@ def report_subjects_not_in_dm(ctx: DomainContext) -> None:
                    frame["USUBJID"])
 
 
-def _finish_first_domains(ctx: DomainContext, first: list[str]) -> None:
-    """Build SE, then run the steps the first domains had to defer until DM and SE existed."""
-    ctx.domains["SE"] = build_se(ctx)
+def _finish_first_domains(ctx: DomainContext, first: list[str], with_se: bool = True) -> None:
+    """Build SE (when the spec has it), then run the steps the first domains had to defer until DM and SE
+    existed: a study without SE still gets its study days from DM."""
+    if with_se:
+        ctx.domains["SE"] = build_se(ctx)
     for name in first:
         ctx.domains[name] = run_derive_rows(name, ctx.domains[name], ctx, STEPS, lambda f: f in NEEDS_DM_AND_SE)
 

@@ -114,9 +114,9 @@ class Channel:
         records, self.records = self.records, []
         self._connection.send((key, value, [_portable(r) for r in records]))
 
-    def drop_records(self) -> None:
-        """Forget the log records made so far (their work failed; the build redoes it and logs anew)."""
-        self.records = []
+    def waiting(self) -> bool:
+        """True when a message from the build is waiting to be received (or the build has gone)."""
+        return bool(self._inbox) or self._connection.poll(0)
 
     def receive(self, key: str) -> Any:
         """Wait for the build's message `key`; EOFError when the build has gone."""

@@ -42,9 +42,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from specs.errors import InputError, Problem
-from specs.model import SourceDef, default_file, default_source
+from specs.model import SOURCE_OPTIONS, SourceDef, default_file, default_source
 from specs.rawfields import missing_raw_fields
-from specs.sources import option_character
+from specs.sources import option_character, option_problems
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +188,7 @@ def read_raw_study(study_dir: Path, required: Mapping[str, Iterable[str]],
     problems: list[Problem] = []
     forms: dict[str, RawForm] = {}
     odm_files: dict[Path, _OdmFile] = {}  # one parse per ODM file, however many forms it holds
+    absent: set[Path] = set()
     for oid in sorted(required):
         source = source_of(oid)
         try:
@@ -196,8 +197,10 @@ def read_raw_study(study_dir: Path, required: Mapping[str, Iterable[str]],
             problems += exc.problems
             continue
         if not path.is_file():
-            problems.append(Problem(str(path), f"raw extract of form {oid} is missing (the spec maps from it"
-                                               f"{'' if source.row is None else '; Sources row ' + str(source.row)})"))
+            if path not in absent:  # one file of several forms (ODM, a workbook) is reported once
+                absent.add(path)
+                row = "" if source.row is None else f"; Sources row {source.row}"
+                problems.append(Problem(str(path), f"raw extract of form {oid} is missing (the spec maps from it{row})"))
             continue
         frame, header, found = _read_source(study_dir, path, source, odm_files)
         problems += found
@@ -224,6 +227,11 @@ def _read_source(study_dir: Path, path: Path, source: SourceDef, odm_files: dict
     from trialforge import rawformats
 
     name = path.relative_to(study_dir).as_posix() if path.is_relative_to(study_dir) else path.name
+    unusable = option_problems(source.format, source.options, source.form) if source.format in SOURCE_OPTIONS \
+        else [("format", f"unknown format {source.format!r}")]
+    if unusable:  # the spec reader refuses these; a SourceDef made in code may hold them
+        return None, [], [Problem(str(path), f"form {source.form}: {message}", source.sheet, source.row, "Options")
+                          for _, message in unusable]
     if source.format == "csv":
         dialect = Dialect(delimiter=option_character(source.option("delimiter", ",")),
                           quotechar=option_character(source.option("quotechar", '"')),

@@ -190,9 +190,10 @@ def _sheet_problems(path: Path, member: str | None, where: str) -> list[Problem]
     problems = [Problem(where, f"cell {workbook.column_letter(column)}{row} holds a formula without a stored result, "
                                "which reads as blank; open and save the workbook in Excel so its results are stored",
                         row=row, column=workbook.column_letter(column)) for row, column in scan.uncached[:MAX_LISTED]]
-    problems += [Problem(where, f"cells {ref} are merged: only the first holds the value and the others read as "
-                                "blank; unmerge them and fill in every cell", row=int(re.sub(r"\D", "", ref.split(":")[0])
-                                                                                   or 1)) for ref in scan.merged[:MAX_LISTED]]
+    for ref in scan.merged[:MAX_LISTED]:
+        first_row = int(re.sub(r"\D", "", ref.split(":")[0]) or 1)
+        problems.append(Problem(where, f"cells {ref} are merged: only the first holds the value and the others read "
+                                       "as blank; unmerge them and fill in every cell", row=first_row))
     return problems
 
 

@@ -40,7 +40,10 @@ ALGORITHM_ENTRIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "select": ("Makes one record per source row the Condition keeps, without setting a variable (for a form "
                "whose records are defined by a condition alone).",
                ("DS", "DSTERM", "DS", "", "select", "", "", "`IT.DSTERM` is not null")),
-    "derive": ("Calls a named derive function (below) with the row's Arguments, after the records exist.",
+    "derive": ("Calls a named derive function (below) with the row's Arguments, after the records exist, in the "
+               "order of the rows. With `qnam=` (and `qlabel=`, `qorig=`, `qeval=`) the value is a supplemental "
+               "qualifier, as with `supp`: AETRTEM from `function=expression; expr=case when AESTDTC >= "
+               "DM.RFSTDTC then 'Y' end; qnam=AETRTEM`.",
                ("AE", "AESTDY", "", "", "derive", "function=study_day; dtc=AESTDTC", "", "")),
     "not_submitted": ("The raw field is deliberately not carried into SDTM; `reason=` says why (the audit keeps "
                       "it).", ("EX", "LDPDAY", "LD", "LDPDAY", "not_submitted", "reason=implied by EXSTDTC", "",

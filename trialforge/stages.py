@@ -10,7 +10,7 @@ from specs.errors import SpecError, UsageError
 from formats import clock
 from formats.folder import load_folder
 from trialforge.background import MISSING
-from trialforge.overlap import sdtm_define, start_checks, validator
+from trialforge.overlap import sdtm_define, sdtm_written, start_checks, validator
 from trialforge.pipeline import AUDIT_DIR, BuildContext, Stage
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ def load_specs(ctx: BuildContext) -> None:
     if "adam_spec" in ctx.artifacts:
         ctx.options["adam_datasets"] = adam_datasets_described(ctx.artifacts["adam_spec"],
                                                                ctx.options.get("adam_datasets"))
+    start_checks(ctx, package_define)  # the define.xml and checks' job beside the next stages
 
 
 def check_adam_names(requested: list[str] | None) -> list[str] | None:
@@ -226,7 +227,7 @@ def write_sdtm(ctx: BuildContext) -> None:
     ctx.record("not_written_no_records", empty)
     ctx.record("metadata_problems", problems)
     ctx.summarise(_written(written, problems) + (f", {len(empty)} empty domains not written" if empty else ""))
-    start_checks(ctx, package_define)  # the SDTM define.xml and the checks' reading, beside the ADaM stages
+    sdtm_written(ctx)  # the job beside the next stages (trialforge.overlap) starts on SDTM
 
 
 def study_parameters(options: dict[str, Any]):
@@ -351,6 +352,7 @@ def package_define(ctx: BuildContext, kind: str) -> dict:
 def validate_package(ctx: BuildContext) -> None:
     """Conformance rules over the written SDTM and ADaM together (so ADaM-to-SDTM traceability is checked),
     with define.xml when written beside them; reports in audit/validation."""
+    from trialforge.attribution import attribute_to_raw
     from trialforge.reproducible import pin_zip_times
     from validation.gate import run_validation
     from validation.reports import write_reports
@@ -365,6 +367,8 @@ def validate_package(ctx: BuildContext) -> None:
     outcome = run_validation(folders if len(folders) > 1 else folders[0], fail_on=ctx.options.get("fail_on"),
                              findings=[*(raw_findings or []), *mapping], validate=validator(ctx))
     result = outcome.result
+    if ctx.artifacts.get("sdtm") is not None:  # each rule finding on a mapped record names its raw record
+        result.findings = attribute_to_raw(result.findings, ctx.artifacts["sdtm"].domains, ctx.artifacts.get("adam"))
     if raw_findings is not None:
         result.run["raw_data"] = str(ctx.study_dir)
     _make_reproducible(result, ctx.staging)

@@ -1,8 +1,9 @@
 """What an operator sees while a rule runs on one dataset: the frame, the other datasets, define.xml,
 and cached, vectorized views of columns (null masks, numbers, ISO dates) shared by every rule.
 
-Views are cached per dataset and column for the whole run: forty rules asking whether LBDTC is a full
-date parse it once.
+Views are cached per frame and column for the whole run: forty rules asking whether LBDTC is a full
+date parse it once. The key is the frame's identity (not the Dataset's), so that a run can use the views
+made by rules run ahead on the same frames (validation.ahead).
 """
 
 from __future__ import annotations
@@ -12,12 +13,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from formats.isodates import complete_date
 from formats.sasdates import from_sas
 from validation.datasets import Dataset
 from validation.define import Define
 
+
+
+PER_VALUE_MIN_RECORDS = 1000  # below this, `per_value` computes on the column itself
 
 
 class NotApplicable(Exception):
@@ -27,11 +33,24 @@ class NotApplicable(Exception):
 class Cache:
     def __init__(self) -> None:
         self._store: dict[Hashable, Any] = {}
+        self._columns: dict[tuple[int, str], pd.Series] = {}
 
     def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
-        if key not in self._store:
-            self._store[key] = make()
-        return self._store[key]
+        found = self._store.get(key, _ABSENT)
+        if found is _ABSENT:
+            found = self._store[key] = make()
+        return found
+
+    def column(self, frame: pd.DataFrame, name: str) -> pd.Series | None:
+        """`frame[name]`, made once (pandas builds a new Series on every access); None when it is no column."""
+        key = (id(frame), name)
+        found = self._columns.get(key)
+        if found is None and name in frame.columns:
+            found = self._columns[key] = frame[name]
+        return found
+
+
+_ABSENT = object()
 
 
 class RuleContext:
@@ -103,32 +122,43 @@ class RuleContext:
     def column(self, variable: str, dataset: Dataset | None = None) -> pd.Series:
         dataset = dataset or self.dataset
         name = self.expand(variable, dataset)
-        if dataset is not None and name not in dataset.frame.columns and name in self.absent:
+        found = self.cache.column(dataset.frame, name) if dataset is not None else None
+        if found is not None:
+            return found
+        if dataset is not None and name in self.absent:
             return pd.Series("", index=dataset.frame.index, dtype="str")
-        if dataset is None or name not in dataset.frame.columns:
-            where = dataset.name if dataset is not None else "the study"
-            raise NotApplicable(f"{where} has no variable {name}")
-        return dataset.frame[name]
+        where = dataset.name if dataset is not None else "the study"
+        raise NotApplicable(f"{where} has no variable {name}")
 
     # --- cached views ----------------------------------------------------------------------------------
 
     def _cached(self, kind: str, variable: str, dataset: Dataset | None, make: Callable[[pd.Series], Any]):
         dataset = dataset or self.dataset
         series = self.column(variable, dataset)
-        key = (id(dataset), self.expand(variable, dataset), kind)
+        key = (id(dataset.frame), self.expand(variable, dataset), kind)
         return self.cache.get(key, lambda: make(series))
 
     def null(self, variable: str, dataset: Dataset | None = None) -> pd.Series:
         """True where the value is missing: NaN for numbers, "" (or only blanks) for text."""
         return self._cached("null", variable, dataset, null_mask)
 
+    def present(self, variable: str, dataset: Dataset | None = None) -> pd.Series:
+        """`~null`, made once per column."""
+        return self._cached("present", variable, dataset, lambda s: ~self.null(variable, dataset))
+
+    def byte_lengths(self, variable: str, dataset: Dataset | None = None) -> pd.Series:
+        """The UTF-8 byte length of each value's text (0 for missing), made once per column."""
+        return self._cached("bytes", variable, dataset, lambda s: byte_lengths(self.text(variable, dataset)))
+
     def text(self, variable: str, dataset: Dataset | None = None) -> pd.Series:
         """Values as text ("" for missing); numbers print without a trailing .0 when whole."""
         return self._cached("text", variable, dataset, as_text)
 
     def numeric(self, variable: str, dataset: Dataset | None = None) -> pd.Series:
-        """Values as float64; text that does not parse as a number is NaN."""
-        return self._cached("numeric", variable, dataset, as_numeric)
+        """Values as float64; text that does not parse as a number is NaN (each distinct text parsed once)."""
+        if pd.api.types.is_numeric_dtype(self.column(variable, dataset).dtype):
+            return self._cached("numeric", variable, dataset, as_numeric)
+        return self.per_value(variable, "numeric", as_numeric, dataset)
 
     def iso(self, variable: str, dataset: Dataset | None = None) -> pd.Series:
         """ISO 8601 text: text columns as they are, SAS numeric dates/datetimes converted."""
@@ -141,22 +171,40 @@ class RuleContext:
         return self.per_value(variable, "dates", complete_date, dataset, iso=True)
 
     def per_value(self, variable: str, kind: str, compute: Callable[[pd.Series], pd.Series],
-                  dataset: Dataset | None = None, *, iso: bool = False) -> pd.Series:
+                  dataset: Dataset | None = None, *, iso: bool = False, keep: bool = True) -> pd.Series:
         """`compute` applied to each distinct value of the column once, spread back to every record.
 
         SDTM columns repeat a few thousand values over millions of records (dates, codes, results), so
-        regular expressions and date parsing run on the distinct values only. Cached per column and kind.
+        regular expressions and date parsing run on the distinct values only. Cached per column and kind
+        (unless `keep` is false: a view only one rule asks for is not worth its memory).
         """
         dataset = dataset or self.dataset
         name = self.expand(variable, dataset)
         source = self.iso(variable, dataset) if iso else self.text(variable, dataset)
 
         def make() -> pd.Series:
-            codes, uniques = self.cache.get((id(dataset), name, "factorized", iso), lambda: pd.factorize(source))
+            if len(source) < PER_VALUE_MIN_RECORDS:  # a short column: the distinct values would cost more
+                return pd.Series(compute(source).to_numpy(), index=source.index)
+            codes, uniques = self.factorized(variable, dataset, iso=iso)
             result = compute(pd.Series(uniques, dtype=source.dtype)).to_numpy()
             return pd.Series(result[codes], index=source.index)
 
-        return self.cache.get((id(dataset), name, kind, iso), make)
+        return self.cache.get((id(dataset.frame), name, kind, iso), make) if keep else make()
+
+    def factorized(self, variable: str, dataset: Dataset | None = None, *,
+                   iso: bool = False) -> tuple[np.ndarray, Any]:
+        """`pd.factorize` of the column's text (or ISO text), made once: (codes per record, distinct values)."""
+        dataset = dataset or self.dataset
+        source = self.iso(variable, dataset) if iso else self.text(variable, dataset)
+        key = (id(dataset.frame), self.expand(variable, dataset), "factorized", iso)
+        return self.cache.get(key, lambda: _compact(*pd.factorize(source)))
+
+    def outside(self, variable: str, allowed: frozenset | set, dataset: Dataset | None = None) -> pd.Series:
+        """True where the value's text is not one of `allowed` (each distinct value looked up once)."""
+        dataset = dataset or self.dataset
+        codes, uniques = self.factorized(variable, dataset)
+        out = np.fromiter((value not in allowed for value in uniques), dtype=bool, count=len(uniques))
+        return pd.Series(np.append(out, False)[codes], index=dataset.frame.index)  # code -1 (none): False
 
     # --- sub-conditions --------------------------------------------------------------------------------
 
@@ -172,11 +220,46 @@ class RuleContext:
 def null_mask(series: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(series.dtype):
         return series.isna()
+    if _arrow_backed(series):  # the same test as below in four Arrow calls instead of a dozen pandas steps
+        array = pa.chunked_array(series.array.__arrow_array__())
+        blank = pc.and_(pc.starts_with(array, " "), pc.utf8_is_space(array))  # is_space: strip() gives ""
+        missing = pc.or_kleene(pc.or_kleene(pc.is_null(array), pc.equal(array, "")), blank)
+        return pd.Series(pc.fill_null(missing, True).to_numpy(zero_copy_only=False), index=series.index,
+                         name=series.name)
     mask = (series.isna() | (series == "")).fillna(True).astype(bool)
     candidates = series.str.startswith(" ").fillna(False).astype(bool)
     if candidates.any():  # all-blank text is missing too; rare, so only checked where a value starts blank
         mask = mask | (candidates & (series.str.strip() == "").fillna(False))
     return mask.astype(bool)
+
+
+def _compact(codes: np.ndarray, uniques: Any) -> tuple[np.ndarray, Any]:
+    """Codes in the smallest signed integer type that holds them (a million records of a column with a few
+    hundred values: 2 MB, not 8)."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if len(uniques) < np.iinfo(dtype).max:
+            return codes.astype(dtype), uniques
+    return codes, uniques
+
+
+def _arrow_backed(series: pd.Series) -> bool:
+    return isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow"
+
+
+def arrow_text(text: pd.Series) -> pa.ChunkedArray:
+    """The text column as an Arrow array, without a copy when pandas already keeps it in Arrow."""
+    if hasattr(text.array, "__arrow_array__"):
+        try:
+            return pa.chunked_array(text.array.__arrow_array__())
+        except (TypeError, pa.ArrowInvalid):
+            pass
+    return pa.chunked_array([pa.array(text.astype("str"), type=pa.large_string(), from_pandas=True)])
+
+
+def byte_lengths(text: pd.Series) -> pd.Series:
+    """UTF-8 byte length of each value (0 for missing), computed by Arrow."""
+    lengths = pc.fill_null(pc.binary_length(arrow_text(text)), 0)
+    return pd.Series(lengths.to_numpy(zero_copy_only=False), index=text.index)
 
 
 def as_text(series: pd.Series) -> pd.Series:

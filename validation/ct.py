@@ -29,19 +29,49 @@ def _headers() -> pd.DataFrame:
 
 def codelist_code(code_or_name: str) -> str:
     """The C-code of a codelist named by C-code (C66731) or short name (SEX)."""
-    headers = _headers()
-    key = code_or_name.strip()
-    hit = headers[(headers["code"] == key) | (headers["submission_value"] == key)]
-    if not len(hit):
+    code = _codes().get(code_or_name.strip())
+    if code is None:
         raise SpecError(f"codelist {code_or_name!r} is not in CDISC CT {CT_VERSION}")
-    return str(hit.iloc[0]["code"])
+    return code
+
+
+@lru_cache(maxsize=None)
+def _codes() -> dict[str, str]:
+    """C-code or short name -> C-code; the first codelist (package order) that has it as either wins."""
+    codes: dict[str, str] = {}
+    headers = _headers()
+    for code, short_name in zip(headers["code"], headers["submission_value"]):
+        codes.setdefault(code, str(code))
+        codes.setdefault(short_name, str(code))
+    return codes
+
+
+def preload() -> None:
+    """Read the bundled CT and index it now (before forking workers, so that they share it)."""
+    _codes()
+    for package in PACKAGES:
+        _package_rows(package)
+
+
+@lru_cache(maxsize=None)
+def _packages() -> dict[str, str]:
+    """Codelist C-code -> the CT package it is taken from."""
+    headers = _headers()
+    return dict(zip(headers["code"], headers["package"].astype(str)))
+
+
+@lru_cache(maxsize=None)
+def _package_rows(package: str) -> dict[str, object]:
+    """Codelist C-code -> positions of its terms in the package's CT table (one pass over the table)."""
+    return load_ct(package).groupby("codelist_code", sort=False).indices
 
 
 @lru_cache(maxsize=None)
 def _terms_frame(code: str) -> pd.DataFrame:
-    package = str(_headers().set_index("code").loc[code, "package"])
+    package = _packages()[code]
     ct = load_ct(package)
-    return ct[ct["codelist_code"] == code]
+    rows = _package_rows(package).get(code)
+    return ct.iloc[rows] if rows is not None else ct.iloc[0:0]
 
 
 @lru_cache(maxsize=None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -88,7 +89,14 @@ class DefineDataset:
         return tuple(name for _, name in keyed)
 
     def variable(self, name: str) -> DefineVariable | None:
-        return next((v for v in self.variables if v.name == name), None)
+        return self._by_name.get(name)
+
+    @cached_property
+    def _by_name(self) -> dict[str, DefineVariable]:
+        found: dict[str, DefineVariable] = {}
+        for variable in self.variables:  # the first of a name, as a scan would find it
+            found.setdefault(variable.name, variable)
+        return found
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import re
 import time
 import traceback
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,9 @@ import pandas as pd
 
 from formats.clock import build_timestamp
 from specs.terminology import CT_VERSION
-from validation import ENGINE_NAME, ENGINE_VERSION, operators
+from validation import ENGINE_NAME, ENGINE_VERSION, ct, operators
 from validation.context import Cache, NotApplicable, RuleContext
-from formats.folder import DATA_SUFFIXES, load_folder
+from formats.folder import load_folder
 from validation.datasets import Dataset, classify, datasets_from_frames
 from validation.define import Define, merge_defines, read_define
 from validation.model import DatasetDetail, Finding, RuleStatus, ValidationResult
@@ -44,14 +44,15 @@ _REPORT_KEYS = ("variable", "other", "date", "minuend", "subtrahend", "current",
 
 def validate_folder(path: str | Path | list, define: str | Path | None = None, rules=None,
                     standard: str | None = None, *, max_details: int = MAX_DETAILS_PER_RULE,
-                    preloaded: "Preloaded | None" = None) -> ValidationResult:
+                    preloaded=None, workers: int | None = None) -> ValidationResult:
     """Validate every dataset file (XPT, CSV, Dataset-JSON) in `path` (or in several folders, e.g. SDTM
     and ADaM together so ADaM-to-SDTM traceability rules can run).
 
     `define`: a define.xml; when None, `define.xml` beside the datasets (first folder) is used if there is
     one. `rules`: rule files/folders or loaded `Rule`s (the bundled set when None). `standard`: run only
-    the rules of one standard, e.g. "SDTMIG 3.4". `preloaded`: datasets and rules read ahead (see
-    `Preloaded`), used where they are still what the folder holds.
+    the rules of one standard, e.g. "SDTMIG 3.4". `preloaded`: datasets, rules and rule outcomes made
+    ahead (`validation.ahead.Preloaded`), each used only where it is what this run would make. `workers`:
+    see `run_rules`.
     """
     started = time.perf_counter()
     folders = [Path(p) for p in path] if isinstance(path, (list, tuple)) else [Path(path)]
@@ -73,7 +74,9 @@ def validate_folder(path: str | Path | list, define: str | Path | None = None, r
     load_seconds = time.perf_counter() - started
     if rules is None and preloaded is not None:
         rules = preloaded.rules
-    result = validate_datasets(datasets, define_doc, rules, standard, max_details=max_details)
+    result = validate_datasets(datasets, define_doc, rules, standard, max_details=max_details,
+                               done=preloaded.outcomes if preloaded is not None else None,
+                               cache=preloaded.cache if preloaded is not None else None, workers=workers)
     result.timings["load"] = load_seconds
     result.timings["total"] = time.perf_counter() - started
     result.run.update({"data": ", ".join(str(f.resolve()) for f in folders),
@@ -81,42 +84,12 @@ def validate_folder(path: str | Path | list, define: str | Path | None = None, r
     return result
 
 
-class Preloaded:
-    """Dataset folders and the bundled rules read ahead of a run (the build reads the SDTM folder while
-    it derives ADaM). A folder is used once, and only while its data files are those that were read
-    (names, sizes and modification times); otherwise the run reads it again."""
-
-    def __init__(self, folders: list[str | Path] = ()) -> None:
-        self.rules = load_rules()
-        self._folders: dict[Path, tuple[tuple, dict[str, Dataset]]] = {}
-        for folder in folders:
-            path = Path(folder).resolve()
-            stamp = _data_files_stamp(path)
-            self._folders[path] = (stamp, load_folder(path, empty_ok=False))
-
-    def take(self, folder: str | Path) -> dict[str, Dataset] | None:
-        """The datasets read from `folder`, if it was read ahead and has not changed since; else None."""
-        path = Path(folder).resolve()
-        entry = self._folders.pop(path, None)
-        if entry is None or entry[0] != _data_files_stamp(path):
-            return None
-        return entry[1]
-
-
-def _data_files_stamp(folder: Path) -> tuple:
-    """What identifies a folder's data files for `Preloaded`: name, size and modification time of each."""
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
-        return ()
-    return tuple((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries
-                 if e.is_file() and e.name.lower().endswith(DATA_SUFFIXES) and not e.name.lower().startswith("define"))
-
-
 def validate_datasets(datasets: Mapping[str, Dataset] | Mapping[str, pd.DataFrame], define: Define | None = None,
-                      rules=None, standard: str | None = None, *,
-                      max_details: int = MAX_DETAILS_PER_RULE) -> ValidationResult:
-    """Validate datasets already in memory (`Dataset`s, or plain frames by dataset name)."""
+                      rules=None, standard: str | None = None, *, max_details: int = MAX_DETAILS_PER_RULE,
+                      done: "DoneOutcomes | None" = None, cache: Cache | None = None,
+                      workers: int | None = None) -> ValidationResult:
+    """Validate datasets already in memory (`Dataset`s, or plain frames by dataset name). `done`, `cache`,
+    `workers`: see `run_rules`."""
     started = time.perf_counter()
     if datasets and not all(isinstance(d, Dataset) for d in datasets.values()):
         datasets = datasets_from_frames(datasets)
@@ -124,21 +97,36 @@ def validate_datasets(datasets: Mapping[str, Dataset] | Mapping[str, pd.DataFram
     if define is not None:
         datasets = _apply_define(datasets, define)
     rule_list = _rules(rules, standard)
-    result = run_rules(datasets, rule_list, define, max_details=max_details)
+    result = run_rules(datasets, rule_list, define, max_details=max_details, done=done, cache=cache,
+                       workers=workers)
     result.timings.setdefault("total", time.perf_counter() - started)
     result.run.update(_run_facts(datasets, define, rule_list, standard))
     return result
 
 
+Outcome = tuple[list[Finding], RuleStatus, float]  # a rule's findings, status and seconds
+# Outcomes made before the run (validation.ahead), by rule id, for these datasets, define and detail cap.
+DoneOutcomes = Callable[[dict[str, Dataset], "Define | None", int], dict[str, Outcome]]
+
+
 def run_rules(datasets: dict[str, Dataset], rules: list[Rule], define: Define | None = None, *,
-              max_details: int = MAX_DETAILS_PER_RULE, workers: int | None = None) -> ValidationResult:
+              max_details: int = MAX_DETAILS_PER_RULE, workers: int | None = None,
+              done: DoneOutcomes | None = None, cache: Cache | None = None) -> ValidationResult:
     """Run each rule; a crash in one rule becomes its "error" status and the run goes on.
 
     `workers`: processes sharing the rules (default: `parallel_workers`); findings and statuses come out in
-    rule order whatever the number."""
+    rule order whatever the number. `done`: gives the outcomes of rules already run on exactly these
+    datasets and define (by rule id); those rules are not run again. `cache`: column views already made
+    (keyed by frame, see RuleContext); the frames it names must be alive and unchanged."""
     result = ValidationResult()
     started = time.perf_counter()
-    for rule, (findings, status, elapsed) in zip(rules, _outcomes(rules, datasets, define, max_details, workers)):
+    ahead = done(datasets, define, max_details) if done is not None else {}
+    if len({rule.id for rule in rules}) != len(rules):  # ids name outcomes: only when they are unique
+        ahead = {}
+    remaining = [rule for rule in rules if rule.id not in ahead]
+    ran = iter(_outcomes(remaining, datasets, define, max_details, workers, cache or Cache()))
+    outcomes = [ahead[rule.id] if rule.id in ahead else next(ran) for rule in rules]
+    for rule, (findings, status, elapsed) in zip(rules, outcomes):
         result.findings.extend(findings)
         result.statuses.append(_with_seconds(status, elapsed))
         result.timings[f"rule:{rule.id}"] = elapsed
@@ -148,7 +136,7 @@ def run_rules(datasets: dict[str, Dataset], rules: list[Rule], define: Define | 
 
 
 PARALLEL_MIN_RECORDS = 5000  # below this, forking costs more than a second process saves
-_SHARED: tuple | None = None  # what forked workers read: (rules, datasets, define, max_details)
+_SHARED: tuple | None = None  # what forked workers read: rules, datasets, define, max_details, cache, counter, lock
 
 
 def parallel_workers(datasets: Mapping[str, Dataset], requested: int | None = None) -> int:
@@ -174,36 +162,85 @@ def parallel_workers(datasets: Mapping[str, Dataset], requested: int | None = No
 
 
 def _outcomes(rules: list[Rule], datasets: dict[str, Dataset], define: Define | None, max_details: int,
-              workers: int | None) -> list[tuple[list[Finding], RuleStatus, float]]:
+              workers: int | None, cache: Cache) -> list[Outcome]:
+    if not rules:
+        return []
     workers = min(parallel_workers(datasets, workers), max(1, len(rules)))
     if workers == 1:
-        return _run_all(rules, datasets, define, max_details)
+        return _run_all(rules, datasets, define, max_details, cache)
     import multiprocessing
 
+    ct.preload()  # read once here rather than once in each worker
+    _share_views(datasets, cache)
+    context = multiprocessing.get_context("fork")
     global _SHARED
-    _SHARED = (rules, datasets, define, max_details)
+    _SHARED = (rules, datasets, define, max_details, cache, context.RawValue("l", 0), context.Lock())
     try:
-        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
-            pending = [pool.apply_async(_run_share, (k, workers)) for k in range(1, workers)]
-            shares = [_run_share(0, workers)] + [job.get() for job in pending]  # this process runs share 0
+        with context.Pool(workers - 1, initializer=_quiet_signals) as pool:
+            pending = [pool.apply_async(_run_forked_share) for _ in range(1, workers)]
+            claimed = _run_claimed()  # this process takes rules too
+            for job in pending:
+                share, records = job.get()
+                for record in records:  # a worker's warnings ("rule failed"), logged here as if made here
+                    logging.getLogger(record.name).handle(record)
+                claimed.update(share)
     finally:
         _SHARED = None
-    outcomes: list = [None] * len(rules)
-    for k, share in enumerate(shares):
-        for i, outcome in zip(range(k, len(rules), workers), share):
-            outcomes[i] = outcome
-    return outcomes
+    return [claimed[i] for i in range(len(rules))]
 
 
-def _run_share(k: int, n: int) -> list[tuple[list[Finding], RuleStatus, float]]:
-    """Every n-th rule from the k-th (interleaved, so slow and quick rules spread over the workers)."""
-    rules, datasets, define, max_details = _SHARED
-    return _run_all(rules[k::n], datasets, define, max_details)
+def _share_views(datasets: dict[str, Dataset], cache: Cache) -> None:
+    """Make the column view nearly every rule asks for (is the value there) before the workers fork, so
+    that each has it instead of making its own."""
+    for dataset in datasets.values():
+        ctx = RuleContext(datasets, None, cache, dataset)
+        for name in dataset.frame.columns:
+            ctx.present(name)
+
+
+def _quiet_signals() -> None:
+    """A worker ends on the pool's SIGTERM without running a handler it inherited (the CLI's raises, and
+    would print a traceback), and leaves Ctrl-C to the process that started it."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_claimed() -> dict[int, Outcome]:
+    """Take the next rule no process has taken, run it, until none is left: each process's outcomes by
+    rule position (taken one by one, so a slow rule never leaves another process idle at the end)."""
+    rules, datasets, define, max_details, cache, taken, lock = _SHARED
+    outcomes: dict[int, Outcome] = {}
+    while True:
+        with lock:
+            position = taken.value
+            taken.value = position + 1
+        if position >= len(rules):
+            return outcomes
+        outcomes[position] = _run_all([rules[position]], datasets, define, max_details, cache)[0]
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.msg, record.args, record.exc_info = record.getMessage(), None, None  # to pickle
+        self.records.append(record)
+
+
+def _run_forked_share() -> tuple[dict[int, Outcome], list[logging.LogRecord]]:
+    """`_run_claimed` in a forked worker: its log records go back with its outcomes, not to the console."""
+    kept = _Records()
+    root = logging.getLogger()
+    root.handlers = [kept]
+    return _run_claimed(), kept.records
 
 
 def _run_all(rules: list[Rule], datasets: dict[str, Dataset], define: Define | None,
-             max_details: int) -> list[tuple[list[Finding], RuleStatus, float]]:
-    cache = Cache()
+             max_details: int, cache: Cache) -> list[Outcome]:
     outcomes = []
     for rule in rules:
         clock = time.perf_counter()
@@ -219,8 +256,9 @@ def _run_all(rules: list[Rule], datasets: dict[str, Dataset], define: Define | N
 
 # --- one rule --------------------------------------------------------------------------------------------
 
-def _run_rule(rule: Rule, datasets: dict[str, Dataset], define: Define | None, cache: Cache,
-              max_details: int) -> tuple[list[Finding], RuleStatus]:
+def _run_rule(rule: Rule, datasets: Mapping[str, Dataset], define: Define | None, cache: Cache,
+              max_details: int, candidates: list[Dataset] | None = None) -> tuple[list[Finding], RuleStatus]:
+    """`candidates`: the datasets the rule may target (default: all of `datasets`)."""
     base = RuleContext(datasets, define, cache, evaluate=evaluate)
     if rule.level == "study":
         absent = [name for name in rule.requires_datasets if name not in datasets]
@@ -240,7 +278,7 @@ def _run_rule(rule: Rule, datasets: dict[str, Dataset], define: Define | None, c
     absent = [name for name in rule.requires_datasets if name not in datasets]
     if absent:
         return [], _status(rule, "not applicable", reason=f"no {', '.join(absent)} dataset")
-    targets = [d for d in datasets.values() if in_scope(rule, d)]
+    targets = [d for d in (datasets.values() if candidates is None else candidates) if in_scope(rule, d)]
     if not targets:
         return [], _status(rule, "not applicable", reason="no dataset in scope")
     findings: list[Finding] = []
@@ -318,8 +356,7 @@ def _run_check(rule: Rule, check: dict, ctx: RuleContext, max_details: int,
         issues = operators.get(check["operator"]).run(ctx.frame, _leaf(check, ctx), ctx)
         findings = [_issue_finding(rule, issue, ctx.dataset) for issue in issues]
         return findings, len(findings), False
-    mask = evaluate(check, ctx)
-    rows = np.flatnonzero(mask.to_numpy() if mask.dtype == bool else mask.to_numpy(dtype=bool, na_value=False))
+    rows = np.flatnonzero(check_mask(check, ctx))
     if not len(rows):
         return [], 0, False
     report = _report_variables(rule, check, ctx, bound)
@@ -333,10 +370,16 @@ def _run_check(rule: Rule, check: dict, ctx: RuleContext, max_details: int,
 
 def evaluate(check: dict, ctx: RuleContext) -> pd.Series:
     """A record-level check tree on the context's dataset: a boolean Series, True = finding."""
+    mask = check_mask(check, ctx)
+    return mask if mask is None else pd.Series(mask, index=ctx.frame.index)
+
+
+def check_mask(check: dict, ctx: RuleContext) -> np.ndarray:
+    """`evaluate` as a numpy array: the tree's and/or/not combine arrays, not Series (thousands per run)."""
     if "all" in check:
         result = None
         for child in check["all"]:
-            mask = evaluate(child, ctx)
+            mask = check_mask(child, ctx)
             result = mask if result is None else result & mask
             if not result.any():  # nothing left to find: spare the remaining children
                 break
@@ -344,19 +387,19 @@ def evaluate(check: dict, ctx: RuleContext) -> pd.Series:
     if "any" in check:
         result = None
         for child in check["any"]:
-            mask = evaluate(child, ctx)
+            mask = check_mask(child, ctx)
             result = mask if result is None else result | mask
         return result
     if "not" in check:
-        return ~evaluate(check["not"], ctx)
+        return ~check_mask(check["not"], ctx)
     op = operators.get(check["operator"])
     params = _leaf(check, ctx)
     if params.get("variable_absent"):
         ctx = ctx.allowing_absent(params["variable"])
     mask = op.run(ctx.frame, params, ctx)
     if mask.dtype == bool and (mask.index is ctx.frame.index or mask.index.equals(ctx.frame.index)):
-        return mask  # the common case, spared a reindex and a copy (thousands of checks per run)
-    return mask.reindex(ctx.frame.index, fill_value=False).astype(bool)
+        return mask.to_numpy()  # the common case, spared a reindex and a copy
+    return mask.reindex(ctx.frame.index, fill_value=False).astype(bool).to_numpy()
 
 
 def _leaf(check: dict, ctx: RuleContext) -> dict:
@@ -387,6 +430,7 @@ def in_scope(rule: Rule, dataset: Dataset) -> bool:
             and _matches(dataset.name, scope.datasets))
 
 
+@lru_cache(maxsize=4096)  # rules x datasets ask the same few questions thousands of times
 def _matches(value: str, include_exclude: tuple[tuple[str, ...], tuple[str, ...]]) -> bool:
     include, exclude = include_exclude
     value = (value or "").upper()
@@ -573,4 +617,4 @@ def _run_facts(datasets: dict[str, Dataset], define: Define | None, rules: list[
     }
 
 
-__all__ = ["validate_folder", "Preloaded", "validate_datasets", "run_rules", "evaluate", "in_scope", "format_message"]
+__all__ = ["validate_folder", "validate_datasets", "run_rules", "evaluate", "in_scope", "format_message"]

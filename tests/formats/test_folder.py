@@ -165,3 +165,26 @@ def test_suffixes_choose_the_formats_read(tmp_path):
     (tmp_path / "manifest.json").write_text("{}", encoding="utf-8")  # not a dataset: never opened
     assert load_folder(tmp_path, suffixes=(".xpt",)) == {}
     assert set(load_folder(tmp_path, suffixes=(".csv",))) == {"DM"}
+
+
+def test_a_frame_already_in_the_convention_is_not_copied_and_stays_independent():
+    frame = pd.DataFrame({"USUBJID": pd.Series(["S-1", "S-2"], dtype="str"), "AGE": [40.0, float("nan")]})
+    frame.attrs["special_missing"] = {"AGE": "A"}
+    out = normalize_frame(frame)
+    assert out.equals(frame) and list(out.dtypes) == list(frame.dtypes) and out.attrs == frame.attrs
+    out.loc[0, "AGE"] = 1.0  # copy-on-write: the input is never changed through the result
+    out.attrs["x"] = 1
+    assert frame.loc[0, "AGE"] == 40.0 and "x" not in frame.attrs
+
+
+@pytest.mark.parametrize("frame, expected", [
+    (pd.DataFrame({"usubjid": pd.Series(["S-1"], dtype="str")}), {"USUBJID": ["S-1"]}),  # lower-case name
+    (pd.DataFrame({"A": pd.Series(["x", None], dtype="str")}), {"A": ["x", ""]}),  # missing text
+    (pd.DataFrame({"A": [1, 2]}), {"A": [1.0, 2.0]}),  # integers
+    (pd.DataFrame({"A": [1.0, 2.0]}, index=[5, 6]), {"A": [1.0, 2.0]}),  # an index other than 0..n-1
+])
+def test_frames_outside_the_convention_are_normalised_as_before(frame, expected):
+    out = normalize_frame(frame)
+    assert out.to_dict("list") == expected
+    assert out.index.equals(pd.RangeIndex(len(frame)))
+    assert all(dtype == "float64" for dtype in out.select_dtypes("number").dtypes)

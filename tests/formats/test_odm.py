@@ -13,8 +13,8 @@ NS = 'xmlns="http://www.cdisc.org/ns/odm/v1.3"'
 
 
 def odm(body: str, head: str = "") -> str:
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n{head}<ODM {NS} ODMVersion="1.3.2" FileType="Snapshot" '
-            f'FileOID="F" CreationDateTime="2024-01-01T00:00:00">\n'
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n{head}<ODM {NS} ODMVersion="1.3.2" '
+            f'FileType="Snapshot" FileOID="F" CreationDateTime="2024-01-01T00:00:00">\n'
             f'<ClinicalData StudyOID="S1" MetaDataVersionOID="V1">\n{body}\n</ClinicalData>\n</ODM>\n')
 
 
@@ -182,7 +182,8 @@ def frames() -> dict[str, pd.DataFrame]:
 
 
 def test_written_file_reads_back_as_the_frames_written(tmp_path):
-    data = write_odm(frames(), tmp_path / "x.xml", "STUDY-1", "Subject", "Folder", "Instance", created="2025-12-31T00:00:00")
+    data = write_odm(frames(), tmp_path / "x.xml", "STUDY-1", "Subject", "Folder", "Instance",
+                     created="2025-12-31T00:00:00")
     assert data == (tmp_path / "x.xml").read_bytes() and b'CreationDateTime="2025-12-31T00:00:00"' in data
     back = read_odm(tmp_path / "x.xml")
     assert back.study_oid == "STUDY-1" and back.rows == "line"

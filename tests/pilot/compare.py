@@ -63,10 +63,18 @@ EXCUSED: dict[tuple[str, str], str] = {
     ("AE", "AELLTCD"): "pharmaverseraw added MedDRA codes from its own table (data-raw/create_ae_raw.R); "
                        "pharmaversesdtm's AE has none",
     ("AE", "AESOCCD"): "as AELLTCD: codes added to ae_raw, absent from pharmaversesdtm's AE",
+    ("AE", "AEBDSYCD"): "the primary SOC code (AESOCCD, as AEBODSYS is AESOC): added to ae_raw, absent from "
+                        "pharmaversesdtm's AE",
     ("AE", "AESTDTC"): "pharmaverseraw lost the 15 partial start dates (YYYY-MM): as.Date('%Y-%m') gives NA",
-    ("AE", "AESTDY"): "follows AESTDTC (no study day without a start date)",
     ("DS", "DSSPID"): "the sponsor identifier is not in ds_raw",
+    ("TS", "TSVAL"): "pharmaversesdtm writes Alzheimer's with a curly apostrophe (U+2019); XPT v5 text is ASCII, "
+                     "so the spec has a straight one",
 }
+# Variables and datasets the raw data supports but trialforge cannot make yet: gaps in the engine, reported to
+# its maintainers. The test expects them to miss the bar (strict xfail), so a fix shows up as a test to update.
+ENGINE_GAPS: dict[tuple[str, str], str] = {}
+GAP_DATASETS: dict[str, str] = {}
+
 # Expected records the raw data cannot give, by dataset: a filter on the expected records and why.
 EXCUSED_RECORDS: dict[str, tuple[str, str]] = {
     "SUPPDM": ("QNAM in ['EFFICACY', 'COMPLT8', 'COMPLT16', 'COMPLT24']",
@@ -155,7 +163,7 @@ def compare(name: str, ours: pd.DataFrame, expected: pd.DataFrame, in_scope: pd.
     pairs = pair(mine, theirs, list(KEYS[name]), excused)
     scope = pd.Series(True, index=theirs.index) if in_scope is None else in_scope.reset_index(drop=True)
     pairs = pairs[scope.to_numpy()[pairs["expected"].to_numpy()]]
-    denominator = len(pairs) if name in PARTIAL else int(scope.sum())
+    denominator = len(pairs) if name in PARTIAL and len(pairs) else int(scope.sum())
     result = DomainResult(name, len(ours), len(expected), len(pairs), int(scope.sum()), note=note,
                           missing=[c for c in expected.columns if c not in ours.columns],
                           extra=[c for c in ours.columns if c not in expected.columns])
@@ -195,7 +203,9 @@ def table(results: list[DomainResult]) -> str:
     for r in results:
         for variable, share in r.shares.items():
             excuse = EXCUSED.get((r.name, variable))
-            flag = "" if share >= BAR else ("  excused: " + excuse if excuse else "  BELOW THE BAR")
+            gap = ENGINE_GAPS.get((r.name, variable)) or GAP_DATASETS.get(r.name)
+            flag = "" if share >= BAR else ("  excused: " + excuse if excuse else
+                                            "  engine gap: " + gap if gap else "  BELOW THE BAR")
             missing = " (not written)" if variable in r.missing else ""
             lines.append(f"{r.name:8} {variable:9} {share:9.2%}{missing}{flag}")
     return "\n".join(lines)

@@ -422,9 +422,21 @@ def test_pr_mh_ie(build):
 
 def test_ts_values_derived_from_the_data(build):
     ts = build.domains["TS"]
-    derived = {p: one(ts, TSPARMCD=p)["TSVAL"] for p in ("SSTDTC", "SENDTC", "DCUTDTC", "ACTSUB")}
+    derived = {p: one(ts, TSPARMCD=p)["TSVAL"] for p in ("SSTDTC", "DCUTDTC", "ACTSUB")}
     # first consent (01-003), last date of participation (01-001), enrolled = assigned to the arm
-    assert derived == {"SSTDTC": "2024-01-05", "SENDTC": "2024-04-15", "DCUTDTC": "2024-04-15", "ACTSUB": "3"}
+    assert derived == {"SSTDTC": "2024-01-05", "DCUTDTC": "2024-04-15", "ACTSUB": "3"}
+    # ongoing at the data cut-off: no study end date yet, said with a null flavour
+    assert one(ts, TSPARMCD="ONGOSIND")["TSVAL"] == "Y"
+    assert pd.isna(one(ts, TSPARMCD="SENDTC")["TSVAL"]) and one(ts, TSPARMCD="SENDTC")["TSVALNF"] == "NAV"
+
+
+def test_a_completed_study_gets_its_end_date_from_the_data():
+    from sdtm.study import fill_ts_from_data
+
+    ts = pd.DataFrame({"TSPARMCD": ["SENDTC", "ONGOSIND"], "TSVAL": ["@data", "N"]})
+    dm = pd.DataFrame({"RFICDTC": ["2024-01-05", "2024-01-09"], "RFPENDTC": ["2024-04-15T10:00", "2024-03"],
+                       "ARMCD": ["A", None]})
+    assert fill_ts_from_data(ts, {"DM": dm})["TSVAL"].tolist() == ["2024-04-15", "N"]
 
 
 # --- reconciliation ----------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import pytest
 from sdtm.engine import DomainContext, map_domain, raw_exclusions
 from sdtm.steps import STEPS
 from specs.errors import MappingError
-from tests.sdtm.spec_builder import codelist, dataset, listed, mapping, spec, variable
+from tests.sdtm.spec_builder import RAVE_STYLE, codelist, dataset, listed, mapping, spec, trial_table, variable
 
 
 def raw(rows, columns):
@@ -340,3 +340,43 @@ def test_subject_visit_and_dates_come_from_the_columns_and_formats_the_sources_s
     assert frame["VISITNUM"].tolist() == [4.0, 3.1, 1.0]
     assert frame["VISIT"].tolist() == ["WEEK 2", "UNSCHEDULED 3.1", "SCREENING 1"]
     assert not ctx.findings
+
+
+def test_a_visit_step_fills_only_the_visit_variables_the_dataset_has():
+    vs_raw = raw([["S1", "Week 2", "", "2014-01-16"]], ["Subject", "Folder", "InstanceName", "VSDAT"])
+    vs_spec = spec(datasets=[dataset("VS", ["USUBJID", "VISITNUM"])],
+                   variables=[variable("VS", v, i) for i, v in enumerate(["USUBJID", "VSDTC", "VISITNUM", "VISIT"], 1)],
+                   mappings=[mapping("VS", "USUBJID", None, None, "derive", "function=usubjid"),
+                             mapping("VS", "VSDTC", "VS", "VSDAT", "assign_datetime"),
+                             mapping("VS", "VISITNUM", "VS", None, "derive", "function=visit; dtc=VSDTC")],
+                   trial_design=[trial_table("TV", [{"VISITNUM": 4.0, "VISIT": "WEEK 2", "VISITDY": 14}])],
+                   sources=(RAVE_STYLE,))
+    frame = map_domain("VS", DomainContext(spec=vs_spec, raw={"VS": vs_raw}), STEPS).frame
+    assert frame["VISITNUM"].tolist() == [4.0] and frame["VISIT"].tolist() == ["WEEK 2"]
+    assert "VISITDY" not in frame.columns  # the spec's VS has no VISITDY: the step does not add one
+
+
+def test_seq_ordered_by_a_key_not_derived_yet_is_a_mapping_error():
+    rows = [*AE_SPEC.mappings_of("AE")]
+    seq_first = spec(datasets=AE_SPEC.datasets, variables=AE_SPEC.variables, codelists=AE_SPEC.codelists,
+                     mappings=[*[r for r in rows if r.variable != "AESEQ"],
+                               mapping("AE", "AESEQ", None, None, "derive", "function=seq; keys=USUBJID, AEDY")])
+    with pytest.raises(MappingError, match="seq orders by AEDY, which is not derived yet"):
+        map_domain("AE", DomainContext(spec=seq_first, raw={"AE": AE_RAW}), STEPS)
+
+
+def test_a_derive_row_with_a_qnam_is_a_supplemental_qualifier():
+    from sdtm.relationships import build_supp
+
+    rows = [*AE_SPEC.mappings_of("AE"),
+            mapping("AE", "AESERX", None, None, "derive",
+                    "function=expression; expr=if(AESER == 'Y', 'SERIOUS', null); qnam=AESERX; qlabel=Serious Text; "
+                    "qorig=Derived")]
+    ae_spec = spec(datasets=[*AE_SPEC.datasets, dataset("SUPPAE", ["USUBJID", "QNAM"])], variables=AE_SPEC.variables,
+                   codelists=AE_SPEC.codelists, mappings=rows)
+    frame = map_domain("AE", DomainContext(spec=ae_spec, raw={"AE": AE_RAW}), STEPS).frame
+    assert "AESERX" not in frame.columns and frame["__supp__AESERX"].notna().sum() == 1
+    supp = build_supp(ae_spec, "AE", frame)
+    assert supp[["QNAM", "QLABEL", "QVAL", "QORIG"]].values.tolist() == [["AESERX", "Serious Text", "SERIOUS",
+                                                                            "Derived"]]
+    assert supp["IDVARVAL"].tolist() == [str(int(frame.loc[frame["AESER"] == "Y", "AESEQ"].iloc[0]))]

@@ -105,3 +105,17 @@ def test_a_record_without_a_date_takes_the_epoch_of_its_visit():
     assert epoch(rs, ctx, "RS", "EPOCH", dtc="RSDTC").tolist() == ["FOLLOW-UP", "FOLLOW-UP", None]
     ie = pd.DataFrame({"USUBJID": ["S-1"], "VISITNUM": [1.0]})
     assert epoch(ie, ctx, "IE", "EPOCH").tolist() == ["SCREENING"]
+
+
+def test_an_expression_reads_the_subjects_value_in_a_subject_level_domain():
+    dm = pd.DataFrame({"USUBJID": ["S-1", "S-2"], "RFSTDTC": ["2014-01-03", "2014-03-01"]})
+    ctx = DomainContext(spec=spec(), raw={}, domains={"DM": dm, "EX": EX})
+    ae = pd.DataFrame({"USUBJID": ["S-1", "S-1", "S-2", "S-3"],
+                       "AESTDTC": ["2014-01-02", "2014-01-03", "2014-03-05", "2014-03-05"]})
+    flag = expression(ae, ctx, "AE", "AETRTEM", expr="case when AESTDTC >= DM.RFSTDTC then 'Y' "
+                                                     "when AESTDTC < DM.RFSTDTC then 'N' end")
+    assert flag.tolist()[:3] == ["N", "Y", "Y"] and pd.isna(flag.iloc[3])  # S-3 is not in DM
+    with pytest.raises(MappingError, match="more than one record per subject"):
+        expression(ae, ctx, "AE", "X", expr="EX.EXSTDTC")
+    with pytest.raises(MappingError, match="DM has no RFXSTDTC"):
+        expression(ae, ctx, "AE", "X", expr="DM.RFXSTDTC")

@@ -308,7 +308,7 @@ def test_an_odm_file_that_cannot_be_read_is_reported_once_for_all_its_forms(tmp_
     source = {"file": "study.xml", "format": "odm"}
     with pytest.raises(InputError) as caught:
         read_raw_study(tmp_path, {"AE": [], "DM": []}, source_of=declared(AE=source, DM=source))
-    assert len(caught.value.problems) == 1 and "not well-formed" in caught.value.problems[0].message
+    assert len(caught.value.problems) == 1 and "Premature end of data" in caught.value.problems[0].message
 
 
 def test_unread_files_of_every_raw_format_are_listed(tmp_path):
@@ -316,3 +316,22 @@ def test_unread_files_of_every_raw_format_are_listed(tmp_path):
         (tmp_path / name).write_text("Subject\n01\n")
     forms = read_raw_study(tmp_path, {"AE": []})
     assert unread_forms(tmp_path, forms) == ["dm.sas7bdat", "labs.xlsx", "odm.xml", "vs.xpt"]
+
+
+def test_a_missing_file_of_several_forms_is_reported_once(tmp_path):
+    source = {"file": "study.xml", "format": "odm"}
+    with pytest.raises(InputError) as caught:
+        read_raw_study(tmp_path, {"AE": [], "DM": []}, source_of=declared(AE=source, DM=source))
+    assert len(caught.value.problems) == 1 and "study.xml" in caught.value.problems[0].file
+
+
+@pytest.mark.parametrize("fields, words", [
+    ({"options": (("delimiter", "ab"),)}, "not one character"),
+    ({"options": (("encoding", "klingon"),)}, "not a text encoding"),
+    ({"format": "parquet"}, "unknown format 'parquet'"),
+])
+def test_a_source_made_in_code_with_unusable_options_is_a_problem_not_a_crash(tmp_path, fields, words):
+    (tmp_path / "ae.csv").write_text("a\n1\n")
+    with pytest.raises(InputError) as caught:
+        read_raw_study(tmp_path, {"AE": []}, source_of=declared(AE={"file": "ae.csv", **fields}))
+    assert words in caught.value.problems[0].message and caught.value.problems[0].row == 2

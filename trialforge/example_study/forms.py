@@ -154,14 +154,14 @@ FORMS: tuple[Form, ...] = (
         ("CPDAT", "sample date"), ("CPTIM", "sample time HH:MM"),
         ("CPTEST", "analyte, free text (CAR+ T cells of CD3+ T cells)"),
         ("CPORRES", "result"), ("CPORRESU", "unit (%)"),
-        ("CPNDYN", "not done (Yes/blank)"),
+        ("CPNDYN", "not done (Yes/blank)"), ("CPREASND", "reason not done"),
     ), log_form=True),
     Form("PC", "Anti-PD-1 Antibody", "Secreted anti-PD-1 antibody in serum by ELISA (per visit)", _f(
         ("PCDAT", "sample date"), ("PCTIM", "sample time HH:MM"),
         ("PCORRES", "concentration as reported, or \"<LLOQ\"/\"BLQ\""),
         ("PCORRESU", "unit (ng/mL)"),
         ("PCLLOQ", "lower limit of quantitation, ng/mL"),
-        ("PCNDYN", "not done (Yes/blank)"),
+        ("PCNDYN", "not done (Yes/blank)"), ("PCREASND", "reason not done"),
     ), log_form=True),
     Form("TL", "Target Lesions", "RECIST 1.1 target lesions, one row per lesion per assessment (log)", _f(
         ("TLDAT", "assessment (scan) date"),
@@ -192,7 +192,7 @@ FORMS: tuple[Form, ...] = (
         ("NTRGRESP", "non-target response (CR, NON-CR/NON-PD, PD, NE)"),
         ("NEWLIND", "new lesions (Yes/No)"),
         ("OVRLRESP", "overall response (CR, PR, SD, PD, NE)"),
-        ("RSNDYN", "assessment not done (Yes/blank)"),
+        ("RSNDYN", "assessment not done (Yes/blank)"), ("RSREASND", "reason the assessment was not done"),
     ), log_form=True),
     Form("CM", "Medications and Anti-cancer Therapy", "Concomitant medications and subsequent anti-cancer therapy (log)", _f(
         ("CMTRT", "medication or therapy, free text"),

@@ -75,12 +75,12 @@ PLANTED_ISSUES: tuple[PlantedIssue, ...] = (
     PlantedIssue("below_detection_lab", ("LB",), "IL-6 or CRP results written '<0.1'."),
     PlantedIssue("partial_death_date", ("DTH", "DS"), "One death date known to the month only ('UN MON YYYY')."),
     PlantedIssue("missed_visits", ("SV",), "Visits that did not happen: VISYN 'No' with a reason, no other data."),
-    PlantedIssue("tumour_assessment_not_done", ("RS",), "A scan not done at a visit: RS row with RSNDYN 'Yes' only."),
+    PlantedIssue("tumour_assessment_not_done", ("RS",), "A scan not done at a visit: RS row with RSNDYN 'Yes' and a reason only."),
     PlantedIssue("lesion_not_evaluated", ("TL",),
                  "A target lesion not evaluated: blank TLDIAM, TLSUM blank, TRGRESP NE."),
     PlantedIssue("too_small_to_measure", ("TL",), "TLDIAM 'TOO SMALL TO MEASURE' (counts as 5 mm in TLSUM)."),
     PlantedIssue("lab_not_done", ("LB", "CP", "PC"),
-                 "Samples not done: --NDYN 'Yes' (LB with a reason), result blank."),
+                 "Samples not done: --NDYN 'Yes' with a reason, result blank."),
 )
 
 

@@ -225,7 +225,7 @@ def build_kinetics(c: Cohort, visits: VisitRows, rng: np.random.Generator) -> tu
     cp = form_frame(FORMS_BY_OID["CP"], c.subject[s], folder, instance, np.ones(m, dtype=np.int64), {
         "CPDAT": date_text(day), "CPTIM": times, "CPTEST": CAR_TEST,
         "CPORRES": np.where(cp_nd, "", car_text).astype(object), "CPORRESU": np.where(cp_nd, "", "%").astype(object),
-        "CPNDYN": np.where(cp_nd, "Yes", "").astype(object)})
+        "CPNDYN": np.where(cp_nd, "Yes", "").astype(object), "CPREASND": _reasons_not_done(cp_nd)})
 
     cmax = np.clip(rng.lognormal(np.log(40), 0.9, n) * (peak / 12) ** 0.5, 3, 800)
     lag = rng.uniform(0, 7, n)
@@ -240,5 +240,12 @@ def build_kinetics(c: Cohort, visits: VisitRows, rng: np.random.Generator) -> tu
     pc_nd = rng.random(m) < 0.015
     pc = form_frame(FORMS_BY_OID["PC"], c.subject[s], folder, instance, np.ones(m, dtype=np.int64), {
         "PCDAT": date_text(day), "PCTIM": times, "PCORRES": np.where(pc_nd, "", pc_text).astype(object),
-        "PCORRESU": "ng/mL", "PCLLOQ": f"{PC_LLOQ:.2f}", "PCNDYN": np.where(pc_nd, "Yes", "").astype(object)})
+        "PCORRESU": "ng/mL", "PCLLOQ": f"{PC_LLOQ:.2f}", "PCNDYN": np.where(pc_nd, "Yes", "").astype(object),
+        "PCREASND": _reasons_not_done(pc_nd)})
     return cp, pc
+
+
+def _reasons_not_done(not_done: np.ndarray) -> np.ndarray:
+    """A sample's reason not done, taken in turn from the list (no draw: the other data stay as they were)."""
+    reasons = np.array(_NOT_DONE_REASONS[1:3], dtype=object)[np.arange(len(not_done)) % 2]
+    return np.where(not_done, reasons, "").astype(object)

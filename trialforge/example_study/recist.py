@@ -239,7 +239,7 @@ def _simulate_subject(c: Cohort, i: int, visits: list, rng: Draws, out: TumourFo
             break
         pday = day - int(c.day0[i])
         if not_done:
-            out.rs.add(subject, folder, instance, 1, {"RSNDYN": "Yes"})
+            out.rs.add(subject, folder, instance, 1, {"RSNDYN": "Yes", "RSREASND": "Scan not performed"})
             continue
         scan_method = method if rng.random() > 0.05 else pick_one(rng, _METHODS, _METHOD_P)
         g = _burden(c, i, pday)

@@ -50,7 +50,7 @@ def known_prefix(ctx: RuleContext, variable: str, dataset=None) -> pd.Series:
 def invalid_iso8601(frame, params, ctx: RuleContext) -> pd.Series:
     """The value is present and not ISO 8601 (shape, placeholders, or an impossible calendar date)."""
     variable = params["variable"]
-    return ~ctx.null(variable) & ~iso_valid(ctx, variable)
+    return ctx.present(variable) & ~iso_valid(ctx, variable)
 
 
 @operator("invalid_iso_duration")
@@ -59,7 +59,7 @@ def invalid_iso_duration(frame, params, ctx: RuleContext) -> pd.Series:
     text = ctx.text(params["variable"])
     shaped = text.str.fullmatch(ISO_DURATION).fillna(False).astype(bool)
     empty_body = text.isin(["P", "-P"]) | text.str.endswith("T")
-    return ~ctx.null(params["variable"]) & ~(shaped & ~empty_body)
+    return ctx.present(params["variable"]) & ~(shaped & ~empty_body)
 
 
 @operator("not_complete_date")
@@ -103,7 +103,7 @@ def key(ctx: RuleContext, variables: list[str], dataset=None, *, as_text=True) -
         hashed = pd.util.hash_pandas_object(pd.DataFrame(parts), index=False)
         return pd.Series(hashed.to_numpy(), index=dataset.frame.index)
 
-    return ctx.cache.get((id(dataset), tuple(variables), "key", flags), make)
+    return ctx.cache.get((id(dataset.frame), tuple(variables), "key", flags), make)
 
 
 def _raw(ctx: RuleContext, variable: str, dataset) -> pd.Series:
@@ -116,10 +116,18 @@ def group_codes(ctx: RuleContext, variables: list[str], dataset=None) -> pd.Seri
     dataset = dataset or ctx.dataset
 
     def make() -> pd.Series:
-        frame = pd.DataFrame({i: _raw(ctx, v, dataset) for i, v in enumerate(variables)})
-        return frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup()
+        # each column's distinct values (made once per column, shared with other rules), then the distinct
+        # combinations: the same groups as a groupby of the values (a number and its text are one-to-one)
+        combined = None
+        for variable in variables:
+            codes, uniques = ctx.factorized(variable, dataset)
+            if combined is None:
+                combined = codes.astype(np.int64)
+            else:
+                combined = pd.factorize(combined * (len(uniques) + 1) + codes)[0]
+        return pd.Series(combined, index=dataset.frame.index)
 
-    return ctx.cache.get((id(dataset), tuple(variables), "groups"), make)
+    return ctx.cache.get((id(dataset.frame), tuple(variables), "groups"), make)
 
 
 def join_as_text(ctx: RuleContext, here: list[str], there: list[str], target) -> tuple[bool, ...]:

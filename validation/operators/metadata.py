@@ -147,7 +147,7 @@ def declared_length_exceeds_data(frame, params, ctx: RuleContext) -> list[Issue]
     for name, column in ctx.dataset.columns.items():
         if column.type != "char" or not column.length or name not in frame.columns:
             continue
-        longest = int(byte_lengths(ctx.text(name)).max()) if len(frame) else 0
+        longest = int(ctx.byte_lengths(name).max()) if len(frame) else 0
         if column.length > max(longest, 1):
             issues.append(Issue(variables=(name,), values=(column.length,),
                                 detail={"declared": column.length, "longest": longest}))
@@ -259,10 +259,10 @@ def define_length_exceeded(frame, params, ctx: RuleContext) -> list[Issue]:
     for variable in described.variables:
         if variable.name not in frame.columns or not variable.length or variable.xpt_type != "char":
             continue
-        lengths = byte_lengths(ctx.text(variable.name))
+        lengths = ctx.byte_lengths(variable.name).to_numpy()
         over = lengths > variable.length
         if over.any():
-            row = int(over.to_numpy().argmax())
+            row = int(over.argmax())
             issues.append(Issue(variables=(variable.name,), values=(ctx.text(variable.name).iloc[row],), row=row,
                                 detail={"length": variable.length, "longest": int(lengths.max()),
                                         "count": int(over.sum())}))
@@ -375,7 +375,7 @@ def define_value_level_length_exceeded(frame, params, ctx: RuleContext) -> list[
             continue
         if column_type(ctx.dataset, variable.name) != "char":
             continue
-        lengths = byte_lengths(ctx.text(variable.name))
+        lengths = ctx.byte_lengths(variable.name)
         for value in variable.values:
             if value.length is None or value.data_type not in ("text", "integer", "float"):
                 continue

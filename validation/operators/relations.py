@@ -6,6 +6,7 @@ size of the study, which is what keeps a large LB or SUPP-- from stalling the ru
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from validation.context import RuleContext
@@ -35,12 +36,11 @@ def is_not_unique(frame, params, ctx: RuleContext) -> pd.Series:
     columns = _key_columns(params, ctx)
     considered = _where(params, ctx)
     if params.get("variable"):
-        considered &= ~ctx.null(params["variable"])
-    keys = group_codes(ctx, columns)[considered]
-    duplicated = keys.duplicated(keep=False)
-    out = pd.Series(False, index=frame.index)
-    out[duplicated[duplicated].index] = True
-    return out
+        considered &= ctx.present(params["variable"])
+    codes = group_codes(ctx, columns).to_numpy()
+    taking = considered.to_numpy(dtype=bool)
+    counts = np.bincount(codes[taking], minlength=int(codes.max()) + 1 if len(codes) else 0)
+    return pd.Series(taking & (counts[codes] > 1), index=frame.index)
 
 
 @operator("is_not_unique_relationship", required=("other",), params=("within", "where"))
@@ -49,14 +49,16 @@ def is_not_unique_relationship(frame, params, ctx: RuleContext) -> pd.Series:
     (e.g. a VISITNUM with two VISIT names). Records where either is missing are ignored."""
     within = ctx.expand_all(params.get("within", []))
     variable, other = params["variable"], params["other"]
-    considered = _where(params, ctx) & ~ctx.null(variable) & ~ctx.null(other)
-    left = group_codes(ctx, within + [variable])[considered]
-    right = group_codes(ctx, [other])[considered]
-    pairs = pd.DataFrame({"left": left, "right": right}).drop_duplicates()
-    conflicting = pairs["left"][pairs["left"].duplicated(keep=False)].unique()
-    out = pd.Series(False, index=frame.index)
-    out[left.index[left.isin(conflicting)]] = True
-    return out
+    considered = _where(params, ctx) & ctx.present(variable) & ctx.present(other)
+    taking = considered.to_numpy(dtype=bool)
+    left = group_codes(ctx, within + [variable]).to_numpy()
+    right = group_codes(ctx, [other]).to_numpy()
+    if not taking.any():
+        return pd.Series(False, index=frame.index)
+    width = int(right[taking].max()) + 1
+    pairs = np.unique(left[taking].astype(np.int64) * width + right[taking])  # each (left, right) pair once
+    lefts, counts = np.unique(pairs // width, return_counts=True)
+    return pd.Series(taking & np.isin(left, lefts[counts > 1]), index=frame.index)
 
 
 def _lookup_membership(params, ctx: RuleContext) -> pd.Series:
@@ -76,6 +78,8 @@ def _lookup_membership(params, ctx: RuleContext) -> pd.Series:
     allowed = key(ctx, there, target, as_text=as_text)
     if "where" in lookup:
         allowed = allowed[ctx.evaluate(lookup["where"], target).astype(bool)]
+    if len(here) == 1 and as_text[0]:  # one text key: each distinct value looked up once
+        return ~ctx.outside(here[0], set(allowed.unique()))
     return key(ctx, here, as_text=as_text).isin(allowed.unique())
 
 
@@ -83,13 +87,13 @@ def _lookup_membership(params, ctx: RuleContext) -> pd.Series:
 def not_in_lookup(frame, params, ctx: RuleContext) -> pd.Series:
     """The value (with the `by` values) is not found in another dataset: `lookup: {dataset, variable or
     variables, where}`; variables default to the same names. Missing values are not findings."""
-    return ~_lookup_membership(params, ctx) & ~ctx.null(params["variable"])
+    return ~_lookup_membership(params, ctx) & ctx.present(params["variable"])
 
 
 @operator("in_lookup", required=("lookup",), params=("by",))
 def in_lookup(frame, params, ctx: RuleContext) -> pd.Series:
     """The value (with the `by` values) is found in another dataset (records it selects with `where`)."""
-    return _lookup_membership(params, ctx) & ~ctx.null(params["variable"])
+    return _lookup_membership(params, ctx) & ctx.present(params["variable"])
 
 
 @operator("lookup_not_equal", required=("lookup",), params=("value",))

@@ -25,7 +25,7 @@ def _parent(ctx: RuleContext, rdomain: str):
 def not_a_dataset(frame, params, ctx: RuleContext) -> pd.Series:
     """The value (e.g. RDOMAIN) names no dataset or domain of the study."""
     known = set(ctx.datasets) | {d.domain for d in ctx.datasets.values()}
-    return (~ctx.text(params["variable"]).isin(known) & ~ctx.null(params["variable"])).astype(bool)
+    return (~ctx.text(params["variable"]).isin(known) & ctx.present(params["variable"])).astype(bool)
 
 
 @operator("idvar_not_in_parent", params=("domain",))
@@ -47,7 +47,7 @@ def is_parent_variable(frame, params, ctx: RuleContext) -> pd.Series:
             continue
         rows = domains == rdomain
         out |= rows & values.isin(set(parent.frame.columns))
-    return out & ~ctx.null(variable)
+    return out & ctx.present(variable)
 
 
 def _not_a_parent_column(params, ctx: RuleContext) -> pd.Series:
@@ -61,7 +61,7 @@ def _not_a_parent_column(params, ctx: RuleContext) -> pd.Series:
             continue  # an unknown RDOMAIN is its own finding
         rows = domains == rdomain
         out |= rows & ~values.isin(set(parent.frame.columns))
-    return out & ~ctx.null(variable)
+    return out & ctx.present(variable)
 
 
 @operator("parent_record_missing")

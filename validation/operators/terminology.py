@@ -13,7 +13,7 @@ import pandas as pd
 from validation import ct
 from validation.context import NotApplicable, RuleContext
 from validation.operators import operator
-from validation.operators.values import numeric_text
+from validation.operators.values import both, numeric_text
 
 
 @operator("not_in_codelist", required=("ct",), params=("skip_numeric", "allow_extensions"))
@@ -21,15 +21,12 @@ def not_in_codelist(frame, params, ctx: RuleContext) -> pd.Series:
     """The value is present and not a submission value of CDISC codelist `ct` (C-code or short name).
     For an extensible codelist, values define.xml declares as extensions of the variable's codelist pass."""
     variable = params["variable"]
-    values = ctx.text(variable)
-    uniques = pd.Series(values.unique())
     allowed = ct.terms(str(params["ct"]))
     if params.get("allow_extensions", True) and ct.extensible(str(params["ct"])) and ctx.define is not None:
         declared = ctx.define.codelist_for(ctx.dataset.name, variable)
         if declared is not None:
             allowed = allowed | declared.extended
-    bad_values = set(uniques[~uniques.isin(allowed)])
-    bad = values.isin(bad_values) & ~ctx.null(variable)
+    bad = both(ctx.outside(variable, allowed), ctx.present(variable))
     if params.get("skip_numeric"):
         bad &= ~numeric_text(ctx, variable)
     return bad.astype(bool)
@@ -45,7 +42,7 @@ def not_in_define_codelist(frame, params, ctx: RuleContext) -> pd.Series:
     declared = ctx.define.codelist_for(ctx.dataset.name, variable)
     if declared is None or declared.external or not declared.values:
         return pd.Series(False, index=frame.index)
-    return (~ctx.text(variable).isin(declared.values) & ~ctx.null(variable)).astype(bool)
+    return both(ctx.outside(variable, declared.values), ctx.present(variable))
 
 
 @operator("not_in_value_level_codelist")
@@ -73,7 +70,7 @@ def not_in_value_level_codelist(frame, params, ctx: RuleContext) -> pd.Series:
         if codelist is None or codelist.external or not codelist.values:
             continue
         bad |= selected & ~text.isin(codelist.values)
-    return (bad & ~ctx.null(variable)).astype(bool)
+    return (bad & ctx.present(variable)).astype(bool)
 
 
 @operator("ct_pair_mismatch", required=("other", "ct", "ct_other"))
@@ -83,4 +80,4 @@ def ct_pair_mismatch(frame, params, ctx: RuleContext) -> pd.Series:
     mapping = ct.pairs(str(params["ct"]), str(params["ct_other"]))
     expected = ctx.text(params["variable"]).map(mapping)
     name = ctx.text(params["other"])
-    return (expected.notna() & ~ctx.null(params["other"]) & (expected != name)).fillna(False).astype(bool)
+    return (expected.notna() & ctx.present(params["other"]) & (expected != name)).fillna(False).astype(bool)

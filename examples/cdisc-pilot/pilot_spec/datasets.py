@@ -126,6 +126,7 @@ DSDECOD  | Standardized Disposition Term      | text     | Req  | Synonym Qualif
 DSCAT    | Category for Disposition Event     | text     | Exp  | Grouping Qualifier | DSCAT    | Assigned  | Sponsor
 VISITNUM | Visit Number                       | float    | Perm | Timing             |          | Derived   | | MT.VISIT
 VISIT    | Visit Name                         | text     | Perm | Timing             |          | Derived   | | MT.VISIT
+VISITDY  | Planned Study Day of Visit         | integer  | Perm | Timing             |          | Derived   | | MT.VISIT
 DSDTC    | Date/Time of Collection            | datetime | Perm | Timing             |          | Collected | Investigator
 DSSTDTC  | Start Date/Time of Disposition Event | date   | Exp  | Timing             |          | Collected | Investigator
 DSSTDY   | Study Day of Start of Disposition Event | integer | Perm | Timing          |          | Derived   | | MT.DY

@@ -11,7 +11,8 @@ Conventions of the pilot this follows (learnt from pharmaverseraw's data-raw scr
 - Reference dates come from the mapped domains: RFSTDTC/RFXSTDTC the first EX start, RFXENDTC the last EX
   end, RFENDTC the last disposition event of a randomized subject, RFPENDTC the latest date of any record.
 - Study days count from RFSTDTC; visits are TV's, matched by name (case ignored); an unscheduled visit's
-  number is in its name (`Unscheduled 3.1`).
+  number is in its name (`Unscheduled 3.1`). SV holds every visit VS and DS record, on the day they record
+  (EX's visit is the one that dispensed the patches, which are applied from the next day: no visit date).
 - VS is collected one row per time point with one column per test: one record set per test. The extract
   has no unit columns: BP, pulse and weight are in the CRF's units; a temperature below 50 is Celsius and
   a height above 100 is centimetres (physically no Fahrenheit or inch value is), else F and IN.
@@ -47,8 +48,11 @@ USUBJID  | {form} | {USUBJID} | assign_no_ct   | | | | 01 is the pilot's study n
 """
 
 
-def _visit(variables: tuple[str, ...] = ("VISITNUM", "VISIT", "VISITDY"), unscheduled: str = "from_name") -> str:
-    return "\n".join(f"{v} | | | derive | function=visit; unscheduled={unscheduled}" for v in variables)
+def _visit(dtc: str | None, variables: tuple[str, ...] = ("VISITNUM", "VISIT", "VISITDY")) -> str:
+    """The visit rows; `dtc` is the record's date that SV takes the visit's dates from (None: the records
+    are no evidence of the visit's date, as an exposure that starts the day after its dispensing visit)."""
+    dated = f"; dtc={dtc}" if dtc else ""
+    return "\n".join(f"{v} | | | derive | function=visit; unscheduled=from_name{dated}" for v in variables)
 
 
 def _day(dy: str, dtc: str) -> str:
@@ -84,7 +88,6 @@ ITT      | DM | case when PLANNED_ARMCD != 'Scrnfail' then 'Y' end | supp | qnam
 SAFETY   | DM | case when ACTUAL_ARMCD != 'Scrnfail' then 'Y' end  | supp | qnam=SAFETY; qlabel=Safety Population Flag; qorig=DERIVED; qeval=CLINICAL STUDY SPONSOR
 """,
     "AE": _identity("AE", "AE") + f"""
-AESEQ    |    |                  | derive | function=seq; keys=AEDTC, AESTDTC, AETERM
 AETERM   | AE | upper(IT.AETERM) | assign_no_ct | | | | the site's verbatim term, in upper case as the pilot writes it
 AELLT    | AE | AELLT    | assign_no_ct
 AELLTCD  | AE | AELLTCD  | assign_numeric
@@ -95,7 +98,7 @@ AEHLTCD  | AE | AEHLTCD  | assign_numeric
 AEHLGT   | AE | AEHLGT   | assign_no_ct
 AEHLGTCD | AE | AEHLGTCD | assign_numeric
 AEBODSYS | AE | AEBODSYS | assign_no_ct
-AEBDSYCD | AE | AEBDSYCD | assign_numeric
+AEBDSYCD | AE | AESOCCD  | assign_numeric | | | | AEBODSYS is the primary SOC, so its code is the primary SOC code
 AESOC    | AE | AESOC    | assign_no_ct
 AESOCCD  | AE | AESOCCD  | assign_numeric
 AESEV    | AE | IT.AESEV | assign_ct
@@ -117,9 +120,10 @@ FOLDER   | AE | FOLDER   | not_submitted | reason=the EDC folder of the AE log f
 FOLDERL  | AE | FOLDERL  | not_submitted | reason=the label of FOLDER
 {_day("AESTDY", "AESTDTC")}
 {_day("AEENDY", "AEENDTC")}
+AESEQ    |    |  | derive | function=seq; keys=AEDTC, AESTDTC, AETERM
+AETRTEM  |    |  | derive | function=expression; expr=case when AESTDTC >= DM.RFSTDTC then 'Y' when AESTDTC < DM.RFSTDTC then 'N' end; qnam=AETRTEM; qlabel=TREATMENT EMERGENT FLAG; qorig=DERIVED; qeval=CLINICAL STUDY SPONSOR | | | treatment emergent: started on or after the first dose (ISO dates compare as text)
 """,
     "DS": _identity("DS", "DS") + f"""
-DSSEQ    |    |                       | derive | function=seq; keys=DSSTDTC, DSCAT
 DSTERM   | DS | upper(IT.DSTERM)      | assign_no_ct   | | DSCAT EQ "PROTOCOL MILESTONE" | IT.DSDECOD == 'Randomized'
 DSDECOD  | DS | IT.DSDECOD            | assign_ct      | | DSCAT EQ "PROTOCOL MILESTONE"
 DSCAT    | DS |                       | hardcode_ct    | value=PROTOCOL MILESTONE | DSCAT EQ "PROTOCOL MILESTONE"
@@ -129,7 +133,7 @@ DSCAT    | DS |                       | hardcode_ct    | value=DISPOSITION EVENT
 DSTERM   | DS | upper(OTHERSP)        | assign_no_ct   | | DSCAT EQ "OTHER EVENT" | OTHERSP is not null
 DSDECOD  | DS | OTHERSP               | assign_ct      | | DSCAT EQ "OTHER EVENT"
 DSCAT    | DS |                       | hardcode_ct    | value=OTHER EVENT | DSCAT EQ "OTHER EVENT"
-{_visit(("VISITNUM", "VISIT"))}
+{_visit("DSDTC")}
 DSDTC    | DS | DSDTCOL    | assign_datetime | time=DSTMCOL
 DSSTDTC  | DS | IT.DSSTDAT | assign_datetime
 DEATHDT  | DS | DEATHDT    | not_submitted   | reason=the death date goes to DM.DTHDTC
@@ -137,16 +141,16 @@ SITENM   | DS | SITENM     | not_submitted   | reason=one site name for every re
 FORM     | DS | FORM       | not_submitted   | reason=the EDC form identifier (always DISC1)
 FORML    | DS | FORML      | not_submitted   | reason=the label of FORM
 {_day("DSSTDY", "DSSTDTC")}
+DSSEQ    |    |  | derive | function=seq; keys=DSSTDTC, DSCAT
 """,
     "EX": _identity("EX", "EC") + f"""
-EXSEQ    |    |            | derive | function=seq; keys=EXSTDTC, EXTRT
 EXTRT    | EC | DRUGAD     | assign_ct
 EXDOSE   | EC | IT.ECDSTXT | assign_numeric
 EXDOSU   | EC | IT.ECDOSU  | assign_ct
 EXDOSFRM | EC | DOSFM      | assign_ct
 EXDOSFRQ | EC | DOSFRQ     | assign_ct
 EXROUTE  | EC | IT.ECROUTE | assign_ct
-{_visit()}
+{_visit(None)}
 EXSTDTC  | EC | IT.ECSTDAT | assign_datetime
 EXENDTC  | EC | IT.ECENDAT | assign_datetime
 IT.ECREFID | EC | IT.ECREFID | not_submitted | reason=the kit reference of the exposure form, the same for every record
@@ -154,6 +158,7 @@ FOLDER   | EC | FOLDER     | not_submitted | reason=the EDC folder of the exposu
 FOLDERL  | EC | FOLDERL    | not_submitted | reason=the label of FOLDER
 {_day("EXSTDY", "EXSTDTC")}
 {_day("EXENDY", "EXENDTC")}
+EXSEQ    |    |  | derive | function=seq; keys=EXSTDTC, EXTRT
 """,
 }
 
@@ -168,10 +173,10 @@ VS_TESTS = (
 )
 VS_TEST_NAMES = {"SYSBP": "Systolic Blood Pressure", "DIABP": "Diastolic Blood Pressure", "PULSE": "Pulse Rate",
                  "TEMP": "Temperature", "WEIGHT": "Weight", "HEIGHT": "Height"}
-# Standard unit, conversions to it (unit:factor[:offset]), decimals of the converted value.
+# Standard unit and the conversions to it (unit:factor[:offset]); converted values keep 2 decimals (stresc).
 VS_STANDARD_UNITS = {
     "SYSBP": ("mmHg", ""), "DIABP": ("mmHg", ""), "PULSE": ("BEATS/MIN", ""),
-    "TEMP": ("C", "F:5/9:-160/9"), "WEIGHT": ("kg", "LB:0.45359237"), "HEIGHT": ("cm", "IN:2.54"),
+    "TEMP": ("C", "F:5/9:-160/9"), "WEIGHT": ("kg", "LB:0.4536"), "HEIGHT": ("cm", "IN:2.54"),
 }
 # The CRF's time points: collected text -> (number, elapsed time, reference).
 VS_TIME_POINTS = {
@@ -182,14 +187,14 @@ VS_TIME_POINTS = {
 
 
 def _case(position: int) -> str:
+    """A case expression giving the time point's number (position 0, a number) or text (1, 2) by TMPTC."""
     whens = " ".join(f"when TMPTC == '{text}' then {repr(v[position]) if position else v[position]}"
                      for text, v in VS_TIME_POINTS.items())
     return f"case {whens} end"
 
 
 def _vs() -> str:
-    lines = [_identity("VS", "VS").strip("\n"),
-             "VSSEQ    |    |      | derive | function=seq; keys=VSTESTCD, VISITNUM, VSTPTNUM"]
+    lines = [_identity("VS", "VS").strip("\n")]
     for testcd, field, unit in VS_TESTS:
         where = f"VSTESTCD EQ {testcd}"
         lines += [
@@ -207,7 +212,7 @@ def _vs() -> str:
         f'VSELTM   | VS | {_case(1)} | assign_no_ct   | | VSTESTCD IN (SYSBP, DIABP, PULSE)',
         f'VSTPTREF | VS | {_case(2)} | assign_no_ct   | | VSTESTCD IN (SYSBP, DIABP, PULSE)',
         "VSDTC    | VS | VTLD        | assign_datetime",
-        _visit(),
+        _visit("VSDTC"),
         "FORM     | VS | FORM        | not_submitted | reason=the EDC form identifier (always VS)",
         "FORML    | VS | FORML       | not_submitted | reason=the label of FORM",
     ]
@@ -216,11 +221,17 @@ def _vs() -> str:
         lines.append(f"VSSTRESU |    |  | derive | {arguments} | VSTESTCD EQ {testcd}")
     lines += ["VSSTRESC |    |  | derive | function=stresc; decimals=2",
               "VSSTRESN |    |  | derive | function=stresn",
-              _day("VSDY", "VSDTC")]
+              _day("VSDY", "VSDTC"),
+              "VSSEQ    |    |  | derive | function=seq; keys=VSTESTCD, VISITNUM, VSTPTNUM"]
     return "\n".join(lines)
 
 
 MAPPING["VS"] = _vs()
+# SV: every visit a domain records (by its visit rows' dtc), first and last date; no SV form in the extracts.
+MAPPING["SV"] = """
+STUDYID  |    |  | hardcode_no_ct | value=CDISCPILOT01
+DOMAIN   |    |  | hardcode_no_ct | value=SV
+"""
 
 
 def _rows(dataset: str, text: str) -> list[Row]:

@@ -27,7 +27,7 @@ MT.DM.ARMNRS   | ARMNRS          | Computation   | SCREEN FAILURE when the plann
 MT.SUPP        | Supplemental qualifier | Computation | ITT: Y for subjects randomized to an arm; SAFETY: Y for subjects treated (actual arm not Scrnfail)
 MT.VS.VSORRESU | VS original unit | Computation  | The CRF unit of each test (mmHg, BEATS/MIN, LB); TEMP: C when the value is below 50 else F; HEIGHT: cm when the value is above 100 else IN
 MT.STRESU      | Standard unit   | Computation   | mmHg, BEATS/MIN, C, kg, cm by test
-MT.STRESC      | Standard result | Computation   | VSORRES in the standard unit: F to C as (F - 32) x 5/9, LB x 0.45359237, IN x 2.54, rounded to 2 decimals
+MT.STRESC      | Standard result | Computation   | VSORRES in the standard unit: F to C as (F - 32) x 5/9, LB x 0.4536 (the pilot's factor), IN x 2.54, rounded to 2 decimals
 MT.STRESN      | Standard numeric result | Computation | VSSTRESC as a number
 MT.VS.VSBLFL   | Baseline flag   | Computation   | Y on the records of the Baseline visit
 MT.VS.VSTPT    | Time point      | Computation   | VSTPTNUM 815, 816, 817, VSELTM PT5M, PT1M, PT3M and VSTPTREF PATIENT SUPINE / PATIENT STANDING by the collected time point

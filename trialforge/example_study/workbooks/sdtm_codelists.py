@@ -130,7 +130,8 @@ def sdtm_codelists(ct: Terminology, ts_parameters: list[str]) -> list[Codelist]:
         Codelist("ASTCTGR", "ASTCT Consensus Grade", None, tuple(
             term(str(g), f"Grade {g}", f"Grade {g}|G{g}|{g}") for g in range(1, 6))),
         Codelist("QNAM_AE", "SUPPAE Qualifier Variable Name", None, (
-            term("AEASTCGR", "ASTCT Consensus Grade"), term("AERELLD", "Relationship to Lymphodepletion"))),
+            term("AEASTCGR", "ASTCT Consensus Grade"), term("AERELLD", "Relationship to Lymphodepletion"),
+            term("AETRTEM", "Treatment Emergent Flag"))),
         Codelist("QNAM_DM", "SUPPDM Qualifier Variable Name", None, (
             term("DTHCAUS", "Primary Cause of Death"), term("DXSTAGE", "Disease Stage at Screening"),
             term("MSLNPCT", "Mesothelin IHC Positive Tumor Cells (%)"),

@@ -231,6 +231,7 @@ CPSTRESC | Result or Finding in Standard Format    | text     | Exp  | Result Qu
 CPSTRESN | Numeric Result/Finding in Standard Units | float   | Perm | Result Qualifier   |          | Derived   | | MT.STRESN
 CPSTRESU | Standard Units                          | text     | Perm | Variable Qualifier | UNIT     | Derived   | | MT.STRESU
 CPSTAT   | Completion Status                       | text     | Perm | Record Qualifier   | ND       | Collected | Vendor
+CPREASND | Reason Not Done                         | text     | Perm | Record Qualifier   |          | Collected | Vendor
 CPSPEC   | Specimen Type                           | text     | Perm | Record Qualifier   | SPECTYPE | Assigned  | Sponsor
 CPMETHOD | Method of Test or Examination           | text     | Perm | Record Qualifier   | METHOD   | Assigned  | Sponsor
 CPLOBXFL | Last Observation Before Exposure Flag   | text     | Perm | Record Qualifier   | NY_Y     | Derived   | | MT.LOBXFL
@@ -250,6 +251,7 @@ PCSTRESC | Character Result/Finding in Std Format  | text     | Exp  | Result Qu
 PCSTRESN | Numeric Result/Finding in Standard Units | float   | Exp  | Result Qualifier   |          | Derived   | | MT.STRESN
 PCSTRESU | Standard Units                          | text     | Exp  | Variable Qualifier | UNIT     | Derived   | | MT.STRESU
 PCSTAT   | Completion Status                       | text     | Perm | Record Qualifier   | ND       | Collected | Vendor
+PCREASND | Reason Not Done                         | text     | Perm | Record Qualifier   |          | Collected | Vendor
 PCNAM    | Vendor Name                             | text     | Exp  | Record Qualifier   |          | Assigned  | Sponsor
 PCSPEC   | Specimen Material Type                  | text     | Exp  | Record Qualifier   | SPECTYPE | Assigned  | Sponsor
 PCMETHOD | Method of Test or Examination           | text     | Perm | Record Qualifier   | METHOD   | Assigned  | Sponsor
@@ -288,6 +290,8 @@ TRORRESU | Original Units                          | text     | Exp  | Variable 
 TRSTRESC | Character Result/Finding in Std Format  | text     | Exp  | Result Qualifier   |          | Derived   | | MT.STRESC
 TRSTRESN | Numeric Result/Finding in Standard Units | float   | Exp  | Result Qualifier   |          | Derived   | | MT.STRESN
 TRSTRESU | Standard Units                          | text     | Exp  | Variable Qualifier | UNIT     | Derived   | | MT.STRESU
+TRSTAT   | Completion Status                       | text     | Perm | Record Qualifier   | ND       | Assigned  | Sponsor
+TRREASND | Reason Not Done                         | text     | Perm | Record Qualifier   |          | Assigned  | Sponsor
 TRMETHOD | Method Used to Identify the Tumor/Lesion | text    | Exp  | Record Qualifier   | METHOD   | Collected | Investigator
 TRLOBXFL | Last Observation Before Exposure Flag   | text     | Exp  | Record Qualifier   | NY_Y     | Derived   | | MT.LOBXFL
 TREVAL   | Evaluator                               | text     | Exp  | Record Qualifier   | EVAL     | Assigned  | Sponsor
@@ -306,6 +310,7 @@ RSCAT    | Category for Assessment                 | text     | Exp  | Grouping 
 RSORRES  | Result or Finding in Original Units     | text     | Exp  | Result Qualifier   |          | Collected | Investigator
 RSSTRESC | Character Result/Finding in Std Format  | text     | Exp  | Result Qualifier   |          | Collected | Investigator
 RSSTAT   | Completion Status                       | text     | Perm | Record Qualifier   | ND       | Collected | Investigator
+RSREASND | Reason Not Done                         | text     | Perm | Record Qualifier   |          | Collected | Investigator
 RSEVAL   | Evaluator                               | text     | Perm | Record Qualifier   | EVAL     | Assigned  | Sponsor
 @VISIT
 EPOCH    | Epoch                                   | text     | Perm | Timing             | EPOCH    | Derived   | | MT.EPOCH

@@ -139,7 +139,6 @@ DTHCAUS  | DTH  | DTHCAUS   | supp           | qnam=DTHCAUS; qlabel=Primary Caus
 """,
     "AE": """
 @ID AE
-@SEQ
 AETERM   | AE | AETERM   | assign_no_ct
 AELLT    | AE | AELLT    | assign_no_ct
 AELLTCD  | AE | AELLTCD  | assign_numeric
@@ -173,11 +172,12 @@ AERELLD  | AE | AERELLD  | supp           | qnam=AERELLD; qlabel=Relationship to
 @EPOCH AESTDTC
 @DY AESTDY AESTDTC
 @DY AEENDY AEENDTC
+@SEQ
+AETRTEM  |    |          | derive         | function=expression; expr=case when substr(AESTDTC, 1, 10) >= substr(DM.RFXSTDTC, 1, 10) then 'Y' when AESTDTC < substr(DM.RFXSTDTC, 1, length(AESTDTC)) then 'N' end; qnam=AETRTEM; qlabel=Treatment Emergent Flag; qorig=Derived; qeval=SPONSOR | | | TEAE: onset on or after the first lymphodepletion dose (RFXSTDTC), by date; null when a partial start date leaves it open
 """,
     "EX": f"""
 @ID LD
 @ID INF
-@SEQ
 EXTRT    | LD  | LDTRT    | assign_ct
 EXCAT    | LD  |          | hardcode_ct    | value=LYMPHODEPLETION
 EXDOSE   | LD  | LDDOSE   | assign_numeric
@@ -201,10 +201,10 @@ EXENDTC  | INF | INFDAT   | assign_datetime
 @EPOCH EXSTDTC
 @DY EXSTDY EXSTDTC
 @DY EXENDY EXENDTC
+@SEQ
 """,
     "CM": """
 @ID CM
-@SEQ
 CMTRT    | CM | CMTRT    | assign_no_ct
 CMCAT    | CM | CMCAT    | assign_ct
 CMINDC   | CM | CMINDC   | assign_no_ct
@@ -217,22 +217,22 @@ CMENTPT  | CM | CMONGO   | hardcode_no_ct | value=END OF STUDY | | CMONGO == 'Ye
 @EPOCH CMSTDTC
 @DY CMSTDY CMSTDTC
 @DY CMENDY CMENDTC
+@SEQ
 """,
     "PR": """
 @ID APH
-@SEQ
 PRTRT    | APH |          | hardcode_no_ct | value=LEUKAPHERESIS
 PRSTDTC  | APH | APHDAT   | assign_datetime | time=APHSTTIM
 APHVOL   | APH | APHVOL   | not_submitted  | reason=Volume processed is a manufacturing parameter, kept with the product batch record
 @VISIT APH PRSTDTC
 @EPOCH PRSTDTC
 @DY PRSTDY PRSTDTC
+@SEQ
 """,
     "DS": """
 @ID ENR
 @ID EOT
 @ID DS
-@SEQ
 DSTERM   | ENR |          | hardcode_no_ct | value=INFORMED CONSENT OBTAINED | DSDECOD EQ "INFORMED CONSENT OBTAINED"
 DSDECOD  | ENR |          | hardcode_ct    | value=INFORMED CONSENT OBTAINED | DSDECOD EQ "INFORMED CONSENT OBTAINED"
 DSSTDTC  | ENR | ICDAT    | assign_datetime |                                | DSDECOD EQ "INFORMED CONSENT OBTAINED"
@@ -255,19 +255,19 @@ DSSTDTC  | DS  | DSSTDAT  | assign_datetime
 DSREAS   | DS  | DSREAS   | not_submitted  | reason=Free-text details of the end-of-study status, DSTERM carries the status as reported
 @EPOCH DSSTDTC
 @DY DSSTDY DSSTDTC
+@SEQ
 """,
     "MH": """
 @ID DX
-@SEQ
 MHTERM   | DX | DXTERM   | assign_no_ct
 MHCAT    | DX |          | hardcode_ct    | value=PRIMARY DIAGNOSIS
 MHSCAT   | DX | DXTERM   | assign_ct
 MHSTDTC  | DX | DXDAT    | assign_datetime
 @DY MHSTDY MHSTDTC
+@SEQ
 """,
     "IE": """
 @ID IE
-@SEQ
 IETESTCD | IE | IETESTCD | assign_ct      |           |                       | IEYN == 'No'
 IECAT    | IE | IECAT    | assign_ct      |           |                       | IEYN == 'No'
 IETEST   |    |          | derive         | function=ietest
@@ -278,10 +278,10 @@ IESTRESC | IE |          | hardcode_ct    | value=Y   | IECAT EQ EXCLUSION    | 
 IEWAIVER | IE | IEWAIVER | not_submitted  | reason=Eligibility waivers are listed as protocol deviations in the cSDRG
 @VISIT IE
 @EPOCH
+@SEQ
 """,
     "LB": """
 @ID LB
-@SEQ
 LBTESTCD | LB | LBTEST   | assign_ct
 LBTEST   | LB | LBTEST   | assign_ct
 LBCAT    | LB | LBCAT    | assign_ct
@@ -301,10 +301,10 @@ LBNRIND  |    |          | derive         | function=nrind
 LBLOBXFL |    |          | derive         | function=lobxfl; by=LBTESTCD, LBSPEC; dtc=LBDTC
 @EPOCH LBDTC
 @DY LBDY LBDTC
+@SEQ
 """,
     "CP": """
 @ID CP
-@SEQ
 CPTESTCD | CP | CPTEST   | assign_ct
 CPTEST   | CP | CPTEST   | assign_ct
 CPSBMRKS | CP |          | hardcode_no_ct | value=MSLN-CAR+
@@ -313,6 +313,7 @@ CPCAT    | CP |          | hardcode_ct    | value=IMMUNOPHENOTYPING
 CPORRES  | CP | CPORRES  | assign_no_ct   |           |                       | CPNDYN != 'Yes'
 CPORRESU | CP | CPORRESU | assign_ct      |           |                       | CPNDYN != 'Yes'
 CPSTAT   | CP | CPNDYN   | {nd}          |                       | CPNDYN == 'Yes'
+CPREASND | CP | CPREASND | assign_no_ct   |           |                       | CPNDYN == 'Yes'
 CPSPEC   | CP |          | hardcode_ct    | value=BLOOD
 CPMETHOD | CP |          | hardcode_ct    | value=FLOW CYTOMETRY
 CPDTC    | CP | CPDAT    | assign_datetime | time=CPTIM
@@ -323,15 +324,16 @@ CPSTRESN |    |          | derive         | function=stresn
 CPLOBXFL |    |          | derive         | function=lobxfl; by=CPTESTCD, CPSPEC; dtc=CPDTC
 @EPOCH CPDTC
 @DY CPDY CPDTC
+@SEQ
 """,
     "PC": """
 @ID PC
-@SEQ
 PCTESTCD | PC |          | hardcode_ct    | value=APD1AB
 PCTEST   | PC |          | hardcode_ct    | value=Secreted Anti-PD-1 Antibody
 PCORRES  | PC | PCORRES  | assign_no_ct   |           |                       | PCNDYN != 'Yes'
 PCORRESU | PC | PCORRESU | assign_ct      |           |                       | PCNDYN != 'Yes'
 PCSTAT   | PC | PCNDYN   | {nd}          |                       | PCNDYN == 'Yes'
+PCREASND | PC | PCREASND | assign_no_ct   |           |                       | PCNDYN == 'Yes'
 PCNAM    | PC |          | hardcode_no_ct | value=SPONSOR BIOANALYTICAL LABORATORY
 PCSPEC   | PC |          | hardcode_ct    | value=SERUM
 PCMETHOD | PC |          | hardcode_ct    | value=ELISA
@@ -343,12 +345,12 @@ PCSTRESC |    |          | derive         | function=stresc
 PCSTRESN |    |          | derive         | function=stresn
 @EPOCH PCDTC
 @DY PCDY PCDTC
+@SEQ
 """,
     "TU": """
 @ID TL
 @ID NTL
 @ID NL
-@SEQ
 TUTESTCD | TL  | TLNUM    | hardcode_ct    | value=TUMIDENT   |                  | Folder == 'SCR'
 TUTEST   | TL  |          | hardcode_ct    | value=Tumor Identification
 TUORRES  | TL  |          | hardcode_ct    | value=TARGET
@@ -382,20 +384,22 @@ TUEVAL   | NL  |          | hardcode_ct    | value=INVESTIGATOR
 TULOBXFL |     |          | derive         | function=lobxfl; by=TULNKID; dtc=TUDTC
 @EPOCH TUDTC
 @DY TUDY TUDTC
+@SEQ
 """,
     "TR": """
 @ID TL
 @ID NTL
 @ID NL
 @ID RS
-@SEQ
 TRTESTCD | TL  | TLNODAL  | hardcode_ct    | value=LDIAM      | TRTESTCD EQ LDIAM | TLNODAL != 'Yes'
 TRTEST   | TL  |          | hardcode_ct    | value=Longest Diameter | TRTESTCD EQ LDIAM
 TRTESTCD | TL  | TLNODAL  | hardcode_ct    | value=LPERP      | TRTESTCD EQ LPERP | TLNODAL == 'Yes'
 TRTEST   | TL  |          | hardcode_ct    | value=Longest Perpendicular | TRTESTCD EQ LPERP
 TRLNKID  | TL  | TLNUM    | derive         | function=tu_lnkid
 TRORRES  | TL  | TLDIAM   | assign_no_ct
-TRORRESU | TL  |          | hardcode_ct    | value=mm
+TRORRESU | TL  |          | hardcode_ct    | value=mm         |                   | TLDIAM is not null
+TRSTAT   | TL  | TLDIAM   | {nd}          |                   | TLDIAM is null
+TRREASND | TL  | TLDIAM   | hardcode_no_ct | value=LESION NOT EVALUATED | | TLDIAM is null
 TRMETHOD | TL  | TLMETH   | assign_ct
 TREVAL   | TL  |          | hardcode_ct    | value=INVESTIGATOR
 TRDTC    | TL  | TLDAT    | assign_datetime
@@ -418,10 +422,12 @@ TRMETHOD | NL  | NLMETH   | assign_ct
 TREVAL   | NL  |          | hardcode_ct    | value=INVESTIGATOR
 TRDTC    | NL  | NLDAT    | assign_datetime
 @VISIT NL TRDTC
-TRTESTCD | RS  |          | hardcode_ct    | value=SUMDIAM    | TRTESTCD EQ SUMDIAM | RSNDYN != 'Yes'
+TRTESTCD | RS  |          | hardcode_ct    | value=SUMDIAM; reason=no target lesions at baseline, or the assessment was not done: no sum of diameters | TRTESTCD EQ SUMDIAM | RSNDYN != 'Yes' and (TLSUM is not null or TRGRESP is not null)
 TRTEST   | RS  |          | hardcode_ct    | value=Sum of Diameter | TRTESTCD EQ SUMDIAM
 TRORRES  | RS  | TLSUM    | assign_no_ct
-TRORRESU | RS  |          | hardcode_ct    | value=mm
+TRORRESU | RS  |          | hardcode_ct    | value=mm         |                   | TLSUM is not null
+TRSTAT   | RS  | TLSUM    | {nd}          |                   | TLSUM is null
+TRREASND | RS  | TLSUM    | hardcode_no_ct | value=A TARGET LESION NOT EVALUATED | | TLSUM is null
 TREVAL   | RS  |          | hardcode_ct    | value=INVESTIGATOR
 TRDTC    | RS  | RSDAT    | assign_datetime
 @VISIT RS TRDTC
@@ -432,11 +438,11 @@ TRLNKGRP |     |          | derive         | function=lnkgrp
 TRLOBXFL |     |          | derive         | function=lobxfl; by=TRLNKID, TRTESTCD; dtc=TRDTC
 @EPOCH TRDTC
 @DY TRDY TRDTC
+@SEQ
 """,
     "RS": """
 @ID RS
-@SEQ
-RSTESTCD | RS |          | hardcode_ct    | value=TRGRESP    | RSTESTCD EQ TRGRESP
+RSTESTCD | RS | TRGRESP  | hardcode_ct    | value=TRGRESP; reason=no target lesions at baseline: no target response | RSTESTCD EQ TRGRESP | TRGRESP is not null or RSNDYN == 'Yes'
 RSTEST   | RS |          | hardcode_ct    | value=Target Response | RSTESTCD EQ TRGRESP
 RSORRES  | RS | TRGRESP  | assign_no_ct   |                  | RSTESTCD EQ TRGRESP | RSNDYN != 'Yes'
 RSSTRESC | RS | TRGRESP  | assign_ct      |                  | RSTESTCD EQ TRGRESP | RSNDYN != 'Yes'
@@ -453,6 +459,7 @@ RSTEST   | RS |          | hardcode_ct    | value=Overall Response | RSTESTCD EQ
 RSORRES  | RS | OVRLRESP | assign_no_ct   |                  | RSTESTCD EQ OVRLRESP | RSNDYN != 'Yes'
 RSSTRESC | RS | OVRLRESP | assign_ct      |                  | RSTESTCD EQ OVRLRESP | RSNDYN != 'Yes'
 RSSTAT   | RS | RSNDYN   | {nd}          |                  | RSNDYN == 'Yes'
+RSREASND | RS | RSREASND | assign_no_ct   |                  |                      | RSNDYN == 'Yes'
 RSCAT    | RS |          | hardcode_ct    | value=RECIST 1.1
 RSEVAL   | RS |          | hardcode_ct    | value=INVESTIGATOR
 RSDTC    | RS | RSDAT    | assign_datetime
@@ -460,6 +467,7 @@ RSDTC    | RS | RSDAT    | assign_datetime
 RSLNKGRP |    |          | derive         | function=lnkgrp
 @EPOCH RSDTC
 @DY RSDY RSDTC
+@SEQ
 """,
     "SV": """
 @ID SV
@@ -482,9 +490,9 @@ TAETORD  |    |          | derive         | function=subject_elements
 EPOCH    |    |          | derive         | function=subject_elements
 SESTDTC  |    |          | derive         | function=subject_elements
 SEENDTC  |    |          | derive         | function=subject_elements
-@SEQ
 @DY SESTDY SESTDTC
 @DY SEENDY SEENDTC
+@SEQ
 """,
     "RELREC": """
 STUDYID  |    |          | hardcode_no_ct | value={studyid}

@@ -14,6 +14,7 @@ SUPPDM | QVAL     | QNAM EQ PRIORLN  | Number of Prior Systemic Therapy Lines  |
 SUPPDM | QVAL     | QNAM EQ DTHCAUS  | Primary Cause of Death                  | text    |   |             | Collected | DTH |
 SUPPAE | QVAL     | QNAM EQ AEASTCGR | ASTCT Consensus Grade                   | text    |   | ASTCTGR     | Collected | AE  |
 SUPPAE | QVAL     | QNAM EQ AERELLD  | Relationship to Lymphodepletion         | text    |   | AEREL       | Collected | AE  |
+SUPPAE | QVAL     | QNAM EQ AETRTEM  | Treatment Emergent Flag                 | text    |   | NY          | Derived   |     | MT.AETRTEM
 DS     | DSDECOD  | DSCAT EQ "DISPOSITION EVENT"  | Standardized Disposition Term | text |  | NCOMPLT     | Collected | EOT DS |
 DS     | DSDECOD  | DSCAT EQ "PROTOCOL MILESTONE" | Standardized Disposition Term | text |  | PROTMLST    | Assigned  |     |
 CP     | CPORRES  | CPTESTCD EQ TLSTLY | CAR+ T Cells of CD3+ T Cells (%)      | text    |   |             | Collected | CP  |
@@ -97,6 +98,7 @@ MT.DM.RFPENDTC | Algorithm for RFPENDTC | Computation | Latest date of any recor
 MT.DM.DTHFL   | Algorithm for DTHFL    | Computation | Y when DTHDTC is present, when DS has a DEATH record or when an AE has AEOUT = FATAL or AESDTH = Y; null otherwise.
 MT.DM.ARM     | Algorithm for ARMCD, ARM, ACTARMCD and ACTARM | Computation | Subjects who underwent leukapheresis (PR) are assigned to the single arm MESOCART. ACTARMCD and ACTARM are MESOCART when the subject received the CAR-T infusion (EX CAR-T), null otherwise.
 MT.DM.ARMNRS  | Algorithm for ARMNRS and ACTARMUD | Computation | When ARMCD is null: SCREEN FAILURE. When ACTARMCD is null: ASSIGNED, NOT TREATED if the subject received no study treatment; UNPLANNED TREATMENT if lymphodepletion was given without CAR-T infusion, with ACTARMUD = LYMPHODEPLETION ONLY, NO CAR-T INFUSION.
+MT.AETRTEM    | Algorithm for AETRTEM  | Computation | Y when the AE start date is on or after the first lymphodepletion dose (DM.RFXSTDTC), compared by date; N when it is before; null when a partial start date falls in the month (or year) of the first dose, which the ADAE imputation decides.
 MT.IE.IETEST  | Algorithm for IETEST   | Computation | The criterion text of TI for the record's IETESTCD.
 MT.IE.IEORRES | Algorithm for IEORRES and IESTRESC | Computation | N for an inclusion criterion not met, Y for an exclusion criterion met.
 MT.LNKID      | Algorithm for TULNKID and TRLNKID | Computation | The lesion identifier as collected (T01-T05, NT01.., NEW01..) in upper case with the number zero-padded to two digits; it links each TR measurement to its TU lesion.
@@ -110,18 +112,18 @@ COMMENTS = pipe_table("""
 COM.DM          | One record per subject who signed informed consent. Subjects enrolled but never infused are kept, with ACTARMCD null and ARMNRS.
 COM.DM.RFSTDTC  | RFSTDTC is the CAR-T infusion (protocol day 0, study day 1), or the first lymphodepletion dose for a subject never infused; RFXSTDTC is the first lymphodepletion dose. Study days count from RFSTDTC.
 COM.DM.COUNTRY  | Country is collected as free text and converted to its ISO 3166-1 alpha-3 code.
-COM.EX          | EX holds the lymphodepleting chemotherapy (EXCAT LYMPHODEPLETION, one record per drug per day) and the CAR-T infusion (EXCAT CAR-T).
+COM.EX          | EX holds the lymphodepleting chemotherapy (EXCAT LYMPHODEPLETION, one record per drug per day) and the CAR-T infusion (EXCAT CAR-T). Lymphodepletion precedes the infusion (RFSTDTC), so its EXSTDY and EXENDY are negative by design (FDA FB3601 warnings expected).
 COM.CP          | CAR+ T cells as a percentage of CD3+ T cells in peripheral blood by flow cytometry; CPSBMRKS identifies the mesothelin CAR.
 COM.PC          | Secreted anti-PD-1 antibody in serum by ELISA. Results below the lower limit of quantitation keep the reported text in PCORRES and PCSTRESC with PCSTRESN null; the limit is in PCLLOQ.
 COM.PC.PCSTRESC | Reported as collected when below the limit of quantitation (e.g. BLQ, <LLOQ).
-COM.SUPPAE      | ASTCT consensus grade of cytokine release syndrome and ICANS events (AEASTCGR) and relationship to lymphodepletion (AERELLD).
+COM.SUPPAE      | ASTCT consensus grade of cytokine release syndrome and ICANS events (AEASTCGR), relationship to lymphodepletion (AERELLD) and the treatment-emergent flag (AETRTEM).
 COM.AE.AEBODSYS | The primary system organ class is the one used for analysis (AEBODSYS = AESOC).
 COM.AE.AEACN    | Action taken with the CAR-T infusion, a single administration.
 COM.AE.AEREL    | Relationship to the CAR-T product; relationship to lymphodepletion is in SUPPAE (QNAM AERELLD).
 COM.AE.AETOXGR  | NCI CTCAE v4.0 grade; collected values such as Grade 3 are reduced to the grade number.
 COM.MH.MHSCAT   | Primary tumor type grouped from the verbatim diagnosis.
 COM.TR.TRTESTCD | LDIAM is the longest diameter of a non-nodal target lesion, LPERP the short axis of a nodal one; SUMDIAM is the sum of diameters recorded by the investigator; TUMSTATE is the state of a non-target or new lesion.
-COM.TS.TSVAL    | SSTDTC, SENDTC, DCUTDTC and ACTSUB are derived from the data when the package is built.
+COM.TS.TSVAL    | SSTDTC, DCUTDTC and ACTSUB are derived from the data when the package is built. The study is ongoing at the data cut-off (ONGOSIND = Y): SENDTC has no value yet (TSVALNF NAV, ISO 21090 temporarily unavailable).
 COM.TV.VISITDY  | Protocol day 0 (CAR-T infusion) is study day 1 and later protocol days shift by one, as SDTM has no day 0; days before the infusion keep their value.
 """, ("ID", "Description"))
 

@@ -115,7 +115,7 @@ PDSTIND  | N                  | NY       |
 PDPSTIND | N                  | NY       |
 PIPIND   | N                  | NY       |
 RDIND    | N                  | NY       |
-ONGOSIND | N                  | NY       |
+ONGOSIND | Y                  | NY       |
 SEXPOP   | BOTH               | SEXPOP   |
 AGEMIN   | P18Y               | ISO 8601 |
 AGEMAX   | P75Y               | ISO 8601 |
@@ -144,10 +144,10 @@ CRMDUR   | P28D               | ISO 8601 |
 STOPRULE | Enrollment is paused if two of the first six infused subjects have a dose-limiting toxicity within 28 days of infusion | |
 REGID    |                    |          | NI
 SSTDTC   | @data              | ISO 8601 |
-SENDTC   | @data              | ISO 8601 |
+SENDTC   |                    | ISO 8601 | NAV
 ACTSUB   | @data              |          |
 DCUTDTC  | @data              | ISO 8601 |
-DCUTDESC | Final analysis after all subjects completed or discontinued the study | |
+DCUTDESC | Primary analysis data cut-off; subjects still in follow-up continue in the study | |
 SDTIGVER | 3.4                |          |
 SDTMVER  | 2.0                |          |
 """, ("TSPARMCD", "TSVAL", "REF", "TSVALNF"))
