@@ -13,9 +13,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from sdtm.engine import PROVENANCE
 from specs.findings import Finding
-
-PROVENANCE = ("__file", "__row")
 
 
 def attribute_to_raw(findings: Iterable[Finding], sdtm: Mapping[str, pd.DataFrame],
