@@ -96,7 +96,7 @@ def measure(subjects: int) -> dict:
             # reading PSS walks page tables under the processes' memory locks, which slows their page faults
             # and takes a core's time: the sampler keeps to a tenth of a core (each stage is also sampled
             # when it ends)
-            time.sleep(max(0.02, 10 * (time.perf_counter() - started)))
+            stop.wait(max(0.02, 10 * (time.perf_counter() - started)))  # wakes at once when the build ends
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

@@ -19,18 +19,20 @@ def lookup_for_codelist(spec, codelist_id: str, where: str) -> dict[str, str]:
     except KeyError:
         raise MappingError(f"{where}: codelist {codelist_id} is not in the spec's Codelists") from None
     synonyms = _ct_synonyms()
-    terms = [(item.term, [*item.collected_values, *synonyms.get(item.nci_code or "", ())]) for item in codelist.items]
+    terms = [(item.term, [*item.collected_values, *synonym_list(synonyms.get(item.nci_code or "", ""))])
+             for item in codelist.items]
     try:
         return build_lookup(terms)
     except ValueError as exc:
         raise MappingError(f"codelist {codelist_id} (sheet Codelists, row {codelist.row}): {exc}") from exc
 
 
-def _ct_synonyms() -> dict[str, tuple[str, ...]]:
+def _ct_synonyms() -> dict[str, str]:
+    """NCI term code -> its published synonym cell (split only for the terms a spec uses)."""
     cached = getattr(_ct_synonyms, "_cache", None)
     if cached is None:
         ct = load_ct("sdtm")
-        terms = ct[ct["codelist_code"] != ""]
-        cached = {code: tuple(synonym_list(s)) for code, s in zip(terms["code"], terms["synonyms"]) if s}
+        terms = ct[(ct["codelist_code"] != "") & (ct["synonyms"] != "")]
+        cached = dict(zip(terms["code"], terms["synonyms"]))
         _ct_synonyms._cache = cached
     return cached

@@ -255,6 +255,8 @@ def duplicate_records(source: pd.DataFrame, fields: list[str]) -> tuple[pd.Serie
         return pd.Series(False, index=source.index), pd.Series(dtype=object)
     keyed = source[fields].astype("string").fillna("\x00")  # missing and blank stay distinct from any text
     copies = keyed.duplicated(keep="first")
+    if not copies.any():
+        return copies, pd.Series(dtype=object)
     first_row = source.groupby([keyed[c] for c in fields], sort=False)["__row"].transform("first")
     return copies, first_row
 

@@ -79,8 +79,20 @@ def fields_of_row(row: MappingRow) -> list[RawField]:
 def required_raw_fields(spec: Spec) -> dict[str, tuple[RawField, ...]]:
     """Raw form -> the columns the spec reads from it (first naming row first; no duplicates).
 
-    Every raw form a Mapping row names is a key, even when no row names a column of it.
+    Every raw form a Mapping row names is a key, even when no row names a column of it. The answer for the
+    last spec asked about is kept: a build asks once per form and a spec is immutable.
     """
+    if _last_answer and _last_answer[0] is spec:
+        return dict(_last_answer[1])
+    answer = _required_raw_fields(spec)
+    _last_answer[:] = [spec, answer]
+    return dict(answer)
+
+
+_last_answer: list = []  # [spec, its answer]
+
+
+def _required_raw_fields(spec: Spec) -> dict[str, tuple[RawField, ...]]:
     fields: dict[str, dict[str, RawField]] = {}
     for row in spec.mappings:
         if not is_raw_form(row.source_form):
