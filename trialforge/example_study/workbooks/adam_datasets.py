@@ -108,6 +108,7 @@ AESMIE   | Other Medically Important Serious Event | text     | Perm | NY       
 AETOXGR  | Standard Toxicity Grade                 | text     | Perm | CTCAE    | Predecessor | AE.AETOXGR
 AEASTCGR | ASTCT Consensus Grade                   | text     |      | ASTCTGR  | Predecessor | SUPPAE.QVAL
 AERELLD  | Relationship to Lymphodepletion         | text     |      | AEREL    | Predecessor | SUPPAE.QVAL
+AETRTEM  | Treatment Emergent Flag                 | text     |      | NY       | Predecessor | SUPPAE.QVAL
 EPOCH    | Epoch                                   | text     | Perm | EPOCH    | Predecessor | AE.EPOCH
 AESTDTC  | Start Date/Time of Adverse Event        | text     | Perm |          | Predecessor | AE.AESTDTC
 AEENDTC  | End Date/Time of Adverse Event          | text     | Perm |          | Predecessor | AE.AEENDTC

@@ -154,6 +154,7 @@ ADAE | AEENRTPT | AE    | AEENRTPT | create_from_source
 ADAE | AEENTPT  | AE    | AEENTPT  | create_from_source
 ADAE | AEASTCGR | SUPPAE | QVAL    | derive_vars_supp   | qnam=AEASTCGR
 ADAE | AERELLD  | SUPPAE | QVAL    | derive_vars_supp   | qnam=AERELLD
+ADAE | AETRTEM  | SUPPAE | QVAL    | derive_vars_supp   | qnam=AETRTEM
 ADAE | ASTCTGR  | SUPPAE | QVAL    | derive_vars_supp   | qnam=AEASTCGR
 @ADSL ADAE SUBJID SITEID AGE SEX SAFFL TRTSDT LDSTDT
 ADAE | TRTA     | ADSL  | TRT01A   | derive_vars_merged
