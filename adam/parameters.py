@@ -32,6 +32,10 @@ class StudyParameters:
     data_cutoff: dt.date | None = None  # None: no data cut-off
     # --- ADSL --------------------------------------------------------------------------------
     cart_excat: str | None = None  # EXCAT of the study treatment: TRTSDT/TRTSDTM/DOSE01A; None: every EX record
+    # EXTRT values (case-insensitive) whose EXDOSE = 0 records are doses all the same (a placebo); by default a
+    # zero dose is no dose
+    placebo_extrt: tuple[str, ...] = ()
+    randomization_dsdecod: str | None = None  # DS.DSDECOD whose DSSTDTC is RANDDT; None: RANDDT not derived
     lymphodepletion_excat: str | None = None  # EXCAT whose first dose is LDSTDT (TEAE start); None: every EX record
     not_enrolled_armnrs: tuple[str, ...] = ("SCREEN FAILURE", "NOT ASSIGNED")  # ENRLFL = "N"
     age_group_cuts: tuple[int, ...] = (65,)  # AGEGR1: "<65", ">=65"
@@ -73,6 +77,12 @@ class StudyParameters:
     accept_sd: bool = False  # may one SD lie between a PR and its confirmation?
     sd_min_days: int = 42  # SD (and NON-CR/NON-PD) counts only this many days after TRTSDT
     reappearance_after_cr_is_pd: bool = True  # RECIST 1.1: PR/SD after a CR is progression (CBOR)
+    # ADSL date the response derivations count from: ANL01FL starts on it, SD needs sd_min_days after it
+    # (a randomized study may use RANDDT, derived with randomization_dsdecod)
+    response_reference_date: str = "TRTSDT"
+    # ADSL flag whose "Y" subjects get the per-subject response parameters (BOR = MISSING, RSP = N, ... when they
+    # have no assessment); None: every ADSL subject
+    response_population_flag: str | None = "SAFFL"
     # --- ADTTE -------------------------------------------------------------------------------
     # CNSR 1 for every censoring (reason in EVNTDESC/CNSDTDSC), or one code per reason (2, 3, 4: ADaMIG allows it)
     censor_codes_by_reason: bool = False
@@ -81,7 +91,12 @@ class StudyParameters:
     early_assessment_interval_days: int | None = None  # scheduled interval in the first period after TRTSDT
     early_period_days: int | None = None  # length of that first period
     late_assessment_interval_days: int | None = None  # scheduled interval afterwards
-    assessment_window_days: int = 7  # visit window added to the missed-assessment allowance
+    assessment_window_days: int = 7  # +/- window of a scheduled tumour assessment (missed-assessment rule)
+    # explicit schedule: days after STARTDT of the scheduled tumour assessments; when given it is used instead
+    # of TV's planned visits and of the three interval fields above
+    assessment_days: tuple[int, ...] = ()
+    # +/- window of the assessments scheduled more than early_period_days after STARTDT; None: assessment_window_days
+    late_assessment_window_days: int | None = None
     start_date_description: str = "DATE OF FIRST DOSE"  # CNSDTDSC of a censoring at STARTDT (TRTSDT)
 
     def cutoff(self) -> pd.Timestamp:
@@ -97,20 +112,7 @@ class StudyParameters:
     @classmethod
     def from_file(cls, path: str | Path, base: StudyParameters | None = None) -> StudyParameters:
         """Parameters from a YAML or JSON file holding one mapping (applied over `base`, else the defaults)."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as err:
-            raise InputError(f"cannot read parameters file {path}: {err}") from err
-        try:
-            values = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-        except (ValueError, yaml.YAMLError) as err:
-            raise InputError(f"parameters file {path} cannot be parsed: {err}") from err
-        if values is None:
-            values = {}
-        if not isinstance(values, Mapping):
-            raise InputError(f"parameters file {path} must hold one mapping of name: value")
-        return (base or cls()).replace(values, str(path))
+        return (base or cls()).replace(read_parameter_file(path), str(path))
 
     def with_overrides(self, assignments: Iterable[str]) -> StudyParameters:
         """A copy with `key=value` strings applied (the CLI's `--param`).
@@ -148,6 +150,24 @@ class StudyParameters:
         if problems:
             raise DerivationError("bad study parameters", problems)
         return dataclasses.replace(self, **changes)
+
+
+def read_parameter_file(path: str | Path) -> dict[str, object]:
+    """The mapping of name: value a YAML or JSON parameters file holds; InputError when it holds none."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"cannot read parameters file {path}: {err}") from err
+    try:
+        values = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as err:
+        raise InputError(f"parameters file {path} cannot be parsed: {err}") from err
+    if values is None:
+        values = {}
+    if not isinstance(values, Mapping):
+        raise InputError(f"parameters file {path} must hold one mapping of name: value")
+    return dict(values)
 
 
 def _convert(raw: object, hint: object) -> object:

@@ -332,6 +332,13 @@ def cmd_spec_check(args: argparse.Namespace) -> int:
 
     path = _workbook(args)
     spec, problems = check_spec(path, purpose=args.purpose, kind=args.kind or args.example)
+    if spec is not None and (args.kind or args.example) != "sdtm":
+        from specs.checks import is_analysis_spec
+
+        if is_analysis_spec(spec):  # its derivations, their arguments and the parameters they state
+            from adam.spec_parameters import check_adam_spec
+
+            problems = [*problems, *check_adam_spec(spec)]
     if spec is not None and args.study is not None:  # every raw field the spec reads, against the files
         from specs.errors import InputError
         from trialforge.stages import read_study_forms

@@ -42,6 +42,11 @@ def load_specs(ctx: BuildContext) -> None:
             log.warning("%s", problem)
         if errors or spec is None:
             raise SpecError(f"the {kind.upper()} spec workbook {path} has {len(errors)} problem(s)", errors)
+        if kind == "adam":  # the spec states the parameters; the package publishes the spec they were used as
+            resolved = adam_parameters(spec, ctx.options)
+            spec = resolved.spec
+            ctx.artifacts["adam_params"] = resolved.params
+            ctx.record("adam_parameters", resolved.sources)
         ctx.artifacts[f"{kind}_spec"] = spec
         export_spec(spec, ctx.folder(AUDIT_DIR, "specs", kind), fmt="csv", cell=neutralise_cell)
         ctx.record(kind, {"workbook": path.name, "datasets": len(spec.datasets),
@@ -231,24 +236,51 @@ def write_sdtm(ctx: BuildContext) -> None:
 
 
 def study_parameters(options: dict[str, Any]):
-    """The ADaM study parameters the options ask for: the library defaults, then the study's own parameter
-    file (`base_param_file`, e.g. the example's), then a parameter file, then --param overrides."""
+    """The ADaM study parameters the options ask for, without a spec: the library defaults, then the study's
+    own parameter file (`base_param_file`, e.g. the example's), then a parameter file, then --param overrides
+    (the CLI checks them with this before any work)."""
     from adam.parameters import StudyParameters
 
     params = StudyParameters()
+    for origin, given in _parameter_overrides(options):
+        params = params.with_overrides(given) if isinstance(given, list) else params.replace(given, origin)
+    return params
+
+
+def adam_parameters(spec, options: dict[str, Any]):
+    """The ADaM spec's parameters with the options' overrides (adam.spec_parameters.resolve_parameters): the
+    spec's problems stop the build, each override of a value the spec states is logged."""
+    from adam.spec_parameters import check_adam_spec, resolve_parameters
+
+    problems = [p for p in check_adam_spec(spec) if p.severity == "error"]
+    if problems:
+        raise SpecError(f"the ADaM spec workbook {spec.source} has {len(problems)} problem(s)", problems)
+    resolved = resolve_parameters(spec, _parameter_overrides(options))
+    for name, source in resolved.sources.items():
+        if not str(source["from"]).startswith("ADaM spec"):
+            log.info("ADaM parameter %s = %r from %s%s", name, source["value"], source["from"],
+                     " (it overrides the spec; define.xml and the exported spec carry the value used)"
+                     if name in resolved.stated else "")
+    return resolved
+
+
+def _parameter_overrides(options: dict[str, Any]) -> list[tuple[str, Any]]:
+    from adam.parameters import read_parameter_file
+
+    overrides: list[tuple[str, Any]] = []
     for key in ("base_param_file", "param_file"):
         if options.get(key):
-            params = StudyParameters.from_file(Path(options[key]), base=params)
+            overrides.append((str(options[key]), read_parameter_file(Path(options[key]))))
     if options.get("params"):
-        params = params.with_overrides(list(options["params"]))
-    return params
+        overrides.append(("--param", list(options["params"])))
+    return overrides
 
 
 def derive_adam(ctx: BuildContext) -> None:
     """SDTM -> ADSL, ADAE, ADRS, ADTTE, ADTR with the study parameters (overridable with --param)."""
     from adam.api import derive_all
 
-    params = study_parameters(ctx.options)
+    params = ctx.artifacts["adam_params"]
     wanted = ctx.options.get("adam_datasets")
     adam = derive_all(ctx.artifacts["sdtm"].domains, params, only=wanted)
     adam = {name: frame for name, frame in adam.items() if wanted is None or name in wanted}
@@ -303,8 +335,8 @@ def derive_adam_from_folder(sdtm_folder: Path, out: Path, adam_spec: str | None,
     from adam.api import derive_all
     from specs.reader import read_spec
 
-    params = study_parameters(options)
     spec = read_spec(spec_path({"adam_spec": adam_spec}, "adam"))
+    params = adam_parameters(spec, options).params
     wanted = adam_datasets_described(spec, options.get("adam_datasets"))
     sdtm = {name: dataset.frame for name, dataset in load_folder(sdtm_folder, null_text=True).items()}
     adam = {name: frame for name, frame in derive_all(sdtm, params, only=wanted).items() if name in wanted}

@@ -21,10 +21,11 @@ def test_defaults_are_the_library_s_not_the_example_study_s():
 def test_the_example_study_s_parameters_are_in_its_package():
     params = StudyParameters.from_file(example_parameters_file())
     assert params.data_cutoff == dt.date(2025, 12, 31) and params.cutoff() == pd.Timestamp("2025-12-31")
-    assert (params.cart_excat, params.lymphodepletion_excat) == ("CAR-T", "LYMPHODEPLETION")
     assert "Cytokine release syndrome" in params.crs_terms
+    # what the example's ADaM spec states (which EXCAT is the cell product, the confirmation) is not repeated here
+    assert (params.cart_excat, params.confirm_days) == (None, 28)
     layered = StudyParameters.from_file(example_parameters_file(), base=StudyParameters(confirm_days=21))
-    assert layered.confirm_days == 28 and layered.max_nr_ne == 1  # the file's values over the base's
+    assert layered.confirm_days == 21 and layered.data_cutoff == dt.date(2025, 12, 31)  # the file's over the base's
 
 
 def test_optional_parameters_accept_none():

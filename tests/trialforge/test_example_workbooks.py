@@ -13,7 +13,7 @@ from trialforge.example_study.workbooks import ADAM_SPEC, SDTM_SPEC
 from trialforge.example_study.workbooks.author import build_adam, build_sdtm, workbook_bytes
 from trialforge.example_study.workbooks.common import COLUMNS
 from trialforge.example_study.workbooks.sdtm_mapping import DERIVE_FUNCTIONS
-from trialforge.example_study.workbooks.adam_mapping import ADAM_FUNCTIONS
+from adam.derivations import DERIVATIONS
 from trialforge.example_study.workbooks.trial_design import VISIT_FOLDERS, study_day
 from specs.rawfields import missing_raw_fields, required_raw_fields
 from specs.reader import check_spec, read_spec
@@ -293,7 +293,7 @@ def test_where_clauses_and_conditions_parse_with_the_spec_grammar(workbook):
 def test_adam_mapping_names_known_functions_and_sources(adam, sdtm):
     sources = {d["Dataset"] for d in records(sdtm, "Datasets")} | {d["Dataset"] for d in records(adam, "Datasets")}
     for m in records(adam, "Mapping"):
-        assert m["Algorithm"] in ADAM_FUNCTIONS, m
+        assert m["Algorithm"] in DERIVATIONS, m
         assert m["Source Form"] in sources, m
 
 

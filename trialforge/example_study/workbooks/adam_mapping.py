@@ -1,73 +1,15 @@
 """The Mapping sheet of the ADaM spec: each analysis variable's source and the derivation that makes it.
 
 Source Form is the SDTM or ADaM dataset the value comes from, Source Field its variable, Algorithm the
-ADaM derivation function (listed with its arguments in ADAM_FUNCTIONS), Where Clause the records of the
-target the row applies to, Condition the filter on the source records (same grammar).
+ADaM derivation function (listed with its arguments in
+adam.derivations.DERIVATIONS), Where Clause the records of the target the row applies to, Condition the filter
+on the source records (same grammar).
 """
 
 from __future__ import annotations
 
 from trialforge.example_study.workbooks.adam_codelists import CRS_TERMS, NEUROTOXICITY_TERMS, RESPONSE_ORDER
 from trialforge.example_study.workbooks.common import Row, pipe_table
-
-ADAM_FUNCTIONS: dict[str, str] = {
-    "create_from_source": "records are the source dataset's records (ADSL from DM, ADAE from AE); the "
-                          "Source Field is copied",
-    "derive_vars_merged": "copy Source Field from the one source record per subject (by `by`, default "
-                          "USUBJID) that passes Condition; `mode` first/last after sorting by `order`",
-    "derive_vars_supp": "copy QVAL of the SUPP-- record with QNAM = `qnam` of the parent record",
-    "derive_var_merged_exist_flag": "Y when the subject has a source record passing Condition, else N",
-    "derive_var_condition_flag": "Y when `condition` holds on the record, else N (`false` = value otherwise)",
-    "derive_vars_dt": "numeric date from an ISO 8601 Source Field; `imputation` none/first/last up to "
-                      "`highest` (D, M or Y) with the *DTF flag in `flag`; `min_dates`/`max_dates` bound it",
-    "derive_vars_dtm": "numeric datetime from an ISO 8601 Source Field; missing time imputed as `time` "
-                       "with the *TMF flag in `flag`",
-    "derive_var_dy": "relative day of `date` from `reference`: date - reference + 1 on/after, date - "
-                     "reference before (no day 0)",
-    "derive_var_eosstt": "EOSSTT: COMPLETED / DISCONTINUED from the end-of-study disposition, ONGOING when "
-                         "there is none",
-    "derive_var_lstalvdt": "latest complete date among `sources` (DATASET.VARIABLE list)",
-    "derive_var_recode": "value of Source Field through `map` (from:to pairs)",
-    "derive_var_numeric": "numeric value of Source Field",
-    "derive_var_group": "the group of Source Field among the intervals split at `cuts` (a value equal to a "
-                        "cut falls in the upper interval): `labels` for the text, 1..n for the numeric variable",
-    "derive_var_summary": "`fun` (sum, min or max) of Source Field over the subject's source records passing "
-                          "Condition",
-    "derive_var_trtemfl": "Y when `start` is on or after `trt_start` (and not after `trt_end` + `window` "
-                          "days when given)",
-    "derive_var_extreme_flag": "Y on the first record per `by` after sorting by `order` (a leading - sorts "
-                               "descending) among records passing `filter`",
-    "derive_var_cq": "`name` when the record passes `condition`, else null",
-    "derive_var_constant": "`value` on every record the row applies to",
-    "derive_var_obs_number": "1..n per subject after sorting by `order`",
-    "derive_vars_param": "PARAM and PARAMN from PARAMCD through codelist `codelist` (decode and order)",
-    "derive_var_anl01fl": "Y on records dated on/after `from`, up to the first record with `until` "
-                          "(inclusive) and before `before`",
-    "derive_param_event": "one record per subject of `population`: AVALC Y when a source record passes "
-                          "Condition (ADT its date; `mode` first/last), else N",
-    "derive_param_extreme_record": "one record per subject copied from the `mode` record among the "
-                                   "source records passing Condition",
-    "derive_param_response": "Y when a source response is in `responses` before the first PD, else N",
-    "derive_param_confirmed_resp": "Y when CR/PR is confirmed by a later assessment at least "
-                                   "`ref_confirm` days later (at most `max_nr_ne` NE between), else N",
-    "derive_param_bor": "best overall response (CR > PR > SD > NON-CR/NON-PD > PD > NE > MISSING); SD "
-                        "needs an assessment at least `ref_start_window` days after the reference date",
-    "derive_param_confirmed_bor": "best confirmed overall response per RECIST 1.1 (confirmation at least "
-                                  "`ref_confirm` days later, at most `max_nr_ne` NE, SD after "
-                                  "`ref_start_window` days, `accept_sd` one SD between PRs)",
-    "derive_param_tte": "time-to-event parameter from the event_source and censor_source rows of the "
-                        "same parameter: first event wins, else the latest censoring date; FDA PFS rules "
-                        "through `nact_censoring`, `missed_assessments`, `no_post_baseline`",
-    "event_source": "a time-to-event event: source records passing Condition, date in Source Field",
-    "censor_source": "a time-to-event censoring: source records passing Condition, date in Source Field",
-    "derive_var_duration": "AVAL = `end` - `start` + 1 (days)",
-    "derive_param_sum": "one record per subject and assessment: sum of `value` over the source records "
-                        "passing Condition; null unless every lesion of the subject's baseline is measured",
-    "derive_var_base": "BASE = AVAL of the ABLFL record of the subject and parameter",
-    "derive_var_chg": "CHG = AVAL - BASE on post-baseline records",
-    "derive_var_pchg": "PCHG = 100 * (AVAL - BASE) / BASE on post-baseline records; null when BASE = 0",
-    "derive_var_nadir": "NADIR = smallest AVAL among the baseline and earlier post-baseline records",
-}
 
 _COLUMNS = ("Dataset", "Variable", "Source Form", "Source Field", "Algorithm", "Arguments", "Where Clause",
             "Condition", "Comment")
@@ -206,8 +148,8 @@ ADRS | ASEQ     | ADRS  |          | derive_var_obs_number | order=PARAMN, ADT, 
 @ADSL ADTTE SUBJID SITEID SAFFL EFFFL TRTSDT
 ADTTE | TRTA    | ADSL  | TRT01A   | derive_vars_merged
 ADTTE | PARAMCD | ADSL  |          | derive_param_tte    | value=OS; start=TRTSDT; population=SAFFL EQ Y | PARAMCD EQ OS
-ADTTE | PARAMCD | ADSL  |          | derive_param_tte    | value=PFS; start=TRTSDT; nact_censoring=Y; missed_assessments=2; no_post_baseline=censor_at_start; population=SAFFL EQ Y | PARAMCD EQ PFS
-ADTTE | PARAMCD | ADRS  |          | derive_param_tte    | value=DOR; start=ADT; nact_censoring=Y; missed_assessments=2 | PARAMCD EQ DOR | PARAMCD == 'CRSP' and AVALC == 'Y'
+ADTTE | PARAMCD | ADSL  |          | derive_param_tte    | value=PFS; start=TRTSDT; nact_censoring=Y; missed_assessments=2; early_interval=42; early_period=168; late_interval=91; window=7; no_post_baseline=censor_at_start; population=SAFFL EQ Y | PARAMCD EQ PFS
+ADTTE | PARAMCD | ADRS  |          | derive_param_tte    | value=DOR; start=ADT; nact_censoring=Y; missed_assessments=2; early_interval=42; early_period=168; late_interval=91; window=7 | PARAMCD EQ DOR | PARAMCD == 'CRSP' and AVALC == 'Y'
 ADTTE | PARAMCD | ADSL  |          | derive_param_tte    | value=TTR; start=TRTSDT; population=EFFFL EQ Y | PARAMCD EQ TTR
 ADTTE | STARTDT | ADSL  | TRTSDT   | derive_param_tte    |                    | PARAMCD IN (OS, PFS, TTR)
 ADTTE | STARTDT | ADRS  | ADT      | derive_param_tte    |                    | PARAMCD EQ DOR | PARAMCD == 'CRSP' and AVALC == 'Y'

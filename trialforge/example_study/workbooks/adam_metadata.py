@@ -57,7 +57,7 @@ MT.ADSL.DCSREAS  | DCSREAS | DS.DSDECOD of the end-of-study disposition when not
 MT.ADSL.NACTDT   | NACTDT and NACTDTF | Earliest start of a subsequent anti-cancer therapy (CM.CMSTDTC, CMCAT = SUBSEQUENT ANTI-CANCER THERAPY); a missing day is imputed as the first of the month (NACTDTF = D), a missing month as January (NACTDTF = M), but never before TRTSDT.
 MT.ADSL.DTHDT    | DTHDT and DTHDTF | DM.DTHDTC as a numeric date; a missing day is imputed as the first of the month (DTHDTF = D), a missing month as January (DTHDTF = M).
 MT.ADSL.DTHADY   | DTHADY | DTHDT - TRTSDT + 1 when DTHDT >= TRTSDT, DTHDT - TRTSDT otherwise.
-MT.ADSL.LSTALVDT | LSTALVDT | Latest complete date among informed consent, exposure, adverse event start and end, laboratory, cell phenotyping and PK samples, tumor assessments, visits, disposition and death.
+MT.ADSL.LSTALVDT | LSTALVDT | Latest complete date among informed consent, exposure, adverse event start and end, laboratory, cell phenotyping and PK samples, tumor assessments, visits, disposition and death: {alive_date_sources}.
 MT.ADY           | Relative day | Relative day to TRTSDT (CAR-T infusion): date - TRTSDT + 1 on or after TRTSDT, date - TRTSDT before; there is no day 0.
 MT.ASEQ          | ASEQ   | 1..n per subject after sorting by PARAMN and ADT, then by SRCSEQ (ADRS) or AVISITN (ADTR); ADTTE has one record per subject and parameter.
 MT.PARAM         | PARAM and PARAMN | Decode and order of PARAMCD in the parameter codelist of the dataset.
@@ -77,14 +77,14 @@ MT.ADAE.ASTCTGR  | ASTCTGR | ASTCT consensus grade of the event (cytokine releas
 MT.ADAE.CQ01NAM  | CQ01NAM | CYTOKINE RELEASE SYNDROME when AEDECOD is Cytokine release syndrome.
 MT.ADAE.CQ02NAM  | CQ02NAM | NEUROTOXICITY when AEDECOD is one of the immune effector cell-associated neurotoxicity terms (ICANS, encephalopathy, confusional state, aphasia, seizure, somnolence, tremor, cerebral oedema).
 MT.ADRS.PARAMCD  | ADRS parameters | OVR: one record per investigator overall response in RS (RSTESTCD = OVRLRESP). PD: first OVR = PD. RSP / CRSP: any / confirmed CR or PR. BOR / CBOR: best / best confirmed overall response. DEATH: death. LSTA: last OVR assessment. MDIS: measurable disease at baseline. ORR: CBOR is CR or PR, efficacy evaluable subjects. Only OVR records with ANL01FL = Y are used for the derived parameters.
-MT.ADRS.AVALC    | AVALC  | OVR: RS.RSSTRESC. BOR and CBOR per RECIST 1.1 with the reference date TRTSDT: CR and PR need confirmation by an assessment at least 28 days later with at most one NE between (CBOR); SD needs an assessment at least 42 days after TRTSDT, else NE; no assessment gives MISSING. Y/N parameters: Y when the condition holds.
+MT.ADRS.AVALC    | AVALC  | OVR: RS.RSSTRESC. BOR and CBOR per RECIST 1.1 with the reference date TRTSDT: CR and PR need confirmation by an assessment at least {confirm_days} days later with at most {max_nr_ne} NE between (CBOR); SD needs an assessment at least {sd_min_days} days after TRTSDT, else NE; no assessment gives MISSING. Y/N parameters: Y when the condition holds.
 MT.ADRS.AVAL     | AVAL   | Response categories: CR = 1, PR = 2, SD = 3, NON-CR/NON-PD = 4, PD = 5, NE = 6, MISSING = 7. Y/N parameters: Y = 1, N = 0.
 MT.ADRS.PARCAT1  | PARCAT1 | RECIST 1.1 on the parameters assessed by RECIST (OVR, BOR, CBOR, RSP, CRSP, PD, LSTA, ORR); null on DEATH and MDIS.
 MT.ADRS.ADT      | ADT and ADTF | OVR: RS.RSDTC as a numeric date; a missing day is imputed to the last of the month (ADTF = D), a missing month leaves ADT null. Derived parameters: date of the assessment that determined the value (for CBOR the first assessment of the best confirmed response); DEATH: DTHDT.
 MT.ADRS.ANL01FL  | ANL01FL | Y on OVR records dated on or after TRTSDT, up to and including the first PD, and before NACTDT (first new anti-cancer therapy).
 MT.ADTTE.PARAMCD | ADTTE parameters | OS and PFS from the CAR-T infusion (safety population); DOR from the first confirmed response (subjects with CRSP = Y); TTR from the infusion to the first confirmed response (efficacy evaluable subjects).
 MT.ADTTE.STARTDT | STARTDT | TRTSDT for OS, PFS and TTR; ADT of the first confirmed response for DOR.
-MT.ADTTE.ADT     | ADT, CNSR, EVNTDESC, CNSDTDSC | The earliest event among the parameter's events (PD, death; response for TTR) is the event (CNSR = 0). PFS and DOR follow FDA censoring: no post-baseline assessment: censored at STARTDT (CNSR = 2); new anti-cancer therapy before the event: censored at the last adequate assessment before it (CNSR = 3); event after two or more missed assessments: censored at the last adequate assessment before them (CNSR = 4); otherwise censored at the last adequate assessment (CNSR = 1). OS without death is censored at LSTALVDT (CNSR = 1).
+MT.ADTTE.ADT     | ADT, CNSR, EVNTDESC, CNSDTDSC | The earliest event among the parameter's events (PD, death; response for TTR) is the event (CNSR = 0). PFS and DOR follow FDA censoring: no post-baseline assessment: censored at STARTDT (CNSR = 2); new anti-cancer therapy before the event: censored at the last adequate assessment before it (CNSR = 3); event after {missed_assessments} or more missed assessments (counted against the planned schedule: every {early_assessment_interval_days} days for the first {early_period_days} days after STARTDT, then every {late_assessment_interval_days} days, each +/- {assessment_window_days} days): censored at the last adequate assessment before them (CNSR = 4); otherwise censored at the last adequate assessment (CNSR = 1). OS without death is censored at LSTALVDT (CNSR = 1).
 MT.ADTTE.AVAL    | AVAL   | ADT - STARTDT + 1 (days).
 MT.ADTR.AVAL     | SUMDIAM | Sum of TR.TRSTRESN of the target lesions (LDIAM for non-nodal, LPERP for nodal) measured by the investigator at one assessment; null when not every baseline target lesion was measured. ADT is the earliest TRDTC of the assessment, AVISIT/AVISITN its visit.
 MT.ADTR.ABLFL    | ABLFL  | Y on the last assessment on or before TRTSDT (CAR-T infusion).
@@ -101,7 +101,7 @@ COM.ADSL.TRTSDT  | TRTSDT is the CAR-T infusion date; the first lymphodepletion 
 COM.ADSL.DTHCAUS | Primary cause of death as collected (SUPPDM QNAM DTHCAUS).
 COM.ADTR.ABLFL   | The analysis baseline is the last assessment on or before the CAR-T infusion; SDTM TRLOBXFL uses the first lymphodepletion dose instead.
 COM.ADTTE        | Time origin is the CAR-T infusion (TRTSDT), for DOR the first confirmed response; censoring follows the FDA guidance table described in the ADRG.
-COM.ADRS         | Investigator RECIST 1.1 responses. Confirmation needs an assessment at least 28 days later; SD needs an assessment at least 42 days after the infusion.
+COM.ADRS         | Investigator RECIST 1.1 responses. Confirmation needs an assessment at least {confirm_days} days later; SD needs an assessment at least {sd_min_days} days after the infusion.
 """, ("ID", "Description"))
 
 DOCUMENTS: list[Row] = [
