@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 
+from adam.derivations import DERIVATIONS
+from adam.spec_parameters import ARGUMENT_BINDINGS, CONDITION_BINDINGS
 from sdtm.steps import STEPS
 from sdtm.visits import UNSCHEDULED_RULES
 from specs.expression_functions import FUNCTIONS
@@ -152,6 +154,21 @@ def render() -> str:
         "no conversion is a finding. `stresc`/`stnr` round converted values with `decimals=N`, `significant=N` "
         "or `decimals=spec` (the Significant Digits of --STRESN in the spec); results already in the standard "
         "unit keep their collected digits.", "",
+        "## ADaM derivations", "",
+        "An ADaM spec's Mapping rows name one of these derivations in Algorithm, with its arguments "
+        "(`name=value; ...`; lists comma-separated). An argument a derivation does not accept is a spec-check "
+        "error. The arguments and Conditions below state study parameters (adam/parameters.py): they drive the "
+        "data, rows stating one parameter must agree, and `--param-file`/`--param` override them (the build log "
+        "names where each value came from; the published spec and define.xml carry the value used). `{name}` of a "
+        "parameter in a Methods or Comments description is replaced by its value.", "",
+        *_table(("Derivation", "What it does", "Arguments"),
+                [(name, d.description, ", ".join(f"`{a}`" for a in d.arguments) or "·")
+                 for name, d in sorted(DERIVATIONS.items())]), "",
+        *_table(("Row", "States the parameter"),
+                [(f"{b.derivation} `{b.argument}`" + (f" ({', '.join(b.variables)})" if b.variables else ""),
+                  f"`{b.parameter}`") for b in ARGUMENT_BINDINGS]
+                + [(f"Condition `{b.column} == '...'` of {b.dataset}.{', '.join(b.variables)} (none: every record)",
+                    f"`{b.parameter}`") for b in CONDITION_BINDINGS]), "",
     ]
     return "\n".join(lines)
 
