@@ -677,7 +677,7 @@ def _derive(dataset: str, frame: pd.DataFrame, row, ctx: DomainContext, steps: M
     if isinstance(result, pd.DataFrame):  # a step filling several variables fills those the dataset has
         declared = {v.name for v in ctx.spec.variables_of(dataset)} | {row.variable}
         produced = produced[[c for c in produced.columns if c in declared or str(c).startswith("__")]]
-    if row.argument("qnam"):  # a derived supplemental qualifier (relationships.build_supp writes it)
+    if row.is_supp:  # a derived supplemental qualifier (relationships.build_supp writes it)
         produced = produced.rename(columns={row.variable: f"__supp__{row.variable}"})
     for column in produced.columns:
         values = _positional(produced[column], frame.index)

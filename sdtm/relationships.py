@@ -16,18 +16,13 @@ DATASET_LINKS = (
 )
 
 
-def is_supp_row(row) -> bool:
-    """A supplemental qualifier's row: collected (`supp`) or derived (`derive` with a qnam= argument)."""
-    return row.algorithm == "supp" or (row.algorithm == "derive" and bool(row.argument("qnam")))
-
-
 def build_supp(spec, parent: str, frame: pd.DataFrame) -> pd.DataFrame:
     """SUPP<parent> from the parent's `supp` Mapping rows: one record per non-blank value.
 
     IDVAR is the parent's --SEQ (blank for DM, one record per subject); QLABEL, QORIG and QEVAL come
     from the row's arguments (qlabel=, qorig=, qeval=).
     """
-    rows = [r for r in spec.mappings_of(parent) if is_supp_row(r)]
+    rows = [r for r in spec.mappings_of(parent) if r.is_supp]
     pieces = []
     idvar = None if parent == "DM" else f"{parent}SEQ"
     if idvar and idvar not in frame.columns and rows:

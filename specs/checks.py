@@ -327,7 +327,7 @@ def check_mappings(spec: Spec) -> list[Problem]:
                                                         f"{row.dataset} on the Variables sheet")
         if row.algorithm == "not_submitted":
             continue  # names a raw field left out of SDTM, or a variable not produced
-        if row.algorithm == "supp" or (row.algorithm == "derive" and row.argument("qnam")):
+        if row.is_supp:
             if not _SAS_NAME.match(row.variable):
                 report.error(row, "Variable", f"QNAM {row.variable!r} must be 1-8 characters of A-Z, 0-9 or _, "
                                               "starting with a letter")

@@ -298,6 +298,11 @@ class MappingRow:
         wanted = key.casefold()
         return next((v for k, v in self.arguments if k == wanted), default)
 
+    @property
+    def is_supp(self) -> bool:
+        """A supplemental qualifier's row: collected (`supp`) or derived (`derive` with a qnam= argument)."""
+        return self.algorithm == "supp" or (self.algorithm == "derive" and bool(self.argument("qnam")))
+
 
 @dataclass(**_FROZEN)
 class SourceDef:
