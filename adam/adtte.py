@@ -5,10 +5,9 @@ DOR for confirmed responders (ADRS CRSP = "Y") from the first confirmed CR/PR da
 
 PFS (FDA guidance conventions, DESIGN.md): event = first PD (ADRS PD, so before any new anti-cancer
 therapy) or death (on or before new therapy and the data cut-off). Censoring, in priority order:
-  CNSR 4  the first PD/death came after >= `missed_assessments` missed assessments: censored at the last
-          adequate assessment before it. Missed means: the gap from that assessment (or STARTDT) to the
-          event exceeds missed_assessments x the scheduled interval at that time (early interval during the
-          first `early_period_days` after TRTSDT, late interval afterwards) + `assessment_window_days`;
+  CNSR 4  the first PD/death came after >= `missed_assessments` missed scheduled assessments: censored at
+          the last adequate assessment before it (STARTDT when there is none). Missed assessments are
+          counted against the planned schedule, see `count_missed_assessments` and `assessment_schedule`;
   CNSR 3  new anti-cancer therapy started (ADSL.NACTDT) before any PD/death: last adequate assessment
           before it (STARTDT when there is none);
   CNSR 1  alive without progression: last adequate assessment;
@@ -114,8 +113,12 @@ def ttr_sources(params: StudyParameters) -> tuple[list[EventSource], list[Censor
     return events, censors
 
 
-def create_adtte(adsl: pd.DataFrame, adrs: pd.DataFrame, params: StudyParameters | None = None) -> pd.DataFrame:
-    """Build ADTTE (OS, PFS, DOR, TTR) from ADSL and ADRS."""
+def create_adtte(adsl: pd.DataFrame, adrs: pd.DataFrame, params: StudyParameters | None = None,
+                 tv: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Build ADTTE (OS, PFS, DOR, TTR) from ADSL and ADRS.
+
+    `tv` (SDTM TV, optional) gives the planned tumour assessment days of the missed-assessment rule when
+    `params.assessment_days` is not set (see `assessment_schedule`)."""
     params = params or StudyParameters()
     assert_inputs({"ADSL": adsl, "ADRS": adrs}, {"ADSL": ADSL_REQUIRED, "ADRS": ADRS_REQUIRED}, "ADTTE")
     adsl = adsl.copy()
@@ -125,7 +128,7 @@ def create_adtte(adsl: pd.DataFrame, adrs: pd.DataFrame, params: StudyParameters
     responders = adrs.loc[(adrs["PARAMCD"] == "CRSP") & (adrs["AVALC"] == "Y"), ["USUBJID", "ADT"]]
     responders = responders.rename(columns={"ADT": "STARTDT"})
     sources = {"ADSL": adsl, "ADRS": adrs}
-    context = compute_pfs_context(adsl, adrs, params)
+    context = compute_pfs_context(adsl, adrs, params, tv)
     parts = [
         derive_param_tte(treated, sources, *os_sources(params), "OS"),
         derive_param_tte(treated, sources, *pfs_sources(params), "PFS", context),
@@ -144,9 +147,13 @@ def create_adtte(adsl: pd.DataFrame, adrs: pd.DataFrame, params: StudyParameters
     return order_columns(adtte.sort_values(["USUBJID", "ASEQ"]).reset_index(drop=True), order)
 
 
-def compute_pfs_context(adsl: pd.DataFrame, adrs: pd.DataFrame, params: StudyParameters) -> pd.DataFrame:
+def compute_pfs_context(adsl: pd.DataFrame, adrs: pd.DataFrame, params: StudyParameters,
+                        tv: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per subject: was the first PD/death after missed assessments (PFS_MISSED), the last adequate
-    assessment date before it (PFS_PREVADT, else TRTSDT) and the new-therapy start (PFS_NACTDT)."""
+    assessment date before it (PFS_PREVADT, else TRTSDT) and the new-therapy start (PFS_NACTDT).
+
+    PFS_MISSED = "Y" when `count_missed_assessments` finds >= `params.missed_assessments` scheduled
+    assessments missed between PFS_PREVADT and the event; days are counted from TRTSDT (the schedule's origin)."""
     cutoff = params.cutoff()
     subject = adsl.set_index("USUBJID")
     first_pd = adrs[(adrs["PARAMCD"] == "PD") & (adrs["AVALC"] == "Y")].groupby("USUBJID")["ADT"].min()
@@ -159,22 +166,117 @@ def compute_pfs_context(adsl: pd.DataFrame, adrs: pd.DataFrame, params: StudyPar
                       | ((adequate["ADT"] == adequate["EVENT"]) & (adequate["AVALC"] != "PD"))]
     previous = before.groupby("USUBJID")["ADT"].max().reindex(subject.index)
     previous = previous.where(previous.notna(), subject["TRTSDT"])
-    missed = event.notna() & ((event - previous).dt.days > _missed_allowance(previous - subject["TRTSDT"], params))
+    last_day = (previous - subject["TRTSDT"]).dt.days.to_numpy(dtype=float)
+    event_day = (event - subject["TRTSDT"]).dt.days.to_numpy(dtype=float)
+    horizon = int(np.nanmax(event_day)) if np.isfinite(event_day).any() else 0
+    schedule = assessment_schedule(params, adrs, tv, horizon)
+    if schedule is None:
+        missed = np.zeros(len(subject), dtype=bool)
+    else:
+        counts = count_missed_assessments(last_day, event_day, *schedule)
+        missed = counts >= params.missed_assessments
+        log.info("PFS: %d first PD/death(s) after >= %d missed scheduled assessments (censored)",
+                 int(missed.sum()), params.missed_assessments)
     return pd.DataFrame({"USUBJID": subject.index,
                          "PFS_MISSED": np.where(missed, "Y", "N"),
                          "PFS_PREVADT": previous.astype("datetime64[ns]").to_numpy(),
                          "PFS_NACTDT": subject["NACTDT"].astype("datetime64[ns]").to_numpy()})
 
 
-def _missed_allowance(since_start: pd.Series, params: StudyParameters) -> np.ndarray:
-    """Days from the last adequate assessment beyond which the next event counts as after missed
-    assessments; without an assessment schedule, never (the rule is not applied)."""
-    schedule = (params.early_period_days, params.early_assessment_interval_days,
-                params.late_assessment_interval_days)
-    if any(value is None for value in schedule):
-        log.info("no assessment schedule (early_period_days, early_assessment_interval_days, "
-                 "late_assessment_interval_days): PFS censoring for missed assessments is not applied")
-        return np.full(len(since_start), np.inf)
-    interval = np.where(since_start.dt.days < params.early_period_days, params.early_assessment_interval_days,
-                        params.late_assessment_interval_days)
-    return params.missed_assessments * interval + params.assessment_window_days
+def count_missed_assessments(last_day: np.ndarray, event_day: np.ndarray, nominal_days: np.ndarray,
+                             windows: np.ndarray) -> np.ndarray:
+    """Per subject, the number of scheduled assessments missed between the last adequate assessment and the event.
+
+    All days count from STARTDT (day 0). `last_day`: the last adequate assessment before the event (0 when
+    there is none); `event_day`: the first PD/death (NaN: no event, count 0); `nominal_days` (ascending,
+    > 0) and `windows`: the schedule, each assessment due on nominal day +/- window.
+
+    The rule: the last adequate assessment stands for the scheduled visit nearest to it (STARTDT counts
+    as a visit on day 0; on a tie, the later visit), so an assessment done early or late in - or just
+    outside - its window is that visit and not a missed one. A scheduled assessment after that visit is
+    missed when its whole window lies after the last adequate assessment (nominal - window > last_day)
+    and had ended before the event (nominal + window < event_day): it should have been done and was not.
+    An event inside a visit's window (edges included) does not make that visit missed. An unscheduled
+    adequate assessment is a last adequate assessment like any other, so it restarts the count.
+    """
+    last_day = np.asarray(last_day, dtype=float)
+    event_day = np.asarray(event_day, dtype=float)
+    nominal = np.asarray(nominal_days, dtype=float)
+    windows = np.asarray(windows, dtype=float)
+    if nominal.size == 0:
+        return np.zeros(len(last_day), dtype=int)
+    visits = np.concatenate([[0.0], nominal])  # position 0: STARTDT itself
+    distance = np.abs(visits[None, :] - last_day[:, None])
+    # argmin on the reversed columns finds the last of equal minima: ties go to the later visit
+    stands_for = visits.size - 1 - np.argmin(distance[:, ::-1], axis=1)
+    position = np.arange(1, visits.size)
+    with np.errstate(invalid="ignore"):  # NaN days (no event, no TRTSDT) compare False: nothing missed
+        missed = ((position[None, :] > stands_for[:, None])
+                  & ((nominal - windows)[None, :] > last_day[:, None])
+                  & ((nominal + windows)[None, :] < event_day[:, None]))
+    return missed.sum(axis=1)
+
+
+def assessment_schedule(params: StudyParameters, adrs: pd.DataFrame, tv: pd.DataFrame | None,
+                        horizon: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The planned tumour assessments as (nominal days after STARTDT, +/- windows), or None (logged) when
+    the study gives no schedule and the missed-assessment rule is therefore not applied.
+
+    Source, first that applies: `params.assessment_days`; TV's planned visits (VISITDY, study day of
+    RFSTDTC = the PFS origin, no day 0) at which ADRS holds overall responses (ADRS VISITNUM, else AVISITN);
+    the interval parameters (every `early_assessment_interval_days` up to `early_period_days`, then every
+    `late_assessment_interval_days` from there, generated up to `horizon` days). Windows: assessments
+    scheduled more than `early_period_days` after STARTDT use `late_assessment_window_days` when given,
+    all others `assessment_window_days`."""
+    if params.assessment_days:
+        days = np.array(sorted(set(params.assessment_days)), dtype=float)
+        log.info("PFS missed-assessment rule: schedule from the assessment_days parameter (%d assessments)", days.size)
+    else:
+        days = _tv_assessment_days(tv, adrs)
+        if days is not None:
+            log.info("PFS missed-assessment rule: schedule from TV's planned visits with tumour assessments "
+                     "(%d visits)", days.size)
+        else:
+            days = _interval_assessment_days(params, horizon)
+            if days is None:
+                log.info("no tumour assessment schedule (assessment_days, TV planned visits with ADRS overall "
+                         "responses, or early_period_days, early_assessment_interval_days and "
+                         "late_assessment_interval_days): PFS censoring for missed assessments is not applied")
+                return None
+            log.info("PFS missed-assessment rule: schedule from the assessment interval parameters")
+    days = days[days > 0]
+    windows = np.full(days.size, float(params.assessment_window_days))
+    if params.late_assessment_window_days is not None and params.early_period_days is not None:
+        windows[days > params.early_period_days] = params.late_assessment_window_days
+    return days, windows
+
+
+def _tv_assessment_days(tv: pd.DataFrame | None, adrs: pd.DataFrame) -> np.ndarray | None:
+    """Days after STARTDT of the TV visits at which tumour responses were collected; None if TV cannot say."""
+    if tv is None or not {"VISITNUM", "VISITDY"} <= set(tv.columns):
+        return None
+    visit_var = next((v for v in ("VISITNUM", "AVISITN") if v in adrs.columns), None)
+    if visit_var is None:
+        return None
+    collected = pd.to_numeric(adrs.loc[adrs["PARAMCD"] == "OVR", visit_var], errors="coerce").dropna().unique()
+    planned = tv.assign(VISITNUM=pd.to_numeric(tv["VISITNUM"], errors="coerce"),
+                        VISITDY=pd.to_numeric(tv["VISITDY"], errors="coerce"))
+    planned = planned[planned["VISITNUM"].isin(collected) & planned["VISITDY"].notna()]
+    studydays = planned.drop_duplicates(["VISITNUM", "VISITDY"])
+    if studydays["VISITNUM"].duplicated().any():  # e.g. arm-specific days: one schedule cannot hold them
+        log.warning("TV gives several VISITDY for one VISITNUM: TV not used for the PFS assessment schedule")
+        return None
+    studydays = studydays["VISITDY"].to_numpy(dtype=float)
+    days = np.where(studydays >= 1, studydays - 1, studydays)  # study day 1 = STARTDT = day 0 (no day 0)
+    days = np.unique(days[days > 0])
+    return days if days.size else None
+
+
+def _interval_assessment_days(params: StudyParameters, horizon: int) -> np.ndarray | None:
+    early, period, late = (params.early_assessment_interval_days, params.early_period_days,
+                           params.late_assessment_interval_days)
+    if early is None or period is None or late is None or early <= 0 or late <= 0:
+        return None
+    days = list(range(early, period + 1, early))
+    days += list(range(period + late, max(horizon, period) + late + 1, late))
+    return np.array(days, dtype=float)

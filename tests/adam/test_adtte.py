@@ -73,7 +73,8 @@ def test_records_trace_back_to_their_source(adtte, adam):
 
 
 def test_missed_assessment_window_is_a_parameter(adam):
-    # allowing 3 missed assessments: 108 days after the last SD is within 3 x 42 + 7 days
+    # allowing 3 missed assessments: after the last SD (+42) only +84 and +126 were missed before the PD
+    # on +150 (the +168 window had not opened)
     adtte = create_adtte(adam["ADSL"], adam["ADRS"], PARAMS.replace({"missed_assessments": 3}))
     assert outcome(adtte, "008", "PFS") == (0, 150, 151.0, "DISEASE PROGRESSION")
 
