@@ -98,6 +98,14 @@ class StudyParameters:
     # +/- window of the assessments scheduled more than early_period_days after STARTDT; None: assessment_window_days
     late_assessment_window_days: int | None = None
     start_date_description: str = "DATE OF FIRST DOSE"  # CNSDTDSC of a censoring at STARTDT (TRTSDT)
+    # --- ADLB --------------------------------------------------------------------------------
+    ctcae_version: str = "4.0"  # CTCAE version of the lab toxicity grades (criteria shipped in adam/data)
+    # "LBTESTCD/L=CTCAE term" (or /H) entries over the library's test -> term map (adam/data/ctcae_v4_lab_terms.csv);
+    # "LBTESTCD/H=" (no term) stops grading that test in that direction
+    lab_toxicity_terms: tuple[str, ...] = ()
+    # SDTM flag giving the lab baseline (LBLOBXFL or LBBLFL); None: the last non-missing value on/before TRTSDT
+    lab_baseline_flag: str | None = None
+    lab_ontrt_window_days: int | None = None  # ONTRTFL up to TRTEDT + this many days; None: every record after TRTSDT
 
     def cutoff(self) -> pd.Timestamp:
         """The data cut-off as a Timestamp; without one, a time after every date (nothing is cut off)."""
