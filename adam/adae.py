@@ -31,13 +31,21 @@ import pandas as pd
 from adam.dates import complete_dates, compute_dt
 from adam.derive_common import (
     assert_inputs, column, compute_y_or_null, derive_var_extreme_flag, merge_adsl, order_columns, upper_text,
+    warn_absent,
 )
 from adam.parameters import StudyParameters
 from formats.isodates import study_day
 
 log = logging.getLogger(__name__)
 
-AE_REQUIRED = ("STUDYID", "USUBJID", "AESEQ", "AEDECOD", "AESTDTC")
+AE_REQUIRED = ("STUDYID", "USUBJID", "AESEQ", "AEDECOD")
+AE_OPTIONAL = {
+    "AESTDTC": "ASTDT, ASTDY left null (TRTEMFL from the end date, as for an unknown start)",
+    "AEENDTC": "AENDT, AENDY left null",
+    "AEREL": "AREL from missing_relationship_is_related for every AE",
+    "AETOXGR": "ATOXGR, ATOXGRN left null (AOCC*IFL by date)",
+    "AEBODSYS": "AOCCSFL, AOCCSIFL left null",
+}
 ADSL_REQUIRED = ("USUBJID", "TRTSDT", "LDSTDT")
 ADSL_MERGED = ("SUBJID", "SITEID", "AGE", "SEX", "SAFFL", "TRTA", "TRTSDT", "LDSTDT")
 # read by the derivations only: DTHDT bounds AENDT. SDTM's DOMAIN and study days (AESTDY/AEENDY, relative
@@ -51,12 +59,16 @@ def create_adae(adsl: pd.DataFrame, ae: pd.DataFrame, suppae: pd.DataFrame | Non
     """Build ADAE from ADSL + AE (+ SUPPAE)."""
     params = params or StudyParameters()
     assert_inputs({"ADSL": adsl, "AE": ae}, {"ADSL": ADSL_REQUIRED, "AE": AE_REQUIRED}, "ADAE")
+    warn_absent(ae, "AE", AE_OPTIONAL)
     adae = ae.drop(columns=[c for c in AE_DROPPED if c in ae.columns]).reset_index(drop=True)
     adae["AESEQ"] = pd.to_numeric(adae["AESEQ"], errors="coerce")
     if suppae is not None and len(suppae):
         adae = merge_supp(adae, suppae, "AE")
     if params.astct_grade_qnam and params.astct_grade_qnam in adae.columns:
         adae["ASTCTGR"] = adae[params.astct_grade_qnam]
+    elif params.astct_grade_qnam:
+        log.warning("%s: ASTCTGR not derived", "SUPPAE not given" if suppae is None
+                    else f"SUPPAE has no QNAM {params.astct_grade_qnam}")
     adae = merge_adsl(adae, adsl, ADSL_MERGED + ADSL_INTERNAL, what="AE records")
     adae = derive_analysis_dates(adae, params)
     adae["TRTEMFL"] = compute_trtemfl(adae["ASTDT"], adae["AENDT"], adae["LDSTDT"])
@@ -76,7 +88,12 @@ def merge_supp(parent: pd.DataFrame, supp: pd.DataFrame, domain: str) -> pd.Data
     """Supplemental qualifiers as variables of the parent records (by IDVAR/IDVARVAL; IDVAR null = subject)."""
     assert_inputs({f"SUPP{domain}": supp}, {f"SUPP{domain}": ("USUBJID", "QNAM", "QVAL")}, f"AD{domain}")
     out = parent
+    warn_absent(supp, f"SUPP{domain}", {"IDVAR": "every qualifier taken as a subject-level one"})
     idvar = column(supp, "IDVAR")
+    if "IDVARVAL" not in supp.columns and idvar.notna().any():
+        log.warning("SUPP%s has no IDVARVAL: its record-level qualifiers (IDVAR %s) are left null", domain,
+                    ", ".join(sorted(idvar.dropna().astype(str).unique())))
+        supp, idvar = supp[idvar.isna()], idvar[idvar.isna()]
     for name, group in supp.groupby(idvar.fillna(""), sort=True):
         wide = group.pivot_table(index=["USUBJID", "IDVARVAL"] if name else ["USUBJID"], columns="QNAM",
                                  values="QVAL", aggfunc="first").reset_index()
@@ -104,8 +121,8 @@ def derive_analysis_dates(adae: pd.DataFrame, params: StudyParameters) -> pd.Dat
     """ASTDT/ASTDTF, AENDT/AENDTF, ASTDY, AENDY (see module doc)."""
     out = adae.copy()
     end_complete = complete_dates(column(out, "AEENDTC"))
-    out["ASTDT"], out["ASTDTF"] = compute_dt(out["AESTDTC"], "first", min_dates=[out["LDSTDT"]],
-                                             max_dates=[end_complete])
+    start = column(out, "AESTDTC").rename("AESTDTC")
+    out["ASTDT"], out["ASTDTF"] = compute_dt(start, "first", min_dates=[out["LDSTDT"]], max_dates=[end_complete])
     cutoff = params.cutoff()
     out["AENDT"], out["AENDTF"] = compute_dt(column(out, "AEENDTC"), "last", min_dates=[out["ASTDT"]],
                                              max_dates=[column(out, "DTHDT"), cutoff])
@@ -139,7 +156,9 @@ def derive_occurrence_flags(adae: pd.DataFrame) -> pd.DataFrame:
     by_grade = [("ATOXGRN", False), ("ASTDT", True), ("AESEQ", True)]
     levels = {"": ["USUBJID"], "S": ["USUBJID", "AEBODSYS"], "P": ["USUBJID", "AEBODSYS", "AEDECOD"]}
     for suffix, by in levels.items():
-        by = [b for b in by if b in out.columns]
+        if any(b not in out.columns for b in by):
+            out[f"AOCC{suffix}FL"] = out[f"AOCC{suffix}IFL"] = pd.Series(None, index=out.index, dtype="str")
+            continue
         out = derive_var_extreme_flag(out, by, by_date, f"AOCC{suffix}FL", where=emergent)
         out = derive_var_extreme_flag(out, by, by_grade, f"AOCC{suffix}IFL", where=emergent)
     return out

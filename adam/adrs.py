@@ -1,20 +1,23 @@
 """ADRS: investigator overall response per visit (OVR) and the per-subject response parameters.
 
-Needs ADSL and RS; TU (for MDIS) and CM (new anti-cancer therapy) are optional: without TU, MDIS comes
-from ADSL.MDISFL when it is there, else MDIS is not derived; without CM, ADSL.NACTDT is used when it is
-there, else no assessment is excluded for new therapy (logged).
+Needs ADSL and RS; TU (for MDIS) and CM (new anti-cancer therapy) are optional: ADSL's MDISFL and NACTDT are
+used when ADSL has them (ours does), else they are derived from TU and CM here; without TU, MDIS is not
+derived, without CM no assessment is excluded for new therapy (each logged once).
 
 OVR: one record per RS record with RSTESTCD = response_testcd, RSCAT = response_category (or null) and
 RSEVAL = response_evaluator (or null); records with RSSTAT = "NOT DONE" are missed assessments, not
 responses, and are left out (count logged). ADT from RSDTC, a missing day imputed to the last of the
-month (flag ADTF); a missing month leaves ADT null. ANL01FL = "Y" when ADT is on/after TRTSDT, not
-after the first PD on/after TRTSDT, on or before the first new anti-cancer therapy (a scan on the day
-the new therapy starts is taken before it, and an event on that day wins - admiral#2639 decision) and
-not after the data cut-off.
+month (flag ADTF); a missing month leaves ADT null. ANL01FL = "Y" when ADT is on/after the reference date
+(`response_reference_date`: TRTSDT by default, RANDDT in a randomized study), not after the first PD on/after
+it, on or before the first new anti-cancer therapy (a scan on the day the new therapy starts is taken before
+it, and an event on that day wins - admiral#2639 decision) and not after the data cut-off.
 
-Per subject (SAFFL = "Y"): BOR, CBOR (see `recist`), RSP (any CR/PR), CRSP (confirmed CR/PR), PD (first
-PD), DEATH, LSTA (last analysis assessment); MDIS for subjects with MDISFL; ORR (CBOR in CR/PR) for
-EFFFL = "Y". Every record keeps SRCDOM/SRCVAR/SRCSEQ of the record it came from.
+Per subject of the response population (`response_population_flag` = "Y", SAFFL by default; every ADSL
+subject when it is None): BOR, CBOR (see `recist`), RSP (any CR/PR), CRSP (confirmed CR/PR), PD (first PD),
+DEATH, LSTA (last analysis assessment). A subject of the population without any assessment gets them too
+(BOR/CBOR/LSTA = MISSING, RSP/CRSP/PD = N), so counting a parameter's records gives the denominator.
+MDIS for subjects with MDISFL; ORR (CBOR in CR/PR) for EFFFL = "Y" among them. Every record keeps
+SRCDOM/SRCVAR/SRCSEQ of the record it came from.
 """
 
 from __future__ import annotations
@@ -27,13 +30,14 @@ import pandas as pd
 from adam.adsl import compute_new_therapy_date, compute_measurable_disease
 from adam.dates import compute_dt
 from adam.derive_common import (
-    assert_inputs, column, derive_var_obs_number, lookup, merge_adsl, order_columns, upper_text,
+    assert_inputs, column, derive_var_obs_number, lookup, merge_adsl, order_columns, upper_text, warn_absent,
 )
 from adam.parameters import StudyParameters
 from adam.recist import (
     RESPONSE_CODES, ResponseEvent, bor_events, confirmed_bor_events, derive_param_extreme_event, prepare_assessments,
 )
 from formats.isodates import study_day
+from specs.errors import DerivationError, Problem
 
 log = logging.getLogger(__name__)
 
@@ -64,18 +68,26 @@ def create_adrs(
     """Build ADRS from ADSL + RS (+ TU for MDIS, + CM for the new-therapy exclusion)."""
     params = params or StudyParameters()
     assert_inputs({"ADSL": adsl, "RS": rs}, {"ADSL": ADSL_REQUIRED, "RS": RS_REQUIRED}, "ADRS")
+    warn_absent(rs, "RS", {
+        "RSCAT": f"every {params.response_testcd} record taken as {params.response_category}",
+        "RSEVAL": f"every {params.response_testcd} record taken as the {params.response_evaluator.lower()}'s",
+        "RSSTAT": "no record taken as a missed (NOT DONE) assessment",
+        "VISIT": "AVISIT left null", "VISITNUM": "AVISITN left null"})
     adsl = adsl.copy()
-    if cm is not None:
+    if "NACTDT" not in adsl.columns:  # ADSL made elsewhere: NACTDT from CM (a missing CM is logged there)
         adsl["NACTDT"], _ = compute_new_therapy_date(adsl, cm, params)
-    elif "NACTDT" not in adsl.columns:
-        log.warning("neither CM nor ADSL.NACTDT given: no assessment is excluded for new anti-cancer therapy")
-        adsl["NACTDT"] = pd.Series(pd.NaT, index=adsl.index, dtype="datetime64[ns]")
-    if tu is not None:
+    if tu is not None and "MDISFL" not in adsl.columns:
         adsl["MDISFL"] = compute_measurable_disease(adsl, tu, params)
+    reference = params.response_reference_date
+    if reference not in adsl.columns:
+        raise DerivationError(f"cannot derive ADRS: response_reference_date = {reference!r} is not a variable of "
+                              "ADSL", [Problem("ADSL", f"ADSL has no {reference}" + (
+                                  " (set randomization_dsdecod to derive it from DS)" if reference == "RANDDT"
+                                  else ""), column=reference)])
 
     ovr = derive_ovr(adsl, rs, params)
     analysed = ovr[ovr["ANL01FL"] == "Y"]
-    treated = adsl.loc[adsl["SAFFL"] == "Y", "USUBJID"]
+    treated = response_population(adsl, params)
     cbor_input = prepare_assessments(analysed, confirmed_rules=True, params=params)
     bor_input = prepare_assessments(analysed, confirmed_rules=False, params=params)
     cbor = derive_param_extreme_event(cbor_input, treated, confirmed_bor_events(params))
@@ -97,7 +109,7 @@ def create_adrs(
     orr = cbor[cbor["USUBJID"].isin(effective)]
     records.append(_yes_no(orr["USUBJID"], orr["AVALC"].isin(["CR", "PR"]), orr, "ORR", "RS", "RSSTRESC"))
 
-    adrs = pd.concat(records, ignore_index=True)
+    adrs = pd.concat(records, ignore_index=True).drop(columns="REFDT", errors="ignore")
     adrs = merge_adsl(adrs, adsl, ADSL_CARRIED, what="ADRS records")
     adrs["PARAMN"] = adrs["PARAMCD"].map({k: v[0] for k, v in PARAMS.items()}).astype("Int64")
     adrs["PARAM"] = adrs["PARAMCD"].map({k: v[1] for k, v in PARAMS.items()}).astype("str")
@@ -144,16 +156,30 @@ def derive_ovr(adsl: pd.DataFrame, rs: pd.DataFrame, params: StudyParameters) ->
         log.warning("%d OVR record(s) hold responses outside %s (e.g. %s); they are kept without ANL01FL",
                     int(unknown.sum()), "/".join(RESPONSE_CODES), sorted(set(ovr.loc[unknown, "AVALC"]))[:3])
     subject = adsl.set_index("USUBJID")
-    trtsdt = ovr["USUBJID"].map(subject["TRTSDT"])
-    nactdt = ovr["USUBJID"].map(subject["NACTDT"])
-    on_treatment = ovr["ADT"].notna() & (ovr["ADT"] >= trtsdt) & ovr["AVAL"].notna()
+    trtsdt = lookup(ovr["USUBJID"], subject["TRTSDT"])
+    refdt = lookup(ovr["USUBJID"], subject[params.response_reference_date])
+    nactdt = lookup(ovr["USUBJID"], subject["NACTDT"])
+    on_treatment = ovr["ADT"].notna() & (ovr["ADT"] >= refdt) & ovr["AVAL"].notna()
     first_pd = ovr[on_treatment & (ovr["AVALC"] == "PD")].groupby("USUBJID")["ADT"].min()
     pd_date = lookup(ovr["USUBJID"], first_pd)
     keep = (on_treatment & (pd_date.isna() | (ovr["ADT"] <= pd_date))
             & (nactdt.isna() | (ovr["ADT"] <= nactdt)) & (ovr["ADT"] <= params.cutoff()))
     ovr["ANL01FL"] = pd.Series(np.where(keep, "Y", None), dtype="str")
     ovr["TRTSDT"] = trtsdt.astype("datetime64[ns]")
+    ovr["REFDT"] = refdt.astype("datetime64[ns]")  # the response reference date (recist: DAYS)
     return ovr
+
+
+def response_population(adsl: pd.DataFrame, params: StudyParameters) -> pd.Series:
+    """The subjects who get the per-subject response parameters, with or without an assessment (so that
+    counting a parameter's records gives the population's denominator): response_population_flag = "Y"."""
+    flag = params.response_population_flag
+    if flag is None:
+        return adsl["USUBJID"]
+    if flag not in adsl.columns:
+        raise DerivationError(f"cannot derive ADRS: response_population_flag = {flag!r} is not a variable of ADSL",
+                              [Problem("ADSL", f"ADSL has no {flag}", column=flag)])
+    return adsl.loc[upper_text(adsl[flag]) == "Y", "USUBJID"]
 
 
 def _response_param(best: pd.DataFrame, paramcd: str) -> pd.DataFrame:

@@ -26,7 +26,7 @@ import pandas as pd
 from adam.dates import complete_dates
 from adam.derive_common import (
     assert_inputs, column, compute_chg, compute_pchg, compute_y_or_null, derive_var_obs_number, lookup, merge_adsl,
-    order_columns, upper_text,
+    order_columns, upper_text, warn_absent,
 )
 from adam.parameters import StudyParameters
 from formats.isodates import study_day
@@ -46,6 +46,7 @@ def create_adtr(adsl: pd.DataFrame, tr: pd.DataFrame, tu: pd.DataFrame,
     params = params or StudyParameters()
     assert_inputs({"ADSL": adsl, "TR": tr, "TU": tu},
                   {"ADSL": ADSL_REQUIRED, "TR": TR_REQUIRED, "TU": TU_REQUIRED}, "ADTR")
+    warn_absent(tr, "TR", {"VISIT": "AVISIT left null", "TRLNKGRP": "TRLNKGRP left null"})
     sums = compute_target_sums(tr, tu, params)
     adtr = merge_adsl(sums, adsl, ADSL_CARRIED, what="ADTR records")
     adtr["PARAMCD"], adtr["PARAM"] = PARAMCD, PARAM

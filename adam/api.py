@@ -8,8 +8,11 @@
     adam["ADSL"], adam["ADAE"], adam["ADRS"], adam["ADTTE"], adam["ADTR"]
 
 Domain keys are case-insensitive ("dm" or "DM"). What each dataset needs, and how optional inputs
-degrade, is in the docstring of its `create_*` function; a missing required dataset or variable raises
-`DerivationError` naming it. `only=` derives a subset (ADTTE brings ADRS along, everything brings ADSL).
+degrade, is in the docstring of its `create_*` function: a missing optional variable or dataset is one
+WARNING naming it and what is left null; a missing required dataset or variable raises `DerivationError`
+naming it. `only=` derives a subset (ADTTE brings ADRS along, everything brings ADSL); without `only`, a
+dataset whose SDTM input is absent (ADAE without AE, ADRS and ADTTE without RS, ADTR without TR/TU) is left
+out with a warning, and asked for by `only` it is an error.
 Frames are never modified; every result is a new frame.
 """
 
@@ -48,6 +51,12 @@ def derive_all(
     params = params or StudyParameters()
     domains = {name.upper(): frame for name, frame in sdtm.items() if frame is not None}
     wanted = _with_dependencies(only)
+    if only is None:  # everything that can be derived: a dataset whose SDTM input is absent is left out, logged
+        for dataset in DATASETS:
+            absent = [domain for domain in REQUIRED_SDTM[dataset] if domain not in domains]
+            if absent and dataset in wanted and dataset != "ADSL":
+                log.warning("%s not derived: SDTM %s not given", dataset, ", ".join(absent))
+                wanted -= {dataset} | {d for d, needs in NEEDS.items() if dataset in needs}
     missing = [Problem(domain, f"{dataset} needs SDTM dataset {domain}, which was not given")
                for dataset in wanted for domain in REQUIRED_SDTM[dataset] if domain not in domains]
     if missing:

@@ -182,3 +182,12 @@ def first_date_per_subject(frame: pd.DataFrame, date: str, where: pd.Series | No
     rows = rows[rows[date].notna()]
     grouped = rows.groupby(key)[date]
     return grouped.min() if mode == "first" else grouped.max()
+
+
+def warn_absent(frame: pd.DataFrame | None, domain: str, consequences: Mapping[str, str]) -> None:
+    """One WARNING per optional variable `frame` (a given dataset) lacks, saying what is left null without it."""
+    if frame is None:
+        return
+    for name, consequence in consequences.items():
+        if name not in frame.columns:
+            log.warning("%s has no %s: %s", domain, name, consequence)

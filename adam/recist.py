@@ -9,7 +9,8 @@ Confirmed BOR (the semantics of admiralonco's derive_param_confirmed_bor, re-der
   max_nr_ne NE;
 - a PR is confirmed by the first later CR or PR >= confirm_days after it, with only CR/PR/NE in between
   (plus at most one SD if accept_sd), at most max_nr_ne NE, and no PR after a CR;
-- SD: a CR, PR or SD at least sd_min_days after TRTSDT; NON-CR/NON-PD likewise; then PD; then NE.
+- SD: a CR, PR or SD at least sd_min_days after the reference date (`response_reference_date`, TRTSDT by
+  default); NON-CR/NON-PD likewise; then PD; then NE.
 One deliberate difference (admiralonco#275; RECIST 1.1 BOR table, digest section 4): with
 `reappearance_after_cr_is_pd`, a PR, SD or NON-CR/NON-PD after a CR means the disease came back, so that
 assessment counts as PD for the confirmed BOR and later assessments are ignored. CR then PR therefore
@@ -40,7 +41,8 @@ KEYS = ["USUBJID", "ADT", "SRCSEQ"]  # sort order of assessments within a subjec
 class ResponseEvent:
     """One candidate outcome of a best-response derivation.
 
-    `condition` receives the prepared assessments (AVALC, RESP, ADT, DAYS since TRTSDT, CONFIRMED)
+    `condition` receives the prepared assessments (AVALC, RESP, ADT, DAYS since the reference
+    date, CONFIRMED)
     and returns which of them qualify; `set_values` is written on the resulting record.
     """
 
@@ -56,9 +58,9 @@ def bor_events(params: StudyParameters) -> list[ResponseEvent]:
     return [
         ResponseEvent("complete response", lambda a: a["RESP"] == "CR", {"AVALC": "CR"}),
         ResponseEvent("partial response", lambda a: a["RESP"] == "PR", {"AVALC": "PR"}),
-        ResponseEvent(f"stable disease >= {params.sd_min_days} days after TRTSDT",
+        ResponseEvent(f"stable disease >= {params.sd_min_days} days after {params.response_reference_date}",
                       lambda a: (a["RESP"] == "SD") & late(a), {"AVALC": "SD"}),
-        ResponseEvent(f"NON-CR/NON-PD >= {params.sd_min_days} days after TRTSDT",
+        ResponseEvent(f"NON-CR/NON-PD >= {params.sd_min_days} days after {params.response_reference_date}",
                       lambda a: (a["RESP"] == "NON-CR/NON-PD") & late(a), {"AVALC": "NON-CR/NON-PD"}),
         ResponseEvent("progressive disease", lambda a: a["RESP"] == "PD", {"AVALC": "PD"}),
         ResponseEvent("not evaluable (incl. SD too early)", lambda a: a["RESP"].isin(RESPONSES), {"AVALC": "NE"}),
@@ -73,9 +75,9 @@ def confirmed_bor_events(params: StudyParameters) -> list[ResponseEvent]:
                       lambda a: (a["RESP"] == "CR") & a["CONFIRMED"], {"AVALC": "CR"}),
         ResponseEvent(f"PR confirmed >= {params.confirm_days} days later",
                       lambda a: (a["RESP"] == "PR") & a["CONFIRMED"], {"AVALC": "PR"}),
-        ResponseEvent(f"CR, PR or SD >= {params.sd_min_days} days after TRTSDT",
+        ResponseEvent(f"CR, PR or SD >= {params.sd_min_days} days after {params.response_reference_date}",
                       lambda a: a["RESP"].isin(["CR", "PR", "SD"]) & late(a), {"AVALC": "SD"}),
-        ResponseEvent(f"NON-CR/NON-PD >= {params.sd_min_days} days after TRTSDT",
+        ResponseEvent(f"NON-CR/NON-PD >= {params.sd_min_days} days after {params.response_reference_date}",
                       lambda a: (a["RESP"] == "NON-CR/NON-PD") & late(a), {"AVALC": "NON-CR/NON-PD"}),
         ResponseEvent("progressive disease", lambda a: a["RESP"] == "PD", {"AVALC": "PD"}),
         ResponseEvent("not evaluable (incl. unconfirmed or too early)",
@@ -88,14 +90,15 @@ def _late(params: StudyParameters) -> Callable[[pd.DataFrame], pd.Series]:
 
 
 def prepare_assessments(ovr: pd.DataFrame, confirmed_rules: bool, params: StudyParameters) -> pd.DataFrame:
-    """Analysis assessments (USUBJID, ADT, SRCSEQ, AVALC, TRTSDT) sorted, with RESP, DAYS, CONFIRMED.
+    """Analysis assessments (USUBJID, ADT, SRCSEQ, AVALC, REFDT or TRTSDT) sorted, with RESP, DAYS, CONFIRMED.
 
-    Input rows must already be the analysis records (ANL01FL: on/after TRTSDT, up to the first PD,
+    Input rows must already be the analysis records (ANL01FL: on/after REFDT, up to the first PD,
     not after new therapy). With `confirmed_rules`, the reappearance-after-CR rule is applied and
     records after the resulting first PD are dropped; CONFIRMED is then computed.
     """
     a = ovr.sort_values(KEYS, kind="mergesort").reset_index(drop=True)
-    a["DAYS"] = (a["ADT"] - a["TRTSDT"]).dt.days
+    reference = a["REFDT"] if "REFDT" in a.columns else a["TRTSDT"]  # response_reference_date
+    a["DAYS"] = (a["ADT"] - reference).dt.days
     a["RESP"] = a["AVALC"]
     if confirmed_rules:
         if params.reappearance_after_cr_is_pd:

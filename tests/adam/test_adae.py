@@ -81,8 +81,11 @@ def test_parameters_and_required_inputs(adam, sdtm):
     adae = create_adae(adam["ADSL"], sdtm["AE"], None, params)
     assert one(adae, "001", AESEQ=2)["CQ01NAM"] == "FEVER"
     assert "ASTCTGR" not in adae.columns
-    with pytest.raises(DerivationError, match="AESTDTC"):
-        create_adae(adam["ADSL"], sdtm["AE"].drop(columns="AESTDTC"), params=PARAMS)
+    with pytest.raises(DerivationError, match="AEDECOD"):
+        create_adae(adam["ADSL"], sdtm["AE"].drop(columns="AEDECOD"), params=PARAMS)
+    # AESTDTC is Expected, not Required: without it ASTDT is null (one warning) and TRTEMFL comes from the end
+    no_start = create_adae(adam["ADSL"], sdtm["AE"].drop(columns="AESTDTC"), params=PARAMS)
+    assert no_start["ASTDT"].isna().all() and len(no_start) == len(sdtm["AE"])
     with pytest.raises(DerivationError, match="LDSTDT"):
         create_adae(adam["ADSL"].drop(columns="LDSTDT"), sdtm["AE"], params=PARAMS)
 

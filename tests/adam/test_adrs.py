@@ -106,7 +106,7 @@ def test_without_cm_and_tu_later_responses_count(sdtm, caplog):
     assert "no new anti-cancer therapy exclusion" in caplog.text
     with caplog.at_level(logging.WARNING):
         create_adrs(adsl.drop(columns="NACTDT"), sdtm["RS"], params=PARAMS)
-    assert "no assessment is excluded for new anti-cancer therapy" in caplog.text
+    assert "CM not given: NACTDT not derived" in caplog.text
 
 
 def test_not_done_records_and_unknown_responses(sdtm, adam, caplog):

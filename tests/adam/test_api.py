@@ -1,4 +1,5 @@
 import importlib.util
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -28,10 +29,20 @@ def test_inputs_are_not_modified_and_keys_are_case_insensitive(sdtm, adam):
 
 def test_missing_inputs_are_all_named_at_once(sdtm):
     with pytest.raises(DerivationError) as caught:
-        derive_all({"DM": sdtm["DM"]}, params=PARAMS)
+        derive_all({"DM": sdtm["DM"]}, params=PARAMS, only=DATASETS)
     text = str(caught.value)
     for domain in ("EX", "AE", "RS", "TR", "TU"):
         assert f"SDTM dataset {domain}" in text
+
+
+def test_without_only_a_dataset_whose_sdtm_is_absent_is_left_out_with_a_warning(sdtm, caplog):
+    with caplog.at_level(logging.WARNING):
+        adam = derive_all({k: v for k, v in sdtm.items() if k not in ("RS", "AE")}, params=PARAMS)
+    assert set(adam) == {"ADSL", "ADTR"}
+    assert "ADAE not derived: SDTM AE not given" in caplog.text
+    assert "ADRS not derived: SDTM RS not given" in caplog.text
+    with pytest.raises(DerivationError, match="ADSL needs SDTM dataset EX"):
+        derive_all({"DM": sdtm["DM"]}, params=PARAMS)
 
 
 def test_only_derives_a_subset_with_its_dependencies(sdtm):

@@ -101,7 +101,7 @@ COM.ADSL.TRTSDT  | TRTSDT is the CAR-T infusion date; the first lymphodepletion 
 COM.ADSL.DTHCAUS | Primary cause of death as collected (SUPPDM QNAM DTHCAUS).
 COM.ADTR.ABLFL   | The analysis baseline is the last assessment on or before the CAR-T infusion; SDTM TRLOBXFL uses the first lymphodepletion dose instead.
 COM.ADTTE        | Time origin is the CAR-T infusion (TRTSDT), for DOR the first confirmed response; censoring follows the FDA guidance table described in the ADRG.
-COM.ADRS         | Investigator RECIST 1.1 responses. Confirmation needs an assessment at least {confirm_days} days later; SD needs an assessment at least {sd_min_days} days after the infusion.
+COM.ADRS         | Investigator RECIST 1.1 responses. Confirmation needs an assessment at least {confirm_days} days later; SD needs an assessment at least {sd_min_days} days after the infusion. Every subject of the safety population (SAFFL = Y) has the per-subject parameters, with or without an assessment (BOR, CBOR and LSTA = MISSING, RSP, CRSP and PD = N), so that counting a parameter's records gives the population's denominator; ORR likewise for EFFFL = Y.
 """, ("ID", "Description"))
 
 DOCUMENTS: list[Row] = [
