@@ -18,6 +18,7 @@ log = logging.getLogger("trialforge")
 # Exit codes (documented in the README).
 EXIT_OK = 0
 EXIT_GATE_FAILED = 1  # the build ran, but findings at or above --fail-on were reported
+EXIT_DIFFERENT = 1  # verify: the package differs from its manifest; diff: the packages differ (as diff(1))
 EXIT_USAGE = 2  # the command line is wrong, or asks for something refused (e.g. --out holding user files)
 EXIT_INPUT = 3  # an input cannot be used: spec workbook, raw extracts, parameters
 EXIT_OUTPUT = 4  # an output cannot be written without losing information (e.g. XPT v5 limits)
@@ -38,12 +39,15 @@ Start here:
   trialforge build --study raw --sdtm-spec sdtm.xlsx --adam-spec adam.xlsx --out pkg
                                             build a folder of raw extracts with your spec workbooks
   trialforge spec check my_sdtm_spec.xlsx   check a spec workbook and list every problem in it
+  trialforge verify pkg                     re-hash a package against its audit/manifest.json
+  trialforge diff old-pkg new-pkg           records, metadata and findings that changed between two builds
 """
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded in the package manifest
     _configure_logging(args.verbose, args.quiet)
     for stream in (sys.stdout, sys.stderr):  # a file name or value the terminal cannot show is escaped
         if hasattr(stream, "reconfigure"):
@@ -142,9 +146,34 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--raw-data-docs", action="store_true",
                        help="also write great-expectations' data docs (HTML) for the raw-data expectations into "
                             "audit/raw-data-docs (takes seconds more; left out when SOURCE_DATE_EPOCH is set)")
+    build.add_argument("--compare-to", type=Path, metavar="PREVIOUS",
+                       help="after the build, print what changed against the package PREVIOUS (as `trialforge "
+                            "diff` does); PREVIOUS may be --out itself (it is copied aside first)")
     _add_adam_datasets(build)
     _add_example_size(build)
     build.set_defaults(handler=cmd_build)
+
+    verify = commands.add_parser("verify", help="check a package against its audit/manifest.json",
+                                 description="Re-hash every file of a package and compare with audit/manifest.json: "
+                                             "every file changed, added or removed is listed; exit 1 on any. "
+                                             "Inputs are outside the package: give --study to re-hash the raw files.")
+    verify.add_argument("package", type=Path, help="the package folder (trialforge build --out)")
+    verify.add_argument("--study", type=Path, help="the folder of raw extracts the package was built from: also "
+                                                   "check it against the manifest's inputs")
+    verify.set_defaults(handler=cmd_verify)
+
+    diff = commands.add_parser("diff", help="what changed between two packages",
+                               description="Compare two packages dataset by dataset, matching records by the "
+                                           "define.xml keys: records added, removed, changed (variable, old, new); "
+                                           "metadata changes; conformance findings new and resolved. Exit 0 when "
+                                           "nothing differs, 1 when something does.")
+    diff.add_argument("old", type=Path, help="the earlier package")
+    diff.add_argument("new", type=Path, help="the later package")
+    diff.add_argument("--html", type=Path, metavar="FILE", help="also write the differences as an HTML page")
+    diff.add_argument("--json", type=Path, metavar="FILE", help="also write the differences as JSON (complete)")
+    diff.add_argument("--limit", type=int, default=20, help="records listed per dataset and kind (default 20; "
+                                                            "counts are always complete)")
+    diff.set_defaults(handler=cmd_diff)
 
     adam = commands.add_parser("adam", help="derive the ADaM datasets from a folder of SDTM",
                                description="Read a folder of SDTM datasets (XPT v5, CSV or Dataset-JSON; any tool "
@@ -253,6 +282,9 @@ def cmd_build(args: argparse.Namespace) -> int:
                "stylesheet": _str_or_none(args.stylesheet), "schema": _str_or_none(args.schema),
                "arm_in_define": args.arm_in_define, "stages": [s.name for s in stages],
                "adam_datasets": _names(args.adam_datasets), "raw_data_docs": args.raw_data_docs}
+    from trialforge.audit_inputs import shown_command_line
+
+    options["command_line"] = shown_command_line(getattr(args, "argv", []), args)
     if args.example:
         _check_subjects(args.subjects)
         from trialforge.example_study import example_spec
@@ -269,6 +301,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     inputs = [args.sdtm_spec, args.adam_spec, args.param_file, args.stylesheet, args.schema]
     check_target(args.out, PACKAGE, [args.study, *inputs])  # before any work: the study is not even read
     with tempfile.TemporaryDirectory(prefix="trialforge-example-") as scratch:
+        previous = _previous_package(args.compare_to, args.out, Path(scratch))
         study = args.study
         if args.example:
             from trialforge.example_study.generator import generate_study
@@ -282,12 +315,67 @@ def cmd_build(args: argparse.Namespace) -> int:
             ctx = run_pipeline(stages, study, args.out, options, progress=progress, inputs=inputs)
         finally:
             progress.close()
-    log.info("package written to %s", ctx.staging)
+        log.info("package written to %s", ctx.staging)
+        if previous is not None:
+            from trialforge.diff import diff_packages
+            from trialforge.diff_report import summary_lines
+
+            try:
+                lines = summary_lines(diff_packages(previous, args.out))
+            except TrialforgeError as exc:  # the build itself succeeded: its exit code stands
+                log.error("the package was built, but cannot be compared to %s: %s", args.compare_to, exc)
+            else:
+                print(f"compared to {args.compare_to}:")
+                print("\n".join(f"  {line}" for line in lines))
     if ctx.artifacts.get("gate_failed"):
         log.error("conformance findings at or above --fail-on %s: see %s", args.fail_on,
                   ctx.staging / "audit" / "validation")
         return EXIT_GATE_FAILED
     return EXIT_OK
+
+
+def _previous_package(previous: Path | None, out: Path, scratch: Path) -> Path | None:
+    """--compare-to checked before the build; when it is --out itself, a copy made before the build replaces it."""
+    if previous is None:
+        return None
+    from trialforge.verify import read_manifest
+
+    if previous.resolve() == out.resolve() and not out.exists():  # the first of nightly builds
+        log.warning("--compare-to %s: there is no previous package yet; nothing to compare to", previous)
+        return None
+    read_manifest(previous)
+    if previous.resolve() != out.resolve():
+        return previous
+    import shutil
+
+    shutil.copytree(previous, scratch / "previous", symlinks=True)
+    return scratch / "previous"
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from trialforge.verify import report
+
+    lines, clean = report(args.package, args.study)
+    print("\n".join(lines))
+    return EXIT_OK if clean else EXIT_DIFFERENT
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from trialforge.diff import diff_packages
+    from trialforge.diff_report import text_lines, to_html, to_json, write_report
+
+    if args.limit < 0:
+        raise UsageError(f"--limit must be 0 or more, got {args.limit}")
+    for path in (args.html, args.json):
+        if path is not None and path.is_dir():
+            raise UsageError(f"{path} is a folder; --html and --json take a file name")
+    diff = diff_packages(args.old, args.new)
+    if args.html:
+        write_report(args.html, to_html(diff), "html")
+    if args.json:
+        write_report(args.json, to_json(diff), "json")
+    print("\n".join(text_lines(diff, args.limit)))
+    return EXIT_DIFFERENT if diff.differs else EXIT_OK
 
 
 def cmd_adam(args: argparse.Namespace) -> int:

@@ -108,7 +108,8 @@ def run_pipeline(
     ctx = BuildContext(study_dir=Path(study_dir), staging=Path(), options=dict(options or {}),
                        stage_names=tuple(stage.name for stage in stages))
     timings: dict[str, float] = {}
-    with staged_output(out_dir, PACKAGE, [study_dir, *inputs]) as staging:
+    manifest: dict[str, Any] = {}  # written when the staging folder is published: the inputs, then every file
+    with staged_output(out_dir, PACKAGE, [study_dir, *inputs], manifest=manifest) as staging:
         ctx.staging = staging
         try:
             for number, stage in enumerate(stages, start=1):
@@ -123,6 +124,9 @@ def run_pipeline(
         finally:  # a forked job never outlives the build, nor writes into a staging folder being removed
             ctx.stop_jobs()
         _write_build_log(ctx, stages, timings)
+        from trialforge.audit_inputs import describe_inputs
+
+        manifest["inputs"] = describe_inputs(ctx)
     ctx.staging = Path(out_dir).resolve()
     ctx.artifacts["timings"] = timings
     return ctx
