@@ -106,6 +106,24 @@ class StudyParameters:
     # SDTM flag giving the lab baseline (LBLOBXFL or LBBLFL); None: the last non-missing value on/before TRTSDT
     lab_baseline_flag: str | None = None
     lab_ontrt_window_days: int | None = None  # ONTRTFL up to TRTEDT + this many days; None: every record after TRTSDT
+    # --- ADPC / ADPP (concentrations and cellular kinetics; NCA in adam/nca.py) ---------------------
+    pk_time_unit: str = "HOURS"  # HOURS or DAYS: NFRLT, AFRLT (FRLTU) and the NCA's times and AUC units
+    # unit of --TPTNUM when it is the planned time after the dose within the visit (HOURS, DAYS or MINUTES);
+    # None: --TPTNUM is an order number only (the planned time then comes from --ELTM, else VISITDY alone)
+    pk_tptnum_unit: str | None = None
+    # "TESTCD=value" LLOQs (in the standard unit) of tests whose records carry no --LLOQ (CP has no CPLLOQ)
+    pk_lloq: tuple[str, ...] = ()
+    # --STRESC results that mean "below the LLOQ" (besides any result starting with "<"), case-insensitive
+    pk_blq_results: tuple[str, ...] = ("BLQ", "BQL", "BLOQ", "LLOQ", "NQ", "BELOW LLOQ")
+    # what a BLQ sample's AVAL is, by its position among the measurable samples of the profile (after the dose):
+    # ZERO, MISSING (not used), HALF_LLOQ or LLOQ; the defaults are PKNCA's (first 0, middle dropped, last 0)
+    nca_blq_before_first: str = "ZERO"
+    nca_blq_between: str = "MISSING"
+    nca_blq_after_last: str = "ZERO"
+    nca_auc_method: str = "LINUP_LOGDOWN"  # or LINEAR (trapezoid)
+    nca_time: str = "ACTUAL"  # the NCA's time: ACTUAL (AFRLT) or NOMINAL (NFRLT)
+    nca_time_zero: str = "ZERO"  # ZERO: concentration 0 at the dose when no sample is at time 0; NONE: nothing added
+    nca_partial_auc_end: int | None = None  # ADPP AUC from 0 to this time (pk_time_unit): AUC28D; None: not derived
 
     def cutoff(self) -> pd.Timestamp:
         """The data cut-off as a Timestamp; without one, a time after every date (nothing is cut off)."""
