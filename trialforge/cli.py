@@ -175,6 +175,18 @@ def _parser() -> argparse.ArgumentParser:
                                                             "counts are always complete)")
     diff.set_defaults(handler=cmd_diff)
 
+    report = commands.add_parser("report", help="(re)write a package's build report (HTML)",
+                                 description="Write the build report of a package: counts per domain and the "
+                                             "reconciliation, findings by severity, and figures drawn from the "
+                                             "package's own ADaM (Kaplan-Meier, waterfall, swimmer, expansion). "
+                                             "One self-contained HTML file. A build writes it as "
+                                             "audit/report.html; rewriting it there changes a file the manifest "
+                                             "lists when the report differs.")
+    report.add_argument("package", type=Path, help="the package folder (trialforge build --out)")
+    report.add_argument("--out", type=Path, metavar="FILE",
+                        help="where to write it (default PACKAGE/audit/report.html)")
+    report.set_defaults(handler=cmd_report)
+
     adam = commands.add_parser("adam", help="derive the ADaM datasets from a folder of SDTM",
                                description="Read a folder of SDTM datasets (XPT v5, CSV or Dataset-JSON; any tool "
                                            "may have made them), derive ADSL, ADAE, ADRS, ADTTE and ADTR with the "
@@ -312,7 +324,10 @@ def cmd_build(args: argparse.Namespace) -> int:
             options.update(example_subjects=args.subjects, example_seed=args.seed)
         progress = _progress(args.quiet)
         try:
-            ctx = run_pipeline(stages, study, args.out, options, progress=progress, inputs=inputs)
+            from trialforge.report import write_build_report
+
+            ctx = run_pipeline(stages, study, args.out, options, progress=progress, inputs=inputs,
+                               after_log=write_build_report)
         finally:
             progress.close()
         log.info("package written to %s", ctx.staging)
@@ -376,6 +391,20 @@ def cmd_diff(args: argparse.Namespace) -> int:
         write_report(args.json, to_json(diff), "json")
     print("\n".join(text_lines(diff, args.limit)))
     return EXIT_DIFFERENT if diff.differs else EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from trialforge.report import write_report
+
+    if not (args.package / "audit").is_dir():
+        raise UsageError(f"{args.package} is not a package folder (it has no audit/ folder)")
+    if args.out is not None and args.out.is_dir():
+        raise UsageError(f"{args.out} is a folder; --out takes a file name")
+    path, report = write_report(args.package, args.out)
+    for problem in report.problems:
+        log.warning("%s", problem)
+    print(f"report written to {path}")
+    return EXIT_OK
 
 
 def cmd_adam(args: argparse.Namespace) -> int:

@@ -98,11 +98,13 @@ def run_pipeline(
     options: dict[str, Any] | None = None,
     progress: ProgressFn | None = None,
     inputs: Sequence[Path | str | None] = (),
+    after_log: Callable[[BuildContext], None] | None = None,
 ) -> BuildContext:
     """Run the stages in order into a staging folder beside `out_dir`, then move it into place.
 
     `out_dir` must be new, empty or a package trialforge wrote (see trialforge.publish); `inputs` (the
-    study folder is always one) must lie outside it. Any exception leaves `out_dir` exactly as it was
+    study folder is always one) must lie outside it. `after_log` runs on the staging folder once the build log
+    is written (the manifest lists what it writes). Any exception leaves `out_dir` exactly as it was
     and removes the staging folder.
     """
     ctx = BuildContext(study_dir=Path(study_dir), staging=Path(), options=dict(options or {}),
@@ -124,6 +126,8 @@ def run_pipeline(
         finally:  # a forked job never outlives the build, nor writes into a staging folder being removed
             ctx.stop_jobs()
         _write_build_log(ctx, stages, timings)
+        if after_log is not None:  # e.g. the build report, which reads the package as written, build log included
+            after_log(ctx)
         from trialforge.audit_inputs import describe_inputs
 
         manifest["inputs"] = describe_inputs(ctx)

@@ -1,0 +1,214 @@
+"""The build report, audit/report.html: one self-contained page (inline CSS and SVG, no scripts, no network)
+that a study team opens first. It is drawn from the package's own files only: the counts per domain and the
+reconciliation from audit/build-log.json, the findings by severity from audit/validation/validation-report.json,
+and the figures from the package's ADaM (and SDTM CP for cellular kinetics, until an ADaM of them exists).
+
+Each figure's numbers are embedded beside its SVG as JSON (`<script type="application/json" id="...">`), so
+what is drawn can be checked against the datasets. A report problem never fails a build: the part that cannot
+be made says why in its place, a WARNING is logged, and the rest is written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+REPORT_PATH = Path("audit") / "report.html"
+
+
+@dataclass
+class Figure:
+    id: str
+    title: str
+    caption: str
+    svg: str = ""
+    data: Any = None
+    missing: str = ""  # why the figure is not drawn
+
+    @property
+    def data_json(self) -> str:
+        """The plotted numbers as JSON safe inside a <script> element."""
+        return json.dumps(self.data, sort_keys=True, ensure_ascii=False).replace("</", "<\\/")
+
+
+@dataclass
+class Report:
+    study: str
+    build: dict = field(default_factory=dict)
+    sdtm_counts: list[dict] = field(default_factory=list)
+    adam_counts: list[dict] = field(default_factory=list)
+    reconciliation: list[dict] = field(default_factory=list)
+    findings: dict = field(default_factory=dict)
+    rules: dict = field(default_factory=dict)
+    issues: list[dict] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    figures_missing: str = ""
+    validation_missing: str = ""
+    problems: list[str] = field(default_factory=list)  # report parts that could not be made
+
+
+def write_report(package: str | Path, out: str | Path | None = None) -> tuple[Path, Report]:
+    """Write the report of the package folder `package` to `out` (default its audit/report.html)."""
+    package = Path(package)
+    report = collect(package)
+    target = Path(out) if out else package / REPORT_PATH
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render(report), encoding="utf-8")
+    return target, report
+
+
+def write_build_report(ctx) -> None:
+    """The build's hook (after the build log is written, before the package is published): never raises."""
+    try:
+        _, report = write_report(ctx.staging)
+        for problem in report.problems:
+            log.warning("build report: %s", problem)
+    except Exception as error:  # the report is a view of the package: its failure must not lose the package
+        log.warning("build report: audit/report.html not written: %s: %s", type(error).__name__, error)
+        log.debug("build report failure", exc_info=True)
+
+
+def collect(package: Path) -> Report:
+    """Everything the report shows, each part on its own so one problem does not hide the rest."""
+    studies = sorted(p.name for p in package.glob("m5/datasets/*") if p.is_dir())
+    report = Report(study=", ".join(studies) or "(no datasets)")  # not the folder's name: builds stage elsewhere
+    _part(report, "build log (audit/build-log.json)", lambda: _build_log(report, package))
+    _part(report, "validation report (audit/validation/validation-report.json)",
+          lambda: _validation(report, package))
+    _part(report, "figures", lambda: _figures(report, package))
+    return report
+
+
+def _part(report: Report, name: str, work) -> None:
+    try:
+        work()
+    except Exception as error:
+        report.problems.append(f"{name}: {type(error).__name__}: {error}")
+        log.debug("build report part %s failed", name, exc_info=True)
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _build_log(report: Report, package: Path) -> None:
+    path = package / "audit" / "build-log.json"
+    if not path.is_file():
+        report.problems.append("no audit/build-log.json: counts per domain and the reconciliation are not shown")
+        return
+    document = _read_json(path)
+    stages = {s.get("stage"): s for s in document.get("stages", [])}
+    report.build = {"tool": document.get("tool", ""), "version": document.get("version", ""),
+                    "built_at": document.get("built_at", ""), "study_dir": document.get("study_dir", ""),
+                    "stages": [s.get("stage") for s in document.get("stages", [])],
+                    "parameters": {k: v.get("value") for k, v in
+                                   stages.get("load-specs", {}).get("adam_parameters", {}).items()
+                                   if isinstance(v, dict)}}
+    mapped = stages.get("sdtm", {}).get("records", {})
+    written = stages.get("write-sdtm", {}).get("written", {})
+    report.sdtm_counts = [{"name": name, "records": mapped.get(name), "written": written.get(name)}
+                          for name in sorted(set(mapped) | set(written))]
+    derived = stages.get("adam", {}).get("records", {})
+    adam_written = stages.get("write-adam", {}).get("written", {})
+    report.adam_counts = [{"name": name, "records": derived.get(name), "written": adam_written.get(name)}
+                          for name in sorted(set(derived) | set(adam_written))]
+    report.reconciliation = list(stages.get("sdtm", {}).get("reconciliation", []))
+
+
+SEVERITY_ORDER = ("error", "warning", "notice")
+
+
+def _validation(report: Report, package: Path) -> None:
+    path = package / "audit" / "validation" / "validation-report.json"
+    if not path.is_file():
+        report.validation_missing = ("This package has no audit/validation/validation-report.json (the validate "
+                                     "stage did not run), so no findings are shown.")
+        return
+    document = _read_json(path)
+    summary = document.get("summary", {})
+    findings = summary.get("findings", {})
+    order = [s for s in SEVERITY_ORDER if s in findings] + sorted(set(findings) - set(SEVERITY_ORDER))
+    report.findings = {s: findings[s] for s in order}
+    report.rules = summary.get("rules", {})
+    rank = {s: i for i, s in enumerate(order)}
+    report.issues = sorted(document.get("issue_summary", []),
+                           key=lambda i: (rank.get(i.get("severity"), 99), -int(i.get("count") or 0),
+                                          str(i.get("dataset")), str(i.get("rule_id"))))
+
+
+def _figures(report: Report, package: Path) -> None:
+    from formats.folder import load_folder
+    from trialforge.report import figures as fx
+    from trialforge.report import plots
+
+    adam_folders = sorted(package.glob("m5/datasets/*/analysis/adam/datasets"))
+    sdtm_folders = sorted(package.glob("m5/datasets/*/tabulations/sdtm"))
+    if not adam_folders:
+        ran = ", ".join(report.build.get("stages", [])) or "unknown"
+        report.figures_missing = (f"The package holds no ADaM datasets (stages run: {ran}), so no figures are "
+                                  "drawn: each is drawn from the package's own ADaM.")
+        return
+    adam = {n: d.frame for n, d in load_folder(adam_folders[0], null_text=True).items()}
+    sdtm = {n: d.frame for n, d in load_folder(sdtm_folders[0], null_text=True).items()} if sdtm_folders else {}
+    settings = fx.FigureSettings(crs_query_name=report.build.get("parameters", {}).get("crs_query_name"))
+
+    def figure(fid: str, title: str, caption: str, compute, draw) -> None:
+        item = Figure(fid, title, caption)
+        try:
+            item.data = compute()
+        except fx.MissingData as missing:
+            item.missing = f"Not drawn: {missing}."
+        except Exception as error:  # a data problem in one figure leaves the others
+            item.missing = f"Not drawn: {type(error).__name__}: {error}."
+            report.problems.append(f"figure {fid}: {type(error).__name__}: {error}")
+            log.debug("figure %s failed", fid, exc_info=True)
+        if item.data is not None:
+            try:
+                item.svg = draw(item.data)
+            except Exception as error:
+                item.missing = f"Not drawn: {type(error).__name__}: {error}."
+                report.problems.append(f"figure {fid}: {type(error).__name__}: {error}")
+                log.debug("figure %s failed", fid, exc_info=True)
+        report.figures.append(item)
+
+    for paramcd in settings.km_params:
+        fid = f"km-{paramcd.lower()}"
+        figure(fid, f"Kaplan-Meier: {paramcd}",
+               f"ADTTE PARAMCD {paramcd}: AVAL with CNSR (0 = event); ticks mark censored subjects, the band is "
+               "the pointwise 95% CI (log-log, Greenwood). Median with 95% CI by Brookmeyer-Crowley on the "
+               "log-log scale; NR = not reached. Numbers at risk: subjects whose AVAL is at least the time shown.",
+               lambda p=paramcd: fx.km_data(adam.get("ADTTE"), p, settings.km_step_months),
+               lambda d, p=paramcd, f=fid: plots.km_svg([d], d["param"], f))
+    figure("waterfall", "Waterfall: best % change in tumor size",
+           f"ADTR PARAMCD {settings.tumor_param}: the lowest post-baseline PCHG per subject (ANL01FL = Y), "
+           f"coloured by confirmed best overall response (ADRS PARAMCD {settings.bor_param}); dashed lines at "
+           "+20% and -30% (RECIST 1.1). Subjects without a post-baseline measurement are not shown.",
+           lambda: fx.waterfall_data(adam.get("ADTR"), adam.get("ADRS"), settings),
+           lambda d: plots.waterfall_svg(d, "waterfall"))
+    figure("swimmer", "Swimmer: time on study",
+           "ADSL: from TRTSDT (day 1) to the latest of EOSDT, LSTALVDT and DTHDT; "
+           f"responses from ADRS PARAMCD {settings.response_param} at ADY; CRS onsets: ADAE records of the "
+           f"query {settings.crs_query_name or '(not named)'} (CQnnNAM) at ASTDY.",
+           lambda: fx.swimmer_data(adam["ADSL"] if "ADSL" in adam else None, adam.get("ADRS"), adam.get("ADAE"),
+                                   settings),
+           lambda d: plots.swimmer_svg(d, "swimmer"))
+    figure("expansion", "Cellular kinetics: expansion over time (e.g. CAR+ T cells)",
+           f"From SDTM {settings.cell_domain} ({settings.cell_domain}STRESN over {settings.cell_domain}DY): the "
+           "package has no ADaM of cellular kinetics yet. Thin lines: subjects; bold: median per visit.",
+           lambda: fx.expansion_data(sdtm.get(settings.cell_domain), settings.cell_domain),
+           lambda d: plots.expansion_svg(d, "expansion"))
+
+
+def render(report: Report) -> str:
+    import jinja2
+    from importlib import resources
+
+    source = resources.files("trialforge.templates").joinpath("report.html.j2").read_text(encoding="utf-8")
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["num"] = lambda v: "" if v is None else f"{v:,}" if isinstance(v, int) else str(v)
+    return env.from_string(source).render(report=report)

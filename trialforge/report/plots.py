@@ -1,0 +1,181 @@
+"""The report's figures as inline SVG, drawn with matplotlib (Agg, no pyplot state) from `figures`' dicts.
+
+The SVG is deterministic (fixed hash salt per figure, no date or creator in its metadata, text as text) so two
+builds of the same inputs write the same report byte for byte.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from trialforge.report.figures import DAYS_PER_MONTH
+
+BOR_COLOURS = {  # RECIST 1.1 response categories (CDISC CT); anything else is drawn grey
+    "CR": "#1a7f37", "PR": "#5cb85c", "SD": "#f0ad4e", "NON-CR/NON-PD": "#8fb3d9", "PD": "#d9534f",
+    "NE": "#b0b0b0", "MISSING": "#d0d0d0",
+}
+OTHER = "#a0a0a0"
+KM_COLOURS = ("#1f5fa8", "#c2410c", "#15803d", "#7e22ce")
+
+
+def _svg(fig, salt: str) -> str:
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": f"trialforge-{salt}", "svg.fonttype": "none"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None,
+                                                    "Type": None})
+    text = buffer.getvalue()
+    text = text[text.index("<svg"):]  # no XML prolog or DOCTYPE inside HTML
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, flags=re.DOTALL)
+    return text.strip() + "\n"
+
+
+def _figure(width: float, height: float):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=72)
+    fig.set_layout_engine("constrained")
+    return fig
+
+
+def _style() -> dict:
+    return {"font.family": "DejaVu Sans", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
+
+
+def km_svg(curves: list[dict], title: str, salt: str) -> str:
+    """Kaplan-Meier curves (one per dict of figures.km_data), censoring ticks, 95% CI band, numbers at risk
+    below, median (95% CI) in the legend."""
+    import matplotlib
+
+    with matplotlib.rc_context(_style()):
+        fig = _figure(7.5, 4.6 + 0.2 * len(curves))
+        ax = fig.add_subplot()
+        scale = DAYS_PER_MONTH if curves[0]["unit"] == "days" else 1.0
+        for colour, curve in zip(KM_COLOURS, curves):
+            xs = [0.0] + [t / scale for t in curve["times"]]
+            ax.step(xs, [1.0] + curve["survival"], where="post", color=colour, linewidth=1.6,
+                    label=f"{curve['paramcd']}: median {_fmt(curve['median'], scale)} "
+                          f"(95% CI {_fmt(curve['median_lower'], scale)}, {_fmt(curve['median_upper'], scale)}) "
+                          f"{curve['axis_unit']}; {curve['events']}/{curve['subjects']} events")
+            ax.fill_between(xs, [1.0] + curve["lower"], [1.0] + curve["upper"], step="post", color=colour,
+                            alpha=0.12, linewidth=0)
+            ax.plot([t / scale for t in curve["censor_times"]], curve["censor_survival"], "|", color=colour,
+                    markersize=7, markeredgewidth=1.2)
+        ax.axhline(0.5, color="#999", linewidth=0.6, linestyle=":")
+        ax.set_ylim(0, 1.02)
+        last = max(max(c["times"]) for c in curves) / scale
+        ticks = curves[0]["at_risk_times"]
+        ax.set_xlim(0, max(last, ticks[-1] / scale) * 1.02)
+        ax.set_xticks([t / scale for t in ticks], curves[0]["at_risk_labels"])
+        ax.set_xlabel(f"Time from start ({curves[0]['axis_unit']})")
+        ax.set_ylabel("Probability event-free")
+        ax.set_title(title, loc="left", fontsize=10)
+        ax.legend(loc="upper right", frameon=False, fontsize=8)
+        below = ax.get_xaxis_transform()  # x in data, y in axes fraction
+        ax.text(0, -0.2, "Number at risk", fontsize=8, ha="left", va="center", transform=below)
+        for row, (colour, curve) in enumerate(zip(KM_COLOURS, curves)):
+            y = -0.27 - 0.07 * row
+            ax.text(-0.02, y, curve["paramcd"], color=colour, ha="right", va="center", fontsize=8,
+                    transform=ax.transAxes)
+            for t, n in zip(curve["at_risk_times"], curve["at_risk"]):
+                ax.text(t / scale, y, str(n), ha="center", va="center", fontsize=8, transform=below)
+        return _svg(fig, salt)
+
+
+def waterfall_svg(data: dict, salt: str) -> str:
+    """Bars of best % change, largest increase left, coloured by confirmed BOR; RECIST +20% / -30% lines."""
+    import matplotlib
+    from matplotlib.patches import Patch
+
+    with matplotlib.rc_context(_style()):
+        fig = _figure(7.5, 3.8)
+        ax = fig.add_subplot()
+        subjects = data["subjects"]
+        colours = [BOR_COLOURS.get(s["bor"], OTHER) for s in subjects]
+        ax.bar(range(len(subjects)), [s["best_pchg"] for s in subjects], color=colours, width=0.8)
+        ax.axhline(20, color="#d9534f", linewidth=0.7, linestyle="--")
+        ax.axhline(-30, color="#1a7f37", linewidth=0.7, linestyle="--")
+        ax.axhline(0, color="#333", linewidth=0.6)
+        ax.set_xticks([])
+        ax.set_xlabel(f"Subjects ({len(subjects)})")
+        ax.set_ylabel("Best % change from baseline")
+        ax.set_title(f"Best % change in {data['param']} by confirmed BOR ({data['bor_param']})", loc="left",
+                     fontsize=10)
+        seen = [c for c in BOR_COLOURS if any(s["bor"] == c for s in subjects)]
+        seen += sorted({s["bor"] or "(none)" for s in subjects if s["bor"] not in BOR_COLOURS})
+        ax.legend(handles=[Patch(color=BOR_COLOURS.get(c, OTHER), label=c) for c in seen], frameon=False,
+                  fontsize=8, loc="upper right", ncols=min(len(seen), 4))
+        return _svg(fig, salt)
+
+
+def swimmer_svg(data: dict, salt: str) -> str:
+    """One bar per subject (days on study), responses and CRS onsets as markers, death and ongoing marked."""
+    import matplotlib
+    from matplotlib.lines import Line2D
+
+    markers = {"CR": ("D", "#1a7f37"), "PR": ("o", "#5cb85c"), "PD": ("s", "#d9534f")}
+    with matplotlib.rc_context(_style()):
+        subjects = list(reversed(data["subjects"]))  # longest at the top
+        fig = _figure(7.5, 1.4 + 0.16 * len(subjects))
+        ax = fig.add_subplot()
+        ys = range(len(subjects))
+        ax.barh(list(ys), [s["days"] for s in subjects], color="#c9d6e8", height=0.7)
+        handles = []
+        for code, (marker, colour) in markers.items():
+            points = [(d, y) for y, s in zip(ys, subjects) for d, v in s["responses"] if v == code]
+            if points:
+                ax.plot([p[0] for p in points], [p[1] for p in points], marker, color=colour, markersize=4,
+                        linestyle="none")
+                handles.append(Line2D([], [], marker=marker, color=colour, linestyle="none", label=code))
+        crs = [(d, y) for y, s in zip(ys, subjects) for d in s["crs_days"]]
+        if crs:
+            ax.plot([p[0] for p in crs], [p[1] for p in crs], "^", color="#7e22ce", markersize=5, linestyle="none")
+            handles.append(Line2D([], [], marker="^", color="#7e22ce", linestyle="none", label="CRS onset"))
+        deaths = [(s["death_day"], y) for y, s in zip(ys, subjects) if s["death_day"] is not None]
+        if deaths:
+            ax.plot([p[0] for p in deaths], [p[1] for p in deaths], "x", color="#111", markersize=5,
+                    linestyle="none")
+            handles.append(Line2D([], [], marker="x", color="#111", linestyle="none", label="Death"))
+        ongoing = [(s["days"], y) for y, s in zip(ys, subjects) if s["ongoing"]]
+        if ongoing:
+            ax.plot([p[0] for p in ongoing], [p[1] for p in ongoing], ">", color="#1f5fa8", markersize=5,
+                    linestyle="none")
+            handles.append(Line2D([], [], marker=">", color="#1f5fa8", linestyle="none", label="Ongoing"))
+        ax.set_yticks(list(ys), [s["usubjid"].rsplit("-", 1)[-1] for s in subjects], fontsize=6)
+        ax.set_ylim(-0.7, len(subjects) - 0.3)
+        ax.set_xlim(0, None)
+        ax.set_xlabel("Days on study from treatment start (TRTSDT = day 1)")
+        ax.set_title("Time on study, responses and CRS events", loc="left", fontsize=10)
+        ax.legend(handles=handles, frameon=False, fontsize=8, loc="lower right")
+        return _svg(fig, salt)
+
+
+def expansion_svg(data: dict, salt: str) -> str:
+    """Each subject's result over study day (thin lines) and the median per visit (bold), symlog y axis."""
+    import matplotlib
+
+    with matplotlib.rc_context(_style()):
+        fig = _figure(7.5, 3.8)
+        ax = fig.add_subplot()
+        by_subject: dict[str, list] = {}
+        for usubjid, day, value in data["points"]:
+            by_subject.setdefault(usubjid, []).append((day, value))
+        for points in by_subject.values():
+            ax.plot([p[0] for p in points], [p[1] for p in points], color="#9db4d0", linewidth=0.6, alpha=0.7,
+                    marker=".", markersize=2)
+        ax.plot([m[0] for m in data["median"]], [m[1] for m in data["median"]], color="#1f3a68", linewidth=2,
+                marker="o", markersize=3.5, label="median per visit")
+        positive = [p[2] for p in data["points"] if p[2] > 0]
+        ax.set_yscale("symlog", linthresh=min(positive) if positive else 1.0)
+        ax.set_xlabel(f"Study day ({data['domain']}DY)")
+        ax.set_ylabel(f"{data['label']}" + (f" ({data['unit']})" if data["unit"] else ""))
+        ax.set_title(f"Expansion over time: {data['label']}, {data['subjects']} subjects", loc="left",
+                     fontsize=10)
+        ax.legend(frameon=False, fontsize=8, loc="upper right")
+        return _svg(fig, salt)
+
+
+def _fmt(value: float | None, scale: float) -> str:
+    return "NR" if value is None else f"{value / scale:.1f}"
