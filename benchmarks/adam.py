@@ -25,7 +25,6 @@ from adam.adrs import create_adrs  # noqa: E402
 from adam.adsl import create_adsl  # noqa: E402
 from adam.adtr import create_adtr  # noqa: E402
 from adam.adtte import create_adtte  # noqa: E402
-from adam.parameters import StudyParameters  # noqa: E402
 
 TARGET_SECONDS = 20.0
 STUDYID = "MESOCART-PD1"
@@ -164,9 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     kind = "synthetic" if args.synthetic else "generated example study's"
     print(f"{kind} SDTM for {args.subjects} subjects: {sum(len(f) for f in sdtm.values()):,} records "
           f"in {time.perf_counter() - started:.1f} s (not counted)")
-    from trialforge.example_study import example_parameters_file
+    from trialforge.example_study import example_parameters
 
-    params = StudyParameters.from_file(example_parameters_file())  # the example study's, as its build uses
+    params = example_parameters()  # the example study's (its ADaM spec, then its parameters file), as its build uses
     steps = [
         ("ADSL", lambda r: create_adsl(sdtm["DM"], sdtm["EX"], sdtm["DS"], sdtm["MH"], sdtm["TU"], sdtm["CM"],
                                        other_domains=sdtm, params=params)),

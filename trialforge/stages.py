@@ -257,10 +257,9 @@ def adam_parameters(spec, options: dict[str, Any]):
         raise SpecError(f"the ADaM spec workbook {spec.source} has {len(problems)} problem(s)", problems)
     resolved = resolve_parameters(spec, _parameter_overrides(options))
     for name, source in resolved.sources.items():
-        if not str(source["from"]).startswith("ADaM spec"):
-            log.info("ADaM parameter %s = %r from %s%s", name, source["value"], source["from"],
-                     " (it overrides the spec; define.xml and the exported spec carry the value used)"
-                     if name in resolved.stated else "")
+        if name in resolved.stated and not str(source["from"]).startswith("ADaM spec"):
+            log.info("ADaM parameter %s = %r from %s overrides the spec (define.xml and the exported spec carry "
+                     "the value used)", name, source["value"], source["from"])
     return resolved
 
 

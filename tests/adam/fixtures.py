@@ -26,13 +26,13 @@ import datetime as dt
 
 import pandas as pd
 
-from adam.parameters import StudyParameters
-from trialforge.example_study import example_parameters_file
+from trialforge.example_study import example_parameters
 
 STUDYID = "MESOCART-PD1"
 # the fixture study follows the example study's conventions (EXCATs, CMCAT, CRS terms, assessment schedule,
-# data cut-off): the derivations read them from the example's parameters, not from the library's defaults
-PARAMS = StudyParameters.from_file(example_parameters_file())
+# data cut-off): the derivations read them from what the example states (its ADaM spec, then its parameters
+# file), not from the library's defaults
+PARAMS = example_parameters()
 INFUSION = {
     "001": dt.date(2024, 1, 10), "002": dt.date(2024, 2, 1), "003": dt.date(2024, 2, 15),
     "004": dt.date(2024, 3, 1), "005": dt.date(2024, 3, 20), "006": dt.date(2024, 4, 1),

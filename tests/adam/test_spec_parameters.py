@@ -43,7 +43,7 @@ def test_the_example_spec_states_its_parameters_without_a_problem(spec):
     assert params.astct_grade_qnam == "AEASTCGR"
     assert (params.early_assessment_interval_days, params.early_period_days,
             params.late_assessment_interval_days, params.assessment_window_days) == (42, 168, 91, 7)
-    assert params.alive_date_sources[0] == "DM.RFICDTC" and "DM.DTHDTC" in params.alive_date_sources
+    assert params.alive_date_sources[0] == "DM.RFICDTC" and params.alive_date_sources[-1] == "DS.DSSTDTC"
 
 
 def test_an_argument_the_derivation_does_not_accept_is_an_error(spec):

@@ -33,6 +33,17 @@ def example_parameters_file() -> Path:
     return Path(str(resources.files(__name__).joinpath(PARAMETERS)))
 
 
+def example_parameters():
+    """The example study's ADaM study parameters as its build derives with them: what its ADaM spec states,
+    then its parameters file (adam.spec_parameters)."""
+    from adam.parameters import read_parameter_file
+    from adam.spec_parameters import resolve_parameters
+    from specs.reader import read_spec
+
+    path = example_parameters_file()
+    return resolve_parameters(read_spec(example_spec("adam")), [(str(path), read_parameter_file(path))]).params
+
+
 def is_example_spec(path: str | Path | None, kind: str) -> bool:
     """True when `path` is the example's own spec workbook of `kind` (the file shipped here)."""
     if not path:

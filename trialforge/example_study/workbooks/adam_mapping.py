@@ -60,7 +60,7 @@ ADSL | DTHDT    | DM    | DTHDTC   | derive_vars_dt     | imputation=first; high
 ADSL | DTHDTF   | DM    | DTHDTC   | derive_vars_dt     | imputation=first; highest=M; flag=DTHDTF
 ADSL | DTHCAUS  | SUPPDM | QVAL    | derive_vars_merged | | | QNAM == 'DTHCAUS'
 ADSL | DTHADY   | ADSL  | DTHDT    | derive_var_dy      | reference=TRTSDT; date=DTHDT
-ADSL | LSTALVDT | ADSL  |          | derive_var_lstalvdt | sources=DM.RFICDTC, EX.EXSTDTC, AE.AESTDTC, AE.AEENDTC, LB.LBDTC, CP.CPDTC, PC.PCDTC, RS.RSDTC, TR.TRDTC, SV.SVSTDTC, DS.DSSTDTC, DM.DTHDTC
+ADSL | LSTALVDT | ADSL  |          | derive_var_lstalvdt | sources=DM.RFICDTC, EX.EXSTDTC, AE.AESTDTC, AE.AEENDTC, LB.LBDTC, CP.CPDTC, PC.PCDTC, RS.RSDTC, TR.TRDTC, SV.SVSTDTC, DS.DSSTDTC
 ADAE | STUDYID  | AE    | STUDYID  | create_from_source
 ADAE | USUBJID  | AE    | USUBJID  | create_from_source
 ADAE | AESEQ    | AE    | AESEQ    | create_from_source

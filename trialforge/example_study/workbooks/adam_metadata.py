@@ -57,7 +57,7 @@ MT.ADSL.DCSREAS  | DCSREAS | DS.DSDECOD of the end-of-study disposition when not
 MT.ADSL.NACTDT   | NACTDT and NACTDTF | Earliest start of a subsequent anti-cancer therapy (CM.CMSTDTC, CMCAT = SUBSEQUENT ANTI-CANCER THERAPY); a missing day is imputed as the first of the month (NACTDTF = D), a missing month as January (NACTDTF = M), but never before TRTSDT.
 MT.ADSL.DTHDT    | DTHDT and DTHDTF | DM.DTHDTC as a numeric date; a missing day is imputed as the first of the month (DTHDTF = D), a missing month as January (DTHDTF = M).
 MT.ADSL.DTHADY   | DTHADY | DTHDT - TRTSDT + 1 when DTHDT >= TRTSDT, DTHDT - TRTSDT otherwise.
-MT.ADSL.LSTALVDT | LSTALVDT | Latest complete date among informed consent, exposure, adverse event start and end, laboratory, cell phenotyping and PK samples, tumor assessments, visits, disposition and death: {alive_date_sources}.
+MT.ADSL.LSTALVDT | LSTALVDT | Latest complete date among informed consent, exposure, adverse event start and end, laboratory, cell phenotyping and PK samples, tumor assessments, visits and disposition: {alive_date_sources}. The death date is not a date known alive.
 MT.ADY           | Relative day | Relative day to TRTSDT (CAR-T infusion): date - TRTSDT + 1 on or after TRTSDT, date - TRTSDT before; there is no day 0.
 MT.ASEQ          | ASEQ   | 1..n per subject after sorting by PARAMN and ADT, then by SRCSEQ (ADRS) or AVISITN (ADTR); ADTTE has one record per subject and parameter.
 MT.PARAM         | PARAM and PARAMN | Decode and order of PARAMCD in the parameter codelist of the dataset.
