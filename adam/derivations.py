@@ -79,11 +79,12 @@ DERIVATIONS: dict[str, Derivation] = {
                                      "ref_start_window", "max_nr_ne", "accept_sd", "reference", "population"),
     "derive_param_tte": _d("time-to-event parameter from the event_source and censor_source rows of the same "
                            "parameter: first event wins, else the latest censoring date; FDA PFS rules through "
-                           "`nact_censoring`, `missed_assessments` (counted against the assessment schedule "
-                           "`early_interval` days for `early_period` days, then `late_interval` days, each "
-                           "+/- `window` days) and `no_post_baseline`", "value", "start", "nact_censoring",
-                           "missed_assessments", "no_post_baseline", "population", "early_interval", "early_period",
-                           "late_interval", "window"),
+                           "`nact_censoring`, `missed_assessments` (counted against the planned schedule: TV's visits with "
+                           "tumour assessments, else the days in `assessment_days`, else `early_interval` days for "
+                           "`early_period` days, then `late_interval` days; each +/- `window` days, after "
+                           "`early_period` +/- `late_window` when given) and `no_post_baseline`", "value", "start",
+                           "nact_censoring", "missed_assessments", "no_post_baseline", "population", "early_interval",
+                           "early_period", "late_interval", "window", "assessment_days", "late_window"),
     "event_source": _d("a time-to-event event: source records passing Condition, date in Source Field", "name",
                        "evntdesc", "srcvar"),
     "censor_source": _d("a time-to-event censoring: source records passing Condition, date in Source Field",

@@ -60,6 +60,8 @@ ARGUMENT_BINDINGS: tuple[ArgumentBinding, ...] = (
     ArgumentBinding("derive_param_tte", "early_period", "early_period_days"),
     ArgumentBinding("derive_param_tte", "late_interval", "late_assessment_interval_days"),
     ArgumentBinding("derive_param_tte", "window", "assessment_window_days"),
+    ArgumentBinding("derive_param_tte", "assessment_days", "assessment_days"),
+    ArgumentBinding("derive_param_tte", "late_window", "late_assessment_window_days"),
     ArgumentBinding("derive_var_group", "cuts", "age_group_cuts", ("AGEGR1", "AGEGR1N")),
     ArgumentBinding("derive_var_lstalvdt", "sources", "alive_date_sources"),
     ArgumentBinding("derive_vars_supp", "qnam", "astct_grade_qnam", ("ASTCTGR",)),

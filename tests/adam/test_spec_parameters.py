@@ -128,3 +128,14 @@ def test_a_missing_condition_means_every_record(spec):
     twice = _with_row(spec, rows[0], condition=parse_expression("EXCAT == 'A' or EXCAT == 'B'"))
     stated, problems = stated_values(twice)
     assert len(problems) == 1 and "more than once" in problems[0].message
+
+
+def test_the_assessment_schedule_is_stated_on_the_time_to_event_rows(spec):
+    params = resolve_parameters(spec).params
+    assert params.late_assessment_window_days == 14 and params.assessment_days == ()
+    row = next(r for r in spec.mappings if r.algorithm == "derive_param_tte" and dict(r.arguments).get("value") == "PFS")
+    edited = _with_argument(spec, row, "assessment_days", "42, 84, 126, 168, 259")
+    other = next(r for r in edited.mappings if r.algorithm == "derive_param_tte"
+                 and dict(r.arguments).get("value") == "DOR")
+    edited = _with_argument(edited, other, "assessment_days", "42, 84, 126, 168, 259")
+    assert resolve_parameters(edited).params.assessment_days == (42, 84, 126, 168, 259)

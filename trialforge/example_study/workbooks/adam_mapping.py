@@ -148,8 +148,8 @@ ADRS | ASEQ     | ADRS  |          | derive_var_obs_number | order=PARAMN, ADT, 
 @ADSL ADTTE SUBJID SITEID SAFFL EFFFL TRTSDT
 ADTTE | TRTA    | ADSL  | TRT01A   | derive_vars_merged
 ADTTE | PARAMCD | ADSL  |          | derive_param_tte    | value=OS; start=TRTSDT; population=SAFFL EQ Y | PARAMCD EQ OS
-ADTTE | PARAMCD | ADSL  |          | derive_param_tte    | value=PFS; start=TRTSDT; nact_censoring=Y; missed_assessments=2; early_interval=42; early_period=168; late_interval=91; window=7; no_post_baseline=censor_at_start; population=SAFFL EQ Y | PARAMCD EQ PFS
-ADTTE | PARAMCD | ADRS  |          | derive_param_tte    | value=DOR; start=ADT; nact_censoring=Y; missed_assessments=2; early_interval=42; early_period=168; late_interval=91; window=7 | PARAMCD EQ DOR | PARAMCD == 'CRSP' and AVALC == 'Y'
+ADTTE | PARAMCD | ADSL  |          | derive_param_tte    | value=PFS; start=TRTSDT; nact_censoring=Y; missed_assessments=2; early_interval=42; early_period=168; late_interval=91; window=7; late_window=14; no_post_baseline=censor_at_start; population=SAFFL EQ Y | PARAMCD EQ PFS
+ADTTE | PARAMCD | ADRS  |          | derive_param_tte    | value=DOR; start=ADT; nact_censoring=Y; missed_assessments=2; early_interval=42; early_period=168; late_interval=91; window=7; late_window=14 | PARAMCD EQ DOR | PARAMCD == 'CRSP' and AVALC == 'Y'
 ADTTE | PARAMCD | ADSL  |          | derive_param_tte    | value=TTR; start=TRTSDT; population=EFFFL EQ Y | PARAMCD EQ TTR
 ADTTE | STARTDT | ADSL  | TRTSDT   | derive_param_tte    |                    | PARAMCD IN (OS, PFS, TTR)
 ADTTE | STARTDT | ADRS  | ADT      | derive_param_tte    |                    | PARAMCD EQ DOR | PARAMCD == 'CRSP' and AVALC == 'Y'
