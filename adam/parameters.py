@@ -156,6 +156,11 @@ class StudyParameters:
             values[key.strip()] = value.strip()
         return self._replace_all(values, "--param", problems)
 
+    def overridden(self, origin: str, given: Mapping[str, object] | list[str]) -> StudyParameters:
+        """A copy with one override applied: a parsed parameters file (a mapping, `origin` its path) or
+        `--param` strings (a list of `key=value`)."""
+        return self.with_overrides(given) if isinstance(given, list) else self.replace(given, origin)
+
     def replace(self, values: Mapping[str, object], source: str = "parameters") -> StudyParameters:
         """A copy with the given fields changed; every problem is reported at once."""
         return self._replace_all(values, source, [])

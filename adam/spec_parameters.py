@@ -195,7 +195,7 @@ def resolve_parameters(spec: Spec, overrides: Iterable[tuple[str, Mapping[str, o
                in values.items()}
     for origin, given in overrides:
         before = params
-        params = params.with_overrides(given) if isinstance(given, list) else params.replace(given, origin)
+        params = params.overridden(origin, given)
         for name in _FIELDS:
             if getattr(params, name) != getattr(before, name) or (name in _changed_keys(given) and name not in sources):
                 sources[name] = {"value": _text(getattr(params, name)), "from": origin}

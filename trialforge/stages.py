@@ -243,7 +243,7 @@ def study_parameters(options: dict[str, Any]):
 
     params = StudyParameters()
     for origin, given in _parameter_overrides(options):
-        params = params.with_overrides(given) if isinstance(given, list) else params.replace(given, origin)
+        params = params.overridden(origin, given)
     return params
 
 
