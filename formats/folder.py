@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,14 +74,16 @@ class Dataset:
 
 
 def load_folder(folder: str | Path, *, suffixes: Sequence[str] = DATA_SUFFIXES, encoding: str | None = None,
-                empty_ok: bool = True, null_text: bool = False) -> dict[str, Dataset]:
+                empty_ok: bool = True, null_text: bool = False,
+                names: Collection[str] | None = None) -> dict[str, Dataset]:
     """Every dataset file directly in `folder` (of the given `suffixes`), by upper-case dataset name. One
     file per dataset: when a dataset comes in several formats the XPT wins (then JSON, then CSV) and the
     others are logged. Files named define* are not data.
 
     `encoding`: of XPT text; None reads ASCII and, where a file holds a non-ASCII byte, Windows-1252 (so
     the value can be shown and reported). A folder that does not exist is an InputError; so is one without
-    dataset files unless `empty_ok`. Files that cannot be read are one InputError naming each file."""
+    dataset files unless `empty_ok`. Files that cannot be read are one InputError naming each file. `names`:
+    read only the datasets of these (upper-case) names, when the folder has them."""
     folder = Path(folder)
     expected = _EXPECTED if tuple(suffixes) == DATA_SUFFIXES else f"a folder of {', '.join(suffixes)} files"
     if not folder.exists():
@@ -112,6 +114,8 @@ def load_folder(folder: str | Path, *, suffixes: Sequence[str] = DATA_SUFFIXES, 
                  else "it is empty")
         raise InputError(f"{folder}: no dataset files to read", [Problem(
             str(folder), f"{found}; expected {expected} (files named define* are not read as data)")])
+    if names is not None:
+        chosen = {name: path for name, path in chosen.items() if name in names}
     datasets: dict[str, Dataset] = {}
     problems: list[Problem] = []
     for path in chosen.values():
@@ -207,7 +211,15 @@ def normalize_series(series: pd.Series) -> pd.Series:
 def blank_text_as_null(frame: pd.DataFrame) -> pd.DataFrame:
     """Missing and all-blank text as null (XPT and CSV cannot tell "" from missing; derivations expect null)."""
     text = frame.select_dtypes(exclude="number").columns
-    return frame.assign(**{c: frame[c].mask(frame[c].astype("str").str.strip() == "") for c in text})
+    return frame.assign(**{c: frame[c].mask(_blank(frame[c])) for c in text})
+
+
+def _blank(values: pd.Series) -> np.ndarray:
+    """Where the value is text of nothing but white space; each distinct value is tested once (a column
+    holds few), missing values are not blank."""
+    codes, uniques = pd.factorize(values)
+    blank = np.fromiter((not str(v).strip() for v in uniques), dtype=bool, count=len(uniques))
+    return np.append(blank, False)[codes]  # code -1 (missing) takes the appended False
 
 
 def numeric_if_all_parse(values: pd.Series) -> pd.Series:

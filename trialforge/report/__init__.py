@@ -153,9 +153,10 @@ def _figures(report: Report, package: Path) -> None:
         report.figures_missing = (f"The package holds no ADaM datasets (stages run: {ran}), so no figures are "
                                   "drawn: each is drawn from the package's own ADaM.")
         return
-    adam = {n: d.frame for n, d in load_folder(adam_folders[0], null_text=True).items()}
-    sdtm = {n: d.frame for n, d in load_folder(sdtm_folders[0], null_text=True).items()} if sdtm_folders else {}
     settings = fx.FigureSettings(crs_query_name=report.build.get("parameters", {}).get("crs_query_name"))
+    adam, sdtm = (
+        {n: d.frame for n, d in load_folder(folders[0], null_text=True, names=names).items()} if folders else {}
+        for folders, names in ((adam_folders, fx.ADAM_DATASETS), (sdtm_folders, (settings.cell_domain,))))
 
     def figure(fid: str, title: str, caption: str, compute, draw) -> None:
         item = Figure(fid, title, caption)

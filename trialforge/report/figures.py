@@ -17,6 +17,7 @@ import pandas as pd
 from trialforge.report.km import kaplan_meier
 
 DAYS_PER_MONTH = 365.25 / 12
+ADAM_DATASETS = ("ADSL", "ADAE", "ADRS", "ADTTE", "ADTR", "ADPC")  # what the figures read (the report loads no other)
 
 
 class MissingData(Exception):

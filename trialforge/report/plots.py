@@ -32,16 +32,39 @@ def _svg(fig, salt: str) -> str:
     return text.strip() + "\n"
 
 
-def _figure(width: float, height: float):
+# Fixed margins from the known font sizes, not a layout engine: "constrained" measured every text's extent
+# (most of the report's time) to find what these few sums give.
+FONT, SMALL, TITLE = 9, 8, 10  # points: rc font size (ticks, axis labels), legend and tables, title
+CHAR = 0.62  # width of a DejaVu Sans digit or capital, in ems (at most about 0.7, "W" and "M" wider)
+LINE = 1.25  # a line of text, in ems
+TICK = 3.5 + 3.5  # points: tick length and its label's pad
+EDGE = 6  # points: white space at the figure's edge
+
+
+def _figure(width: float, height: float, *, ytick_chars: int, ytick_size: float = FONT, below: float = 0.0):
+    """A figure with one axes placed by fixed margins: room at the left for a y label and tick labels of
+    `ytick_chars` characters, at the bottom for an x label and tick labels and `below` more points (e.g. a
+    table), at the top for the title. Returns (figure, axes)."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), dpi=72)
-    fig.set_layout_engine("constrained")
-    return fig
+    left = EDGE + FONT * LINE + 4 + ytick_chars * CHAR * ytick_size + TICK
+    bottom = EDGE + FONT * LINE + 4 + FONT * LINE + TICK + below
+    top = EDGE + TITLE * LINE + 6
+    right = EDGE + 2 * FONT * CHAR  # half of the last x tick label may reach past the axes
+    fig.subplots_adjust(left=left / 72 / width, right=1 - right / 72 / width, bottom=bottom / 72 / height,
+                        top=1 - top / 72 / height)
+    return fig, fig.add_subplot()
+
+
+def _tick_chars(labels) -> int:
+    return max((len(str(label)) for label in labels), default=1)
 
 
 def _style() -> dict:
-    return {"font.family": "DejaVu Sans", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
+    # titley fixed: matplotlib otherwise measures the tick labels to lift the title over any at the top
+    return {"font.family": "DejaVu Sans", "font.size": FONT, "axes.spines.top": False,
+            "axes.spines.right": False, "axes.titley": 1.0}
 
 
 def km_svg(curves: list[dict], title: str, salt: str) -> str:
@@ -50,8 +73,8 @@ def km_svg(curves: list[dict], title: str, salt: str) -> str:
     import matplotlib
 
     with matplotlib.rc_context(_style()):
-        fig = _figure(7.5, 4.6 + 0.2 * len(curves))
-        ax = fig.add_subplot()
+        height = 4.6 + 0.2 * len(curves)
+        fig, ax = _figure(7.5, height, ytick_chars=3, below=_km_table_points(height, len(curves)))
         scale = DAYS_PER_MONTH if curves[0]["unit"] == "days" else 1.0
         for colour, curve in zip(KM_COLOURS, curves):
             xs = [0.0] + [t / scale for t in curve["times"]]
@@ -74,14 +97,29 @@ def km_svg(curves: list[dict], title: str, salt: str) -> str:
         ax.set_title(title, loc="left", fontsize=10)
         ax.legend(loc="upper right", frameon=False, fontsize=8)
         below = ax.get_xaxis_transform()  # x in data, y in axes fraction
-        ax.text(0, -0.2, "Number at risk", fontsize=8, ha="left", va="center", transform=below)
+        ax.text(0, -KM_TABLE_TOP, "Number at risk", fontsize=8, ha="left", va="center", transform=below)
         for row, (colour, curve) in enumerate(zip(KM_COLOURS, curves)):
-            y = -0.27 - 0.07 * row
+            y = -KM_TABLE_TOP - KM_TABLE_ROW * (row + 1)
             ax.text(-0.02, y, curve["paramcd"], color=colour, ha="right", va="center", fontsize=8,
                     transform=ax.transAxes)
             for t, n in zip(curve["at_risk_times"], curve["at_risk"]):
                 ax.text(t / scale, y, str(n), ha="center", va="center", fontsize=8, transform=below)
         return _svg(fig, salt)
+
+
+KM_TABLE_TOP, KM_TABLE_ROW = 0.2, 0.07  # the numbers-at-risk table below the axes, in axes heights
+
+
+def _km_table_points(height: float, rows: int) -> float:
+    """Points below the x axis's label that the at-risk table takes: its last row sits at a fraction of the
+    axes' height, which is the figure's height less the margins (this one included)."""
+    fraction = KM_TABLE_TOP + KM_TABLE_ROW * rows
+    above = EDGE + TITLE * LINE + 6  # the top margin
+    axis = EDGE + FONT * LINE + 4 + FONT * LINE + TICK  # the bottom margin without the table
+    # the table's lowest row, half a line of it and the edge below the axes:
+    # fraction * (height - above - axis - extra) + SMALL * LINE / 2 + EDGE = axis + extra
+    need = fraction * (height * 72 - above - axis) + SMALL * LINE / 2 + EDGE - axis
+    return max(0.0, need / (1 + fraction))
 
 
 def waterfall_svg(data: dict, salt: str) -> str:
@@ -90,9 +128,10 @@ def waterfall_svg(data: dict, salt: str) -> str:
     from matplotlib.patches import Patch
 
     with matplotlib.rc_context(_style()):
-        fig = _figure(7.5, 3.8)
-        ax = fig.add_subplot()
         subjects = data["subjects"]
+        highest = max([abs(s["best_pchg"]) for s in subjects] + [100])
+        fig, ax = _figure(7.5, 3.8, ytick_chars=len(f"{highest:.0f}") + 1,  # a tick's sign and digits
+                          below=-FONT * LINE - TICK + 4)  # no x tick labels
         colours = [BOR_COLOURS.get(s["bor"], OTHER) for s in subjects]
         ax.bar(range(len(subjects)), [s["best_pchg"] for s in subjects], color=colours, width=0.8)
         ax.axhline(20, color="#d9534f", linewidth=0.7, linestyle="--")
@@ -118,8 +157,8 @@ def swimmer_svg(data: dict, salt: str) -> str:
     markers = {"CR": ("D", "#1a7f37"), "PR": ("o", "#5cb85c"), "PD": ("s", "#d9534f")}
     with matplotlib.rc_context(_style()):
         subjects = list(reversed(data["subjects"]))  # longest at the top
-        fig = _figure(7.5, 1.4 + 0.16 * len(subjects))
-        ax = fig.add_subplot()
+        labels = [s["usubjid"].rsplit("-", 1)[-1] for s in subjects]
+        fig, ax = _figure(7.5, 1.4 + 0.16 * len(subjects), ytick_chars=_tick_chars(labels), ytick_size=6)
         ys = range(len(subjects))
         ax.barh(list(ys), [s["days"] for s in subjects], color="#c9d6e8", height=0.7)
         handles = []
@@ -143,7 +182,7 @@ def swimmer_svg(data: dict, salt: str) -> str:
             ax.plot([p[0] for p in ongoing], [p[1] for p in ongoing], ">", color="#1f5fa8", markersize=5,
                     linestyle="none")
             handles.append(Line2D([], [], marker=">", color="#1f5fa8", linestyle="none", label="Ongoing"))
-        ax.set_yticks(list(ys), [s["usubjid"].rsplit("-", 1)[-1] for s in subjects], fontsize=6)
+        ax.set_yticks(list(ys), labels, fontsize=6)
         ax.set_ylim(-0.7, len(subjects) - 0.3)
         ax.set_xlim(0, None)
         ax.set_xlabel("Days on study from treatment start (TRTSDT = day 1)")
@@ -157,8 +196,7 @@ def expansion_svg(data: dict, salt: str) -> str:
     import matplotlib
 
     with matplotlib.rc_context(_style()):
-        fig = _figure(7.5, 3.8)
-        ax = fig.add_subplot()
+        fig, ax = _figure(7.5, 3.8, ytick_chars=5)  # symlog labels: "-10^3" at the widest
         by_subject: dict[str, list] = {}
         for usubjid, day, value in data["points"]:
             by_subject.setdefault(usubjid, []).append((day, value))
