@@ -6,7 +6,10 @@ define.html template. When write-sdtm has written the SDTM datasets (`sdtm_writt
 SDTM define.xml and define.html exactly as the define stage would (the same function, `package_define`),
 reads the SDTM datasets and runs the rules that need nothing but SDTM (validation.ahead) while the build
 derives and writes ADaM, until the validate stage hands it the folders to check; it then runs the other
-rules (on two cores while SDTM is small, as the validate stage would) and hands back the result.
+rules (on two cores while SDTM is small, as the validate stage would) and hands back the result. While
+SDTM is small, the job also draws the build report's figures (trialforge.report) beside that validation,
+in a process of its own forked when the validate stage starts (ADaM is written by then), and hands them
+back with the validation: the build's report hook then only renders the page.
 
 Every result the job does not deliver is computed by the stage that needs it, as in a build without the
 job: outputs, errors and exit codes are the same either way; only the time differs. Forking before the
@@ -21,12 +24,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from trialforge.background import MISSING, Channel
+from trialforge.background import MISSING, BackgroundJob, Channel
 from trialforge.pipeline import BuildContext
+from trialforge.report import FIGURES_ARTIFACT
 
 log = logging.getLogger(__name__)
 
 JOB = "checks"
+FIGURES = "report:figures"
 # The job's validation forks a second rule process (as the validate stage would) only while SDTM is
 # small: with large data the job's copy of the datasets already sits beside the build's own, and a
 # second process's views would be a third (5,000 subjects: 2.8 GB at the peak instead of 2.6).
@@ -40,11 +45,17 @@ def start_checks(ctx: BuildContext, package_define: Callable[[BuildContext, str]
     if not ((define or validate) and ctx.runs_later("write-sdtm")):
         return
 
+    figures = validate and ctx.runs_later("write-adam")  # a package with ADaM: the report draws figures
+
     def work(channel: Channel) -> None:
         import validation.ahead  # noqa: F401 - imported (and compiled) while the build maps SDTM
         from define_xml.html import preload
 
         preload()
+        if figures:
+            from trialforge.report import preload_figures
+
+            preload_figures()
         preloaded = validation.ahead.Preloaded() if validate else None
         reading, channel.records = channel.records, []  # logged with the validation, where the stage reads rules
         ctx.artifacts["sdtm_folder"] = folder = channel.receive("sdtm")
@@ -58,11 +69,33 @@ def start_checks(ctx: BuildContext, package_define: Callable[[BuildContext, str]
             preloaded.read(folder)
             preloaded.run_ahead(folder, stop=channel.waiting)  # until the validate stage asks
             args, kwargs = channel.receive("validate")
+            drawing = _draw_figures(ctx) if figures and not large else None
             result = validate_folder(*args, preloaded=preloaded, workers=workers, **kwargs)
             channel.records[:0] = reading
             channel.send("validate", result)
+            if drawing is not None:
+                drawn = drawing.receive(FIGURES)
+                drawing.stop()
+                if drawn is not MISSING:
+                    channel.send(FIGURES, drawn)
 
-    ctx.start_job(JOB, work, offers=(["define:sdtm"] if define else []) + (["validate"] if validate else []))
+    ctx.start_job(JOB, work, offers=(["define:sdtm"] if define else []) + (["validate"] if validate else [])
+                  + ([FIGURES] if figures else []))
+
+
+def _draw_figures(ctx: BuildContext) -> BackgroundJob:
+    """The report's figures, drawn from the package's files in a process forked off the job (beside the
+    validation, which the job runs itself); their settings as the build log will state them."""
+    from trialforge.report import draw_figures
+
+    parameters = ctx.stage_logs.get("load-specs", {}).get("adam_parameters", {})
+    crs = parameters.get("crs_query_name")
+    crs = crs.get("value") if isinstance(crs, dict) else None
+
+    def draw(channel: Channel) -> None:
+        channel.send(FIGURES, draw_figures(ctx.staging, crs, ctx.stage_names))
+
+    return BackgroundJob(FIGURES, draw, offers=[FIGURES])
 
 
 def sdtm_written(ctx: BuildContext) -> None:
@@ -91,6 +124,9 @@ def validator(ctx: BuildContext) -> Callable[..., Any]:
         if job is not None:
             job.send("validate", (args, kwargs))
             result = job.receive("validate")
+            figures = job.receive(FIGURES)  # the job is stopped before the report hook runs
+            if figures is not MISSING:
+                ctx.artifacts[FIGURES_ARTIFACT] = figures
             if result is not MISSING:
                 return result
             log.debug("the job beside the ADaM stages did not deliver the validation; validating here")

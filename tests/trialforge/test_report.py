@@ -275,6 +275,29 @@ def test_an_sdtm_only_build_writes_a_report_without_figures_saying_why(tmp_path)
     assert re.search(r"<td>DM</td><td class=\"n\">6</td>", text)
 
 
+def test_figures_drawn_ahead_are_used_only_if_drawn_from_the_package_as_it_is(package, tmp_path, monkeypatch):
+    import os
+
+    import trialforge.report as report_module
+
+    copy = tmp_path / "pkg"
+    shutil.copytree(package, copy)
+    log_stages = json.loads((copy / "audit/build-log.json").read_text(encoding="utf-8"))["stages"]
+    crs = log_stages[0]["adam_parameters"]["crs_query_name"]["value"]
+    ahead = report_module.draw_figures(copy, crs, tuple(s["stage"] for s in log_stages))
+    drawn = []
+    monkeypatch.setattr(report_module, "draw_figures", lambda *args: drawn.append(args) or ahead)
+    path, _ = write_report(copy, tmp_path / "ahead.html", figures=ahead)
+    assert drawn == [] and path.read_bytes() == (package / REPORT).read_bytes()
+    adtr = copy / ADAM / "adtr.xpt"
+    os.utime(adtr, ns=(adtr.stat().st_atime_ns, adtr.stat().st_mtime_ns + 10**9))  # ADaM written again since
+    write_report(copy, tmp_path / "again.html", figures=ahead)
+    assert len(drawn) == 1
+    write_report(copy, tmp_path / "other.html", figures=report_module.Figures(crs_query_name="OTHER",
+                                                                              stamp=ahead.stamp))
+    assert len(drawn) == 2
+
+
 def test_report_command_writes_the_same_page(package, tmp_path, capsys):
     target = tmp_path / "again.html"
     assert main(["report", str(package), "--out", str(target)]) == 0

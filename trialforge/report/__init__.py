@@ -52,10 +52,29 @@ class Report:
     problems: list[str] = field(default_factory=list)  # report parts that could not be made
 
 
-def write_report(package: str | Path, out: str | Path | None = None) -> tuple[Path, Report]:
-    """Write the report of the package folder `package` to `out` (default its audit/report.html)."""
+@dataclass
+class Figures:
+    """The figures part of a report as drawn from a package's files: what `collect` puts in the Report, and
+    what it was drawn from (the settings and the data files' names, sizes and modification times), so a
+    set drawn beside the build (trialforge.overlap) is used only when it is what the report would draw."""
+
+    figures: list[Figure] = field(default_factory=list)
+    missing: str = ""
+    problems: list[str] = field(default_factory=list)
+    crs_query_name: str | None = None
+    stages: tuple[str, ...] = ()  # of the build (named when the package has no ADaM)
+    stamp: tuple = ()
+
+
+FIGURES_ARTIFACT = "report_figures"  # ctx.artifacts key of a Figures drawn beside the build
+
+
+def write_report(package: str | Path, out: str | Path | None = None,
+                 figures: Figures | None = None) -> tuple[Path, Report]:
+    """Write the report of the package folder `package` to `out` (default its audit/report.html);
+    `figures`: drawn already (they are drawn again unless drawn from the package as it is now)."""
     package = Path(package)
-    report = collect(package)
+    report = collect(package, figures)
     target = Path(out) if out else package / REPORT_PATH
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(render(report), encoding="utf-8")
@@ -65,7 +84,7 @@ def write_report(package: str | Path, out: str | Path | None = None) -> tuple[Pa
 def write_build_report(ctx) -> None:
     """The build's hook (after the build log is written, before the package is published): never raises."""
     try:
-        _, report = write_report(ctx.staging)
+        _, report = write_report(ctx.staging, figures=getattr(ctx, "artifacts", {}).pop(FIGURES_ARTIFACT, None))
         for problem in report.problems:
             log.warning("build report: %s", problem)
     except Exception as error:  # the report is a view of the package: its failure must not lose the package
@@ -73,15 +92,25 @@ def write_build_report(ctx) -> None:
         log.debug("build report failure", exc_info=True)
 
 
-def collect(package: Path) -> Report:
+def collect(package: Path, figures: Figures | None = None) -> Report:
     """Everything the report shows, each part on its own so one problem does not hide the rest."""
     studies = sorted(p.name for p in package.glob("m5/datasets/*") if p.is_dir())
     report = Report(study=", ".join(studies) or "(no datasets)")  # not the folder's name: builds stage elsewhere
     _part(report, "build log (audit/build-log.json)", lambda: _build_log(report, package))
     _part(report, "validation report (audit/validation/validation-report.json)",
           lambda: _validation(report, package))
-    _part(report, "figures", lambda: _figures(report, package))
+    _part(report, "figures", lambda: _take_figures(report, package, figures))
     return report
+
+
+def _take_figures(report: Report, package: Path, figures: Figures | None) -> None:
+    crs_query_name = report.build.get("parameters", {}).get("crs_query_name")
+    stages = tuple(report.build.get("stages", ()))
+    if figures is None or (figures.crs_query_name, figures.stages, figures.stamp) != (
+            crs_query_name, stages, _stamp(package)):
+        figures = draw_figures(package, crs_query_name, stages)
+    report.figures, report.figures_missing = figures.figures, figures.missing
+    report.problems += figures.problems
 
 
 def _part(report: Report, name: str, work) -> None:
@@ -141,19 +170,50 @@ def _validation(report: Report, package: Path) -> None:
                                           str(i.get("dataset")), str(i.get("rule_id"))))
 
 
-def _figures(report: Report, package: Path) -> None:
+def _folders(package: Path) -> tuple[list[Path], list[Path]]:
+    return (sorted(package.glob("m5/datasets/*/analysis/adam/datasets")),
+            sorted(package.glob("m5/datasets/*/tabulations/sdtm")))
+
+
+def _stamp(package: Path) -> tuple:
+    """Names, sizes and modification times of the data files in the folders the figures read."""
+    from formats.folder import DATA_SUFFIXES
+
+    adam_folders, sdtm_folders = _folders(package)
+    paths = sorted(p for folder in adam_folders + sdtm_folders for p in folder.iterdir()
+                   if p.suffix.lower() in DATA_SUFFIXES)
+    return tuple((str(path), path.stat().st_size, path.stat().st_mtime_ns) for path in paths)
+
+
+def preload_figures() -> None:
+    """Import what drawing the figures uses (a second), e.g. in a process that will draw them later."""
+    import matplotlib.figure  # noqa: F401
+    import matplotlib.backends.backend_svg  # noqa: F401
+
+    from formats.folder import load_folder  # noqa: F401
+    from trialforge.report import figures, plots  # noqa: F401
+
+
+def draw_figures(package: Path, crs_query_name: str | None, stages: tuple[str, ...]) -> Figures:
+    """The report's figures from the package's files (the study's CRS query name and the stages run, as its
+    build log states them)."""
+    drawn = Figures(crs_query_name=crs_query_name, stages=tuple(stages), stamp=_stamp(package))
+    _figures(drawn, package)
+    return drawn
+
+
+def _figures(report: Figures, package: Path) -> None:
     from formats.folder import load_folder
     from trialforge.report import figures as fx
     from trialforge.report import plots
 
-    adam_folders = sorted(package.glob("m5/datasets/*/analysis/adam/datasets"))
-    sdtm_folders = sorted(package.glob("m5/datasets/*/tabulations/sdtm"))
+    adam_folders, sdtm_folders = _folders(package)
     if not adam_folders:
-        ran = ", ".join(report.build.get("stages", [])) or "unknown"
-        report.figures_missing = (f"The package holds no ADaM datasets (stages run: {ran}), so no figures are "
-                                  "drawn: each is drawn from the package's own ADaM.")
+        ran = ", ".join(report.stages) or "unknown"
+        report.missing = (f"The package holds no ADaM datasets (stages run: {ran}), so no figures are "
+                          "drawn: each is drawn from the package's own ADaM.")
         return
-    settings = fx.FigureSettings(crs_query_name=report.build.get("parameters", {}).get("crs_query_name"))
+    settings = fx.FigureSettings(crs_query_name=report.crs_query_name)
     adam, sdtm = (
         {n: d.frame for n, d in load_folder(folders[0], null_text=True, names=names).items()} if folders else {}
         for folders, names in ((adam_folders, fx.ADAM_DATASETS), (sdtm_folders, (settings.cell_domain,))))
