@@ -149,6 +149,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--compare-to", type=Path, metavar="PREVIOUS",
                        help="after the build, print what changed against the package PREVIOUS (as `trialforge "
                             "diff` does); PREVIOUS may be --out itself (it is copied aside first)")
+    build.add_argument("--cache", type=Path, metavar="DIR",
+                       help="the build cache: a stage whose inputs (by SHA-256) are unchanged is not recomputed, and "
+                            "a rebuild of unchanged inputs leaves --out as it is (default: .trialforge-cache beside "
+                            "--out; trialforge uses only a folder it made)")
+    build.add_argument("--no-cache", action="store_true", help="recompute every stage; read and write no cache")
     _add_adam_datasets(build)
     _add_example_size(build)
     build.set_defaults(handler=cmd_build)
@@ -305,6 +310,11 @@ def cmd_build(args: argparse.Namespace) -> int:
             options[f"{kind}_spec"] = options[f"{kind}_spec"] or str(example_spec(kind))
     _check_build_specs(options)
     _with_example_parameters(options)
+    cache_root, key = _cache_key(args, options)
+    if key is not None and args.compare_to is None:  # the nightly rebuild of unchanged inputs: nothing to do
+        done = _up_to_date(cache_root, key, args)
+        if done is not None:
+            return done
     check_adam_names(options["adam_datasets"])
     study_parameters(options)  # bad parameters, stylesheet or schema fail now, not after the SDTM stage
     from define_xml.package import check_define_inputs
@@ -323,14 +333,28 @@ def cmd_build(args: argparse.Namespace) -> int:
             generate_study(study, subjects=args.subjects, seed=args.seed)
             options.update(example_subjects=args.subjects, example_seed=args.seed)
         progress = _progress(args.quiet)
+        cache = None
+        if cache_root is not None:
+            from trialforge.cache import open_cache
+
+            cache = open_cache(cache_root, explicit=args.cache is not None, refuse=[args.out, study, *inputs])
+        from trialforge.uptodate import StageLog
+
+        stage_log = StageLog()
+        logging.getLogger().addHandler(stage_log)
         try:
             from trialforge.report import write_build_report
 
-            ctx = run_pipeline(stages, study, args.out, options, progress=progress, inputs=inputs,
-                               after_log=write_build_report)
+            ctx = run_pipeline(stages, study, args.out, options, progress=_both(progress, stage_log.progress),
+                               inputs=inputs, after_log=write_build_report, cache=cache)
         finally:
             progress.close()
+            logging.getLogger().removeHandler(stage_log)
         log.info("package written to %s", ctx.staging)
+        if cache is not None and key is not None:
+            from trialforge.uptodate import remember
+
+            remember(cache, key, args.out, ctx, stage_log)
         if previous is not None:
             from trialforge.diff import diff_packages
             from trialforge.diff_report import summary_lines
@@ -347,6 +371,46 @@ def cmd_build(args: argparse.Namespace) -> int:
                   ctx.staging / "audit" / "validation")
         return EXIT_GATE_FAILED
     return EXIT_OK
+
+
+def _cache_key(args: argparse.Namespace, options: dict) -> tuple[Path | None, str | None]:
+    """The build cache's folder (None with --no-cache) and the key of this whole build (None without a cache)."""
+    if args.no_cache:
+        if args.cache is not None:
+            raise UsageError("give --cache DIR or --no-cache, not both")
+        return None, None
+    from trialforge.cache import DEFAULT_NAME
+    from trialforge.cache_keys import package_key
+
+    root = args.cache if args.cache is not None else args.out.expanduser().absolute().parent / DEFAULT_NAME
+    if args.study is not None and not args.study.is_dir():
+        return root, None  # the build says what is wrong with the study folder
+    example = (args.subjects, args.seed) if args.example else None
+    return root, package_key(options, args.study, example)
+
+
+def _up_to_date(root: Path, key: str, args: argparse.Namespace) -> int | None:
+    """When --out already holds the package of these inputs: say so and return the build's exit code."""
+    from trialforge.cache import existing_cache
+    from trialforge.uptodate import replay, up_to_date
+
+    cache = existing_cache(root)
+    meta = up_to_date(cache, key, args.out) if cache is not None and args.out.is_dir() else None
+    if meta is None:
+        return None
+    replay(meta, key, args.out, log)
+    if meta.get("gate_failed"):
+        log.error("conformance findings at or above --fail-on %s: see %s", args.fail_on,
+                  args.out.resolve() / "audit" / "validation")
+        return EXIT_GATE_FAILED
+    return EXIT_OK
+
+
+def _both(*callbacks):
+    def call(*args, **kwargs):
+        for callback in callbacks:
+            callback(*args, **kwargs)
+    return call
 
 
 def _previous_package(previous: Path | None, out: Path, scratch: Path) -> Path | None:

@@ -29,6 +29,8 @@ class Stage:
     name: str
     description: str
     run: Callable[["BuildContext"], None]
+    after: Callable[["BuildContext"], None] | None = None  # run next, whether the stage ran or was reused
+    before_reuse: Callable[["BuildContext"], None] | None = None  # run before its cached results are restored
 
 
 @dataclass
@@ -44,6 +46,15 @@ class BuildContext:
     summaries: dict[str, str] = field(default_factory=dict)  # stage name -> its counts, for the progress line
     stage_names: tuple[str, ...] = ()  # the stages of this run, in order
     jobs: dict[str, BackgroundJob] = field(default_factory=dict)  # work forked off beside later stages
+    cache: Any = None  # a trialforge.cache.Cache, or None: every stage runs
+    cache_keys: dict[str, str | None] = field(default_factory=dict)  # stage -> its key (None: not cached)
+    reused: list[str] = field(default_factory=list)  # the stages whose results came from the cache
+
+    def reusable(self, *stages: str) -> bool:
+        """True when the cache holds an entry for each of `stages` in this run (not yet verified)."""
+        wanted = [s for s in stages if s in self.stage_names]
+        return bool(self.cache and wanted) and all(
+            self.cache_keys.get(s) and (self.cache.root / "entries" / self.cache_keys[s]).is_dir() for s in wanted)
 
     def runs_later(self, stage: str) -> bool:
         """True when `stage` is one of this run's stages after the current one."""
@@ -99,16 +110,18 @@ def run_pipeline(
     progress: ProgressFn | None = None,
     inputs: Sequence[Path | str | None] = (),
     after_log: Callable[[BuildContext], None] | None = None,
+    cache: Any = None,
 ) -> BuildContext:
     """Run the stages in order into a staging folder beside `out_dir`, then move it into place.
 
     `out_dir` must be new, empty or a package trialforge wrote (see trialforge.publish); `inputs` (the
     study folder is always one) must lie outside it. `after_log` runs on the staging folder once the build log
     is written (the manifest lists what it writes). Any exception leaves `out_dir` exactly as it was
-    and removes the staging folder.
+    and removes the staging folder. With a `cache` (trialforge.cache), a stage whose key is in it is not
+    run: its results are restored (trialforge.incremental), and the progress line says so.
     """
     ctx = BuildContext(study_dir=Path(study_dir), staging=Path(), options=dict(options or {}),
-                       stage_names=tuple(stage.name for stage in stages))
+                       stage_names=tuple(stage.name for stage in stages), cache=cache)
     timings: dict[str, float] = {}
     manifest: dict[str, Any] = {}  # written when the staging folder is published: the inputs, then every file
     with staged_output(out_dir, PACKAGE, [study_dir, *inputs], manifest=manifest) as staging:
@@ -119,10 +132,15 @@ def run_pipeline(
                 if progress:  # seconds None: the stage starts; then its time and summary when it ends
                     progress(number, len(stages), stage, None, "")
                 started = time.perf_counter()
-                stage.run(ctx)
+                reused = _run_stage(stage, ctx) if cache is not None else stage.run(ctx)
+                if stage.after is not None:
+                    stage.after(ctx)
                 timings[stage.name] = time.perf_counter() - started
+                summary = ctx.summaries.get(stage.name, "")
+                if reused:
+                    summary = f"{summary or 'done'}; reused from the cache (key {ctx.cache_keys[stage.name][:12]})"
                 if progress:
-                    progress(number, len(stages), stage, timings[stage.name], ctx.summaries.get(stage.name, ""))
+                    progress(number, len(stages), stage, timings[stage.name], summary)
         finally:  # a forked job never outlives the build, nor writes into a staging folder being removed
             ctx.stop_jobs()
         _write_build_log(ctx, stages, timings)
@@ -134,6 +152,34 @@ def run_pipeline(
     ctx.staging = Path(out_dir).resolve()
     ctx.artifacts["timings"] = timings
     return ctx
+
+
+def _run_stage(stage: Stage, ctx: BuildContext) -> bool:
+    """Run `stage`, or restore its results from the cache when its key is there; True when restored."""
+    from trialforge.cache_keys import base_key, stage_key
+    from trialforge.incremental import Capture, restore
+
+    base = ctx.cache_keys.setdefault("", base_key(list(ctx.stage_names)))
+    if stage.name not in ctx.cache_keys:  # (the keys after load-specs are computed with it: all_keys)
+        ctx.cache_keys[stage.name] = stage_key(stage.name, ctx, ctx.cache_keys, base)
+    key = ctx.cache_keys[stage.name]
+    entry = ctx.cache.get(key) if key else None
+    if entry is not None:
+        if stage.before_reuse is not None:
+            stage.before_reuse(ctx)
+        restore(entry, ctx, stage.name)
+        ctx.reused.append(stage.name)
+    else:
+        capture = Capture(ctx)
+        try:
+            stage.run(ctx)
+        finally:
+            capture.close()
+        if key:
+            capture.store(ctx.cache, key, ctx, stage.name)
+    if key:  # the key always (a function of the inputs); whether reused only where durations are written too
+        ctx.record("cache", {"key": key} if clock.reproducible() else {"key": key, "reused": entry is not None})
+    return entry is not None
 
 
 def _write_build_log(ctx: BuildContext, stages: Sequence[Stage], timings: dict[str, float]) -> None:

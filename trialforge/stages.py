@@ -57,7 +57,28 @@ def load_specs(ctx: BuildContext) -> None:
     if "adam_spec" in ctx.artifacts:
         ctx.options["adam_datasets"] = adam_datasets_described(ctx.artifacts["adam_spec"],
                                                                ctx.options.get("adam_datasets"))
-    start_checks(ctx, package_define)  # the define.xml and checks' job beside the next stages
+
+
+def start_job(ctx: BuildContext) -> None:
+    """Once the specs are loaded: the define.xml and checks' job beside the next stages (trialforge.overlap),
+    unless the cache holds the define and validate stages' results, which then need no job."""
+    if ctx.cache is not None:
+        from trialforge.cache_keys import all_keys
+
+        all_keys(ctx)
+        if ctx.reusable("define", "validate"):
+            return
+    start_checks(ctx, package_define)
+
+
+def stop_job(ctx: BuildContext) -> None:
+    """Before cached define.xml files are restored: the job must not be writing its own meanwhile (a later
+    stage that wanted its results computes them itself, as without the job)."""
+    from trialforge.overlap import JOB
+
+    job = ctx.jobs.pop(JOB, None)
+    if job is not None:
+        job.stop()
 
 
 def check_adam_names(requested: list[str] | None) -> list[str] | None:
@@ -232,7 +253,6 @@ def write_sdtm(ctx: BuildContext) -> None:
     ctx.record("not_written_no_records", empty)
     ctx.record("metadata_problems", problems)
     ctx.summarise(_written(written, problems) + (f", {len(empty)} empty domains not written" if empty else ""))
-    sdtm_written(ctx)  # the job beside the next stages (trialforge.overlap) starts on SDTM
 
 
 def study_parameters(options: dict[str, Any]):
@@ -480,12 +500,14 @@ def select_stages(text: str | None) -> list[Stage]:
 
 def default_stages() -> list[Stage]:
     return [
-        Stage("load-specs", "read and cross-check the SDTM and ADaM spec workbooks", load_specs),
+        Stage("load-specs", "read and cross-check the SDTM and ADaM spec workbooks", load_specs, after=start_job),
         Stage("read-raw", "read the raw EDC extracts the SDTM spec maps from", read_raw),
         Stage("sdtm", "map the raw forms to SDTM domains as the spec says", map_sdtm),
-        Stage("write-sdtm", "write SDTM as XPT v5 with the spec's metadata", write_sdtm),
+        # then the job beside the next stages (trialforge.overlap) starts on SDTM
+        Stage("write-sdtm", "write SDTM as XPT v5 with the spec's metadata", write_sdtm, after=sdtm_written),
         Stage("adam", "derive ADSL, ADAE, ADRS, ADTTE and ADTR from the SDTM", derive_adam),
         Stage("write-adam", "write ADaM as XPT v5 with the spec's metadata", write_adam),
-        Stage("define", "write define.xml and define.html beside the SDTM and ADaM", write_define),
+        Stage("define", "write define.xml and define.html beside the SDTM and ADaM", write_define,
+              before_reuse=stop_job),
         Stage("validate", "run the conformance rules; reports in audit/validation", validate_package),
     ]
