@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sdtm.controlled_terms import build_lookup
 from specs.errors import MappingError
-from specs.terminology import load_ct, synonym_list
+from specs.terminology import synonym_list, term_synonyms
 
 
 def lookup_for_codelist(spec, codelist_id: str, where: str) -> dict[str, str]:
@@ -31,8 +31,5 @@ def _ct_synonyms() -> dict[str, str]:
     """NCI term code -> its published synonym cell (split only for the terms a spec uses)."""
     cached = getattr(_ct_synonyms, "_cache", None)
     if cached is None:
-        ct = load_ct("sdtm")
-        terms = ct[(ct["codelist_code"] != "") & (ct["synonyms"] != "")]
-        cached = dict(zip(terms["code"], terms["synonyms"]))
-        _ct_synonyms._cache = cached
+        cached = _ct_synonyms._cache = term_synonyms("sdtm")
     return cached

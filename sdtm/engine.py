@@ -34,7 +34,7 @@ import pandas as pd
 from sdtm.controlled_terms import map_values
 from sdtm.dates import (check_failure_share, date_failure_threshold, date_range_problems, declared_date_format,
                         to_iso8601)
-from sdtm.frames import as_text, blank_to_none
+from sdtm.frames import as_text, blank_to_none, value_codes
 from sdtm.numbers import to_numbers
 from specs.errors import MappingError, Problem
 from specs.expressions import UnknownFieldError
@@ -253,11 +253,11 @@ def duplicate_records(source: pd.DataFrame, fields: list[str]) -> tuple[pd.Serie
     after the first, and the raw row of that first record."""
     if source.empty or not fields:
         return pd.Series(False, index=source.index), pd.Series(dtype=object)
-    keyed = source[fields].astype("string").fillna("\x00")  # missing and blank stay distinct from any text
+    keyed = value_codes(source, fields)  # missing and blank stay distinct from any text
     copies = keyed.duplicated(keep="first")
     if not copies.any():
         return copies, pd.Series(dtype=object)
-    first_row = source.groupby([keyed[c] for c in fields], sort=False)["__row"].transform("first")
+    first_row = source.groupby([keyed[c] for c in keyed.columns], sort=False)["__row"].transform("first")
     return copies, first_row
 
 
@@ -628,11 +628,11 @@ def _report_identical_records(dataset: str, frame: pd.DataFrame, ctx: DomainCont
     named = [c for c in content if not c.startswith("__")]
     if frame.empty or not named:
         return
-    keyed = frame[content].astype("string").fillna("\x00")
+    keyed = value_codes(frame, content)
     copies = keyed.duplicated(keep="first")
     if not copies.any():
         return
-    first_row = frame.groupby([keyed[c] for c in content], sort=False)["__row"].transform("first")
+    first_row = frame.groupby([keyed[c] for c in keyed.columns], sort=False)["__row"].transform("first")
     ctx.report(dataset, named[0], frame, copies,
                lambda row: f"identical, once mapped, to the record from raw row {row} (the raw records differ in a "
                            f"field the mapping does not carry into {dataset}); both are kept", first_row,

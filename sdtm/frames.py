@@ -29,3 +29,17 @@ def blank_to_none(series: pd.Series) -> pd.Series:
     """Trim text; empty after trimming becomes None (vectorised string methods, not a Python loop)."""
     text = as_text(series).str.strip()
     return text.mask(text == "")
+
+
+def value_codes(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Each column's values as integer codes, equal where the values are equal as text (missing is its own
+    code): what `frame[columns].astype("string").fillna(...)` would compare, without building the text (a
+    hash per value; this ran for every raw form and every domain)."""
+    codes = {}
+    for position, column in enumerate(columns):
+        values = frame[column]
+        if not (isinstance(values.dtype, pd.StringDtype)
+                or values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")):
+            values = values.astype("string")  # numbers and mixed objects compare as their text
+        codes[position] = pd.factorize(values, use_na_sentinel=True)[0]
+    return pd.DataFrame(codes, index=frame.index)
