@@ -10,7 +10,8 @@ build stage (the example's spec workbooks, its raw-data expectation suite, no da
 thread reads the process's resident memory (VmRSS; while the build has forked processes, e.g. the job
 beside the ADaM stages and its validation worker, the PSS of all of them, so shared pages count once)
 every 20 ms (less often when a reading takes long: PSS is not free) and when each stage ends, and keeps the
-peak per stage. The total is the
+peak per stage. The project's bytecode is compiled ahead, as `pip install` compiles an installed
+package's. The total is the
 child's whole wall time, interpreter start-up and imports included. CPU time (this process only, not a
 forked process's) is shown beside wall time: on a busy machine wall time grows with the load, CPU time
 much less (the load average at the start of each run is printed).
@@ -167,7 +168,21 @@ def measure(subjects: int) -> dict:
     return {"subjects": subjects, "times": times, "cpu": cpu, "peaks_mb": peaks}
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def compile_ahead() -> None:
+    """The project's bytecode compiled into its __pycache__ folders (git ignores them), as `pip install`
+    compiles an installed package's: with PYTHONDONTWRITEBYTECODE set, as on these machines, a source
+    checkout is otherwise compiled again by every process of every build."""
+    import compileall
+
+    for package in ("trialforge", "sdtm", "adam", "specs", "formats", "define_xml", "validation"):
+        compileall.compile_dir(ROOT / package, quiet=1)
+
+
 def run_child(size: int) -> dict:
+    compile_ahead()
     load = os.getloadavg()[0]
     started = time.perf_counter()
     out = subprocess.run([sys.executable, __file__, "--child", str(size)], capture_output=True, text=True)
@@ -184,7 +199,15 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 5000])
     parser.add_argument("--repeat", type=int, default=1, help="runs per size; the fastest is reported")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--incremental", action="store_true",
+                        help="instead: a cold build, the unchanged rebuild (target < 1 s) and a rebuild after one "
+                             "raw form changed, with the build cache (benchmarks/incremental.py; first of --sizes)")
     args = parser.parse_args()
+    if args.incremental:
+        from incremental import run
+
+        run(args.sizes[0] if args.sizes != [50, 5000] else 50)
+        return
     if args.child:
         print(json.dumps(measure(args.child)))
         return
