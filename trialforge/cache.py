@@ -24,12 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from specs.errors import UsageError
+from trialforge.publish import _alive
 
 log = logging.getLogger(__name__)
 
 FORMAT = "trialforge-cache/1"
 MARKER = "trialforge-cache.json"
 DEFAULT_NAME = ".trialforge-cache"  # beside --out
+KEEP_DAYS = 14  # an entry no build used for this long is removed (a wall-clock build's keys change daily)
 ENTRY = "entry.json"
 ARTIFACTS = "artifacts.pickle"
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# a trialforge build cache: see trialforge/cache.py\n"
@@ -78,6 +80,7 @@ class Cache:
             return None
         problem = _check(folder, key)
         if problem is None:
+            _touch(folder)  # used: kept by prune()
             return Entry(key, folder, json.loads((folder / ENTRY).read_text(encoding="utf-8")))
         log.warning("cache entry %s is damaged (%s): not used, recomputing", key[:12], problem)
         _remove_quietly(folder)
@@ -128,6 +131,7 @@ def open_cache(root: Path, explicit: bool, refuse: list[Path | None] = ()) -> Ca
                 (root / "CACHEDIR.TAG").write_text(_TAG, encoding="utf-8")
                 marker.write_text(json.dumps({"format": FORMAT}) + "\n", encoding="utf-8")
             _clean_tmp(root)
+            _prune(root)
             return Cache(root)
         except OSError as exc:
             problem = f"it cannot be written ({exc.strerror or exc})"
@@ -201,18 +205,31 @@ def _clean_tmp(root: Path) -> None:
         return
     for leftover in tmp.iterdir():
         pid = leftover.name.rsplit(".", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and not _alive(int(pid)):  # (our own pid counts as gone: a leftover of an earlier run)
             _remove_quietly(leftover)
 
 
-def _alive(pid: int) -> bool:
+def _prune(root: Path, keep_days: float = KEEP_DAYS) -> None:
+    """Remove the entries no build has stored or used for `keep_days`."""
+    import time
+
+    entries = root / "entries"
+    if not entries.is_dir():
+        return
+    oldest = time.time() - keep_days * 86400
+    for folder in entries.iterdir():
+        try:
+            if folder.stat().st_mtime < oldest:
+                _remove_quietly(folder)
+        except OSError:
+            continue
+
+
+def _touch(folder: Path) -> None:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        os.utime(folder)
+    except OSError:
+        pass
 
 
 def _remove_quietly(path: Path) -> None:

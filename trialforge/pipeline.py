@@ -167,9 +167,15 @@ def _run_stage(stage: Stage, ctx: BuildContext) -> bool:
     if entry is not None:
         if stage.before_reuse is not None:
             stage.before_reuse(ctx)
-        restore(entry, ctx, stage.name)
-        ctx.reused.append(stage.name)
-    else:
+        try:
+            restore(entry, ctx, stage.name)
+            ctx.reused.append(stage.name)
+        except Exception as exc:  # noqa: BLE001 - a damaged entry is a miss, never a failed build
+            log.warning("cache entry %s of %s cannot be used (%s): recomputing", key[:12], stage.name, exc)
+            entry = None
+            ctx.stage_logs.pop(stage.name, None)
+            ctx.summaries.pop(stage.name, None)
+    if entry is None:
         capture = Capture(ctx)
         try:
             stage.run(ctx)

@@ -8,7 +8,6 @@ from typing import Any
 
 from specs.errors import SpecError, UsageError
 from formats import clock
-from formats.folder import load_folder
 from trialforge.background import MISSING
 from trialforge.overlap import sdtm_define, sdtm_written, start_checks, validator
 from trialforge.pipeline import AUDIT_DIR, BuildContext, Stage
@@ -352,6 +351,7 @@ def derive_adam_from_folder(sdtm_folder: Path, out: Path, adam_spec: str | None,
                             options: dict[str, Any]) -> dict[str, int]:
     """`trialforge adam`: SDTM another tool made (XPT, CSV or Dataset-JSON) -> ADaM XPT files in `out`."""
     from adam.api import derive_all
+    from formats.folder import load_folder  # here: `trialforge build` imports this module before pandas is needed
     from specs.reader import read_spec
 
     spec = read_spec(spec_path({"adam_spec": adam_spec}, "adam"))
