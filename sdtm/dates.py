@@ -300,6 +300,8 @@ def check_failure_share(form: str, field: str, values: pd.Series, problems: pd.S
     """MappingError when more than `threshold` of the non-blank date `values` of `field` in `form` have a
     problem (the caller passes only the problems that lost the date: an invalid time keeps it): naming form, field, failures/total, share, threshold and the first `examples` values with their
     raw file and row (`records["__file"]`, `records["__row"]`). All Series are aligned with `records`."""
+    if threshold >= 0 and not problems.notna().any():  # nothing failed: the share is 0 (most columns)
+        return
     filled = values.notna() & values.astype("string").str.strip().ne("").fillna(False).astype(bool)
     total = int(filled.sum())
     failed = filled & problems.notna()

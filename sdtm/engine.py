@@ -385,7 +385,9 @@ def _assign(dataset: str, row, records: pd.DataFrame, source: pd.DataFrame, appl
         return
     target = f"__supp__{row.variable}" if row.algorithm == "supp" else row.variable
     value = _value(dataset, row, source, records, ctx, applies)
-    if target in records.columns:
+    if applies.all():  # the common case: nothing to keep or blank
+        pass
+    elif target in records.columns:
         value = value.where(applies.to_numpy(), records[target])
     else:
         value = value.where(applies.to_numpy(), None) if not pd.api.types.is_numeric_dtype(value) else \

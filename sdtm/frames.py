@@ -17,7 +17,10 @@ def as_text(series: pd.Series) -> pd.Series:
         return series
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return series.map(lambda v: v if pd.isna(v) else str(v)).astype("str")
-    return series.astype(object).where(series.notna(), None).astype("str")
+    missing = series.isna()
+    if series.dtype == object and not missing.any():  # nothing to make None first (None, NaN, NaT)
+        return series.astype("str")
+    return series.astype(object).where(~missing, None).astype("str")
 
 
 def nulls(index: pd.Index) -> pd.Series:

@@ -27,9 +27,11 @@ def derive_seq(frame: pd.DataFrame, domain: str, keys: Sequence[str]) -> pd.Seri
     seq_name = f"{domain}SEQ"
     keys = [k for k in keys if k in frame.columns and k != seq_name]
     rest = sorted(c for c in frame.columns if c not in keys and c != seq_name and not c.startswith("__"))
-    order_columns = ["USUBJID", *[k for k in keys if k != "USUBJID"], *rest]
-    sortable = pd.DataFrame({c: _sort_key(frame[c]) for c in order_columns}, index=frame.index)
-    ordered = sortable.sort_values(order_columns, kind="mergesort", na_position="first")
+    head = ["USUBJID", *[k for k in keys if k != "USUBJID"]]
+    sortable = pd.DataFrame({c: _sort_key(frame[c]) for c in head}, index=frame.index)
+    if sortable.duplicated().any():  # ties on the key: the other columns decide (only then made sortable)
+        sortable = sortable.assign(**{c: _sort_key(frame[c]) for c in rest})
+    ordered = sortable.sort_values(list(sortable.columns), kind="mergesort", na_position="first")
     numbers = ordered.groupby("USUBJID", sort=False).cumcount() + 1
     return numbers.reindex(frame.index).astype("int64")
 
