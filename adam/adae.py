@@ -19,6 +19,12 @@ LDSTDT and TRTA (= ADSL.TRT01A) come from ADSL.
   SOC (AEBODSYS) / PT (AEDECOD); AOCCIFL/AOCCSIFL/AOCCPIFL first by highest ATOXGRN, then ASTDT, AESEQ.
 - CQ01NAM = crs_query_name for PTs in `crs_terms`, CQ02NAM = neurotoxicity_query_name for PTs in
   `neurotoxicity_terms` (case-insensitive); null when the study sets no query name.
+- Cell-therapy toxicities (CRS, ICANS) are read through those groups with both grades: ATOXGRN (CTCAE) and
+  ASTCTGRN (the ASTCT consensus grade, numeric). Onset is ASTDY (from TRTSDT, the infusion); ADURN/ADURU =
+  AENDT - ASTDT + 1 in DAYS (null while the event is ongoing or its start unknown); RESOLFL = "Y" when
+  AEOUT is one of `resolved_aeout`, "N" for another outcome, null without one.
+- AOCC01FL/AOCC02FL = "Y" on the subject's first treatment-emergent event of CQ01/CQ02 with the highest
+  ASTCT grade (then the highest CTCAE grade, then by ASTDT, AESEQ): the event a "worst grade" table counts.
 """
 
 from __future__ import annotations
@@ -79,6 +85,7 @@ def create_adae(adsl: pd.DataFrame, ae: pd.DataFrame, suppae: pd.DataFrame | Non
     decod = upper_text(adae["AEDECOD"])
     adae["CQ01NAM"] = _query(decod, params.crs_terms, params.crs_query_name)
     adae["CQ02NAM"] = _query(decod, params.neurotoxicity_terms, params.neurotoxicity_query_name)
+    adae = derive_cell_therapy_toxicity(adae, params)
     adae = adae.drop(columns=[c for c in ADSL_INTERNAL if c in adae.columns])
     adae = order_columns(adae, ("STUDYID", "USUBJID", *ADSL_MERGED))
     return adae.sort_values(["USUBJID", "AESEQ"], kind="mergesort").reset_index(drop=True)
@@ -161,6 +168,29 @@ def derive_occurrence_flags(adae: pd.DataFrame) -> pd.DataFrame:
             continue
         out = derive_var_extreme_flag(out, by, by_date, f"AOCC{suffix}FL", where=emergent)
         out = derive_var_extreme_flag(out, by, by_grade, f"AOCC{suffix}IFL", where=emergent)
+    return out
+
+
+def derive_cell_therapy_toxicity(adae: pd.DataFrame, params: StudyParameters) -> pd.DataFrame:
+    """ASTCTGRN, ADURN/ADURU, RESOLFL and the worst-grade flags of the CRS and ICANS groups (module doc)."""
+    out = adae.copy()
+    astct = column(out, "ASTCTGR")
+    out["ASTCTGRN"] = pd.to_numeric(astct, errors="coerce").astype("Int64")
+    unreadable = astct.notna() & (astct.astype("str").str.strip() != "") & out["ASTCTGRN"].isna()
+    if unreadable.any():
+        log.warning("ADAE: %d ASTCT grade(s) are not numbers (%s): ASTCTGRN left null", int(unreadable.sum()),
+                    ", ".join(sorted(map(repr, astct[unreadable].astype("str").unique()))[:5]))
+    days = (out["AENDT"] - out["ASTDT"]).dt.days + 1
+    out["ADURN"] = days.astype("Int64")
+    out["ADURU"] = pd.Series(np.where(days.notna(), "DAYS", None).astype(object), index=out.index, dtype="str")
+    outcome = upper_text(column(out, "AEOUT"))
+    resolved = outcome.isin([o.upper() for o in params.resolved_aeout])
+    out["RESOLFL"] = pd.Series(np.where(outcome.isna(), None, np.where(resolved, "Y", "N")).astype(object),
+                               index=out.index, dtype="str")
+    emergent = out["TRTEMFL"] == "Y"
+    order = [("ASTCTGRN", False), ("ATOXGRN", False), ("ASTDT", True), ("AESEQ", True)]
+    for group, flag in (("CQ01NAM", "AOCC01FL"), ("CQ02NAM", "AOCC02FL")):
+        out = derive_var_extreme_flag(out, ["USUBJID"], order, flag, where=emergent & out[group].notna())
     return out
 
 

@@ -4,8 +4,9 @@ Needs ADSL (USUBJID, TRTSDT) and LB (STUDYID, USUBJID, LBSEQ, LBTESTCD, LBTEST, 
 other variables are kept (except DOMAIN and LBDY). SUBJID, SITEID, AGE, SEX, SAFFL, TRTA, TRTSDT and TRTEDT
 come from ADSL.
 
-- PARAMCD = LBTESTCD; PARAM = LBTEST with the standard unit in brackets ("Creatinine (umol/L)"); a test
-  reported in more than one unit gives several PARAMs for one PARAMCD: logged as a warning with counts.
+- PARAMCD = LBTESTCD; PARAM = LBTEST with the standard unit in brackets ("Creatinine (umol/L)"; a record
+  without a unit, e.g. not done, takes its test's one unit); a test reported in more than one unit gives
+  several PARAMs for one PARAMCD: logged as a warning with counts.
   PARCAT1 = LBCAT. AVAL = LBSTRESN; AVALC = LBSTRESC where AVAL is null.
 - ADT = the complete date of LBDTC (no imputation); ADY relative to TRTSDT (no day 0). AVISIT/AVISITN =
   VISIT/VISITNUM.
@@ -55,6 +56,8 @@ LB_OPTIONAL = {
     "LBSTNRHI": "ANRHI null: grades needing the ULN are null",
     "VISITNUM": "AVISITN null; ANL01FL per AVISIT only",
     "VISIT": "AVISIT null",
+    "LBCAT": "PARCAT1 null",
+    "LBSTRESC": "AVALC null",
 }
 ADSL_REQUIRED = ("USUBJID", "TRTSDT")
 ADSL_MERGED = ("SUBJID", "SITEID", "AGE", "SEX", "SAFFL", "TRTA", "TRTSDT", "TRTEDT")
@@ -91,7 +94,11 @@ def derive_vars_param(adlb: pd.DataFrame) -> pd.DataFrame:
     """PARAMCD, PARAM (with the unit), PARCAT1; warns when one PARAMCD has several PARAMs (units)."""
     out = adlb.copy()
     out["PARAMCD"] = adlb["LBTESTCD"].astype("str").str.strip()
-    unit = column(adlb, "LBSTRESU").astype("str").str.strip()
+    unit = column(adlb, "LBSTRESU").astype("str").str.strip().replace("", None)
+    # a record without a unit (no result: not done, text only) takes its test's unit when the test has one
+    known = pd.DataFrame({"code": out["PARAMCD"], "unit": unit}).dropna().drop_duplicates()
+    single = known[~known["code"].duplicated(keep=False)].set_index("code")["unit"]
+    unit = unit.astype(object).where(unit.notna(), out["PARAMCD"].map(single).astype(object)).astype("str")
     test = adlb["LBTEST"].astype("str").str.strip()
     out["PARAM"] = test.where(unit.isna() | (unit == ""), test + " (" + unit + ")")
     out["PARCAT1"] = column(adlb, "LBCAT").astype("str")

@@ -154,7 +154,8 @@ def _records(domain: str, frame: pd.DataFrame, params: StudyParameters,
     """One domain's records in ADPC's shape: analyte, result, BLQ flag, LLOQ, visit and time point."""
     d = domain
     for name, consequence in {f"{d}STRESU": "AVALU and the unit in PARAM null", f"{d}SPEC": "PARCAT1 null",
-                              f"{d}STRESC": "BLQ only from STRESN < LLOQ", "VISITDY": "NFRLT null"}.items():
+                              f"{d}STRESC": "BLQ only from STRESN < LLOQ", "VISITDY": "NFRLT null",
+                              "VISIT": "AVISIT null", "VISITNUM": "AVISITN null"}.items():
         if name not in frame.columns:
             log.warning("%s has no %s: %s", d, name, consequence)
 
@@ -189,7 +190,7 @@ def _records(domain: str, frame: pd.DataFrame, params: StudyParameters,
     other_text = no_result & ~out["_NOTDONE"] & (out["_STRESC"] != "")
     empty = no_result & ~out["_NOTDONE"] & (out["_STRESC"] == "")
     if not_done.any():
-        log.warning("%s: %d record(s) not done (%sSTAT): AVAL null", d, int(not_done.sum()), d)
+        log.info("%s: %d record(s) not done (%sSTAT): AVAL null", d, int(not_done.sum()), d)
     if other_text.any():
         examples = ", ".join(repr(v) for v in sorted(out.loc[other_text, "_STRESC"].unique())[:5])
         log.warning("%s: %d record(s) with a text result that is neither numeric nor BLQ (%s): AVAL null",

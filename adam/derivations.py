@@ -97,4 +97,41 @@ DERIVATIONS: dict[str, Derivation] = {
     "derive_var_chg": _d("CHG = AVAL - BASE on post-baseline records"),
     "derive_var_pchg": _d("PCHG = 100 * (AVAL - BASE) / BASE on post-baseline records; null when BASE = 0"),
     "derive_var_nadir": _d("NADIR = smallest AVAL among the baseline and earlier post-baseline records"),
+    "derive_var_resolved_flag": _d("Y when Source Field (AEOUT) is one of `outcomes`, N for another value, null "
+                                   "when missing", "outcomes"),
+    # laboratory (ADLB)
+    "derive_var_param_unit": _d("PARAM = Source Field (the test's name) followed by the qualifiers `with` names "
+                                "(e.g. sub-markers, \"in\" the specimen), the last of them, the standard unit, in "
+                                "brackets (the test's one unit for records without a result)", "with"),
+    "derive_var_ablfl": _d("Y on the last record with an AVAL dated on or before `reference` per subject and "
+                           "parameter; on the record the SDTM flag `flag` marks (e.g. LBLOBXFL) when given",
+                           "reference", "flag"),
+    "derive_var_anrind": _d("LOW when AVAL < ANRLO, HIGH when AVAL > ANRHI, else NORMAL when a limit is known; null "
+                            "without AVAL or both limits"),
+    "derive_var_atoxgr": _d("CTCAE grade 0-4 of AVAL for the `direction` (L: low, H: high) term of the test, by the "
+                            "criteria of CTCAE `version` (as data, relative to ULN, LLN and baseline); `terms` "
+                            "(LBTESTCD/L=term) changes the test-to-term map", "version", "direction", "terms"),
+    "derive_var_ontrtfl": _d("Y on records dated after `start` (up to `end` + `window` days when `window` is "
+                             "given)", "start", "end", "window"),
+    "derive_var_analysis_visit_flag": _d("Y on the baseline record and on the `mode` record per `by` after sorting "
+                                         "by `order` among records passing `filter`", "by", "order", "filter",
+                                         "mode"),
+    "derive_var_shift": _d("\"`from` to `to`\" on post-baseline records where both are known", "from", "to"),
+    # concentrations and cellular kinetics (ADPC) and their NCA (ADPP)
+    "derive_var_blqfl": _d("Y when the result is below the LLOQ: the text result starts with < or is one of "
+                           "`results`, or the numeric result is below ALLOQ", "results"),
+    "derive_var_alloq": _d("the LLOQ of the record: Source Field (--LLOQ), else the `lloq` entry of its test "
+                           "(TESTCD=value)", "lloq"),
+    "derive_var_aval_blq": _d("AVAL = the numeric result; a BLQ result gets the value of its position's rule "
+                              "(`before_first`, `between`, `after_last`: ZERO, MISSING, HALF_LLOQ or LLOQ)",
+                              "before_first", "between", "after_last"),
+    "derive_var_frlt": _d("time from the dose (the reference, e.g. TRTSDTM) in `unit` (HOURS or DAYS): actual "
+                          "from the sample's date/time, nominal from the planned study day and time point "
+                          "(`tptnum_unit` when --TPTNUM is a time)", "reference", "unit", "tptnum_unit"),
+    "derive_var_nca_flag": _d("Y on the records the NCA uses: dosed subject, `time` (ACTUAL: AFRLT, NOMINAL: "
+                              "NFRLT) at or after 0, and an AVAL", "time"),
+    "derive_param_nca": _d("one record per subject, analyte and NCA parameter (CMAX, TMAX, CLST, TLST, AUCLST, "
+                           "AUC from 0 to `partial_end`, TALLOQ) from the ADPC records with ANL01FL = Y; AUC by "
+                           "`method` (LINUP_LOGDOWN or LINEAR), times by `time`, `time_zero` ZERO adds a zero "
+                           "concentration at the dose", "method", "time", "time_zero", "partial_end"),
 }

@@ -68,6 +68,8 @@ class StudyParameters:
     neurotoxicity_terms: tuple[str, ...] = ()
     neurotoxicity_query_name: str | None = None
     astct_grade_qnam: str | None = None  # SUPPAE QNAM of the ASTCT grade -> ASTCTGR; None: not derived
+    # AEOUT terms of an event that resolved (ADAE RESOLFL = Y; the other outcomes are N, a missing one null)
+    resolved_aeout: tuple[str, ...] = ("RECOVERED/RESOLVED", "RECOVERED/RESOLVED WITH SEQUELAE")
     # --- ADRS --------------------------------------------------------------------------------
     response_testcd: str = "OVRLRESP"
     response_category: str = "RECIST 1.1"

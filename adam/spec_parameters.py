@@ -67,6 +67,23 @@ ARGUMENT_BINDINGS: tuple[ArgumentBinding, ...] = (
     ArgumentBinding("derive_vars_supp", "qnam", "astct_grade_qnam", ("ASTCTGR",)),
     ArgumentBinding("derive_var_cq", "name", "crs_query_name", ("CQ01NAM",)),
     ArgumentBinding("derive_var_cq", "name", "neurotoxicity_query_name", ("CQ02NAM",)),
+    ArgumentBinding("derive_var_resolved_flag", "outcomes", "resolved_aeout"),
+    ArgumentBinding("derive_var_ablfl", "flag", "lab_baseline_flag"),
+    ArgumentBinding("derive_var_atoxgr", "version", "ctcae_version"),
+    ArgumentBinding("derive_var_atoxgr", "terms", "lab_toxicity_terms"),
+    ArgumentBinding("derive_var_ontrtfl", "window", "lab_ontrt_window_days"),
+    ArgumentBinding("derive_var_blqfl", "results", "pk_blq_results"),
+    ArgumentBinding("derive_var_alloq", "lloq", "pk_lloq"),
+    ArgumentBinding("derive_var_aval_blq", "before_first", "nca_blq_before_first"),
+    ArgumentBinding("derive_var_aval_blq", "between", "nca_blq_between"),
+    ArgumentBinding("derive_var_aval_blq", "after_last", "nca_blq_after_last"),
+    ArgumentBinding("derive_var_frlt", "unit", "pk_time_unit"),
+    ArgumentBinding("derive_var_frlt", "tptnum_unit", "pk_tptnum_unit"),
+    ArgumentBinding("derive_var_nca_flag", "time", "nca_time"),
+    ArgumentBinding("derive_param_nca", "time", "nca_time"),
+    ArgumentBinding("derive_param_nca", "method", "nca_auc_method"),
+    ArgumentBinding("derive_param_nca", "time_zero", "nca_time_zero"),
+    ArgumentBinding("derive_param_nca", "partial_end", "nca_partial_auc_end"),
 )
 
 _TREATMENT = ("SAFFL", "TRTSDT", "TRTSDTM", "TRTSTMF", "TRTEDT", "TRTEDTM", "TRTETMF", "DOSE01A", "DOSE01U")

@@ -57,7 +57,8 @@ def conform_to_spec(frame: pd.DataFrame, spec, dataset: str, numeric_dates: bool
     problems: list[Problem] = []
     variables = spec.variables_of(dataset)
     described = {v.name for v in variables}
-    extra = [c for c in frame.columns if not c.startswith("__") and c not in described]
+    # an undescribed column without a value loses nothing (e.g. ADPC's ATPT in a study without time points)
+    extra = [c for c in frame.columns if not c.startswith("__") and c not in described and frame[c].notna().any()]
     for name in extra:
         problems.append(Problem(spec.source, f"{dataset}.{name} is in the data but not in the spec; not written",
                                 sheet="Variables", column=name))

@@ -92,9 +92,10 @@ def check_adam_names(requested: list[str] | None) -> list[str] | None:
     return requested
 
 
-def adam_datasets_described(spec, requested: list[str] | None) -> list[str]:
-    """The ADaM datasets to derive: those asked for (default all trialforge derives), each of which the
-    ADaM spec must describe. A derived dataset the spec lacks would be silently missing from the package."""
+def adam_datasets_described(spec, requested: list[str] | None) -> list[str] | None:
+    """The ADaM datasets asked for, or None (all trialforge derives: those whose SDTM input is absent are left
+    out with a warning), each of which the ADaM spec must describe. A derived dataset the spec lacks would be
+    silently missing from the package."""
     from adam.api import DATASETS
 
     wanted = check_adam_names(requested) or list(DATASETS)
@@ -104,7 +105,7 @@ def adam_datasets_described(spec, requested: list[str] | None) -> list[str]:
             f"the ADaM spec workbook {spec.source} does not describe {', '.join(lacking)}, which the build derives; "
             f"describe them in its Datasets and Variables sheets, or ask for fewer with --adam-datasets "
             f"{','.join(n for n in wanted if n not in lacking) or 'ADSL'}")
-    return wanted
+    return wanted if requested else None
 
 
 def read_study_forms(spec, study_dir: Path) -> dict:
@@ -358,7 +359,8 @@ def derive_adam_from_folder(sdtm_folder: Path, out: Path, adam_spec: str | None,
     params = adam_parameters(spec, options).params
     wanted = adam_datasets_described(spec, options.get("adam_datasets"))
     sdtm = {name: dataset.frame for name, dataset in load_folder(sdtm_folder, null_text=True).items()}
-    adam = {name: frame for name, frame in derive_all(sdtm, params, only=wanted).items() if name in wanted}
+    adam = {name: frame for name, frame in derive_all(sdtm, params, only=wanted).items()
+            if wanted is None or name in wanted}
     written, _ = write_adam_datasets(adam, spec, Path(out))
     return written
 

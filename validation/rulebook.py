@@ -27,7 +27,9 @@ from specs.errors import InputError, Problem
 from validation import operators
 from validation.model import SEVERITIES
 
-AUTHORITIES = ("CDISC CORE", "CDISC CG", "P21", "FDA", "ADaM")
+# ADaMIG, ADNCA and CTCAE: the standard's own text (a variable's definition, a grading scale) where no conformance
+# rule catalogue has an id for the check
+AUTHORITIES = ("CDISC CORE", "CDISC CG", "P21", "FDA", "ADaM", "ADaMIG", "ADNCA", "CTCAE")
 SENSITIVITIES = ("record", "dataset")
 STANDARD = re.compile(r"(SDTMIG|ADaMIG) \d+\.\d+")
 RULE_KEYS = frozenset({"id", "title", "description", "implements", "standard", "scope", "check", "severity",

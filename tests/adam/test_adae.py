@@ -105,3 +105,58 @@ def test_sdtm_domain_and_study_days_are_not_carried(adam, sdtm):
     adae = create_adae(adam["ADSL"], ae, params=PARAMS)
     assert {"DOMAIN", "AESTDY", "AEENDY"}.isdisjoint(adae.columns)
     assert {"ASTDY", "AENDY"} <= set(adae.columns)
+
+
+# --- cell-therapy toxicities: CRS and ICANS with both grades, onset, duration, resolution ----------------
+
+def _crs_icans():
+    adsl = pd.DataFrame({"STUDYID": "S", "USUBJID": ["S-1"], "TRTSDT": pd.to_datetime(["2024-03-15"]),
+                         "LDSTDT": pd.to_datetime(["2024-03-10"]), "TRTA": "CAR-T"})
+    rows = [  # AESEQ, AEDECOD, start, end, CTCAE, ASTCT, AEOUT
+        (1, "Cytokine release syndrome", "2024-03-16", "2024-03-20", "2", "2", "RECOVERED/RESOLVED"),
+        (2, "Cytokine release syndrome", "2024-03-25", None, "3", "3", "NOT RECOVERED/NOT RESOLVED"),
+        (3, "Encephalopathy", "2024-03-18", "2024-03-18", "1", "1", None),
+        (4, "Encephalopathy", "2024-03-05", "2024-03-06", "2", "4", "RECOVERED/RESOLVED"),  # before LDSTDT
+        (5, "Cytokine release syndrome", "2024-03-22", "2024-03-23", "2", "3", "RECOVERED/RESOLVED WITH SEQUELAE"),
+        (6, "Pyrexia", "2024-03-17", "2024-03-19", "1", None, "RECOVERED/RESOLVED"),
+    ]
+    ae = pd.DataFrame(rows, columns=["AESEQ", "AEDECOD", "AESTDTC", "AEENDTC", "AETOXGR", "_ASTCT", "AEOUT"])
+    suppae = pd.DataFrame({"USUBJID": "S-1", "IDVAR": "AESEQ", "IDVARVAL": ae["AESEQ"].astype(str),
+                           "QNAM": "AEASTCGR", "QVAL": ae["_ASTCT"]}).dropna(subset=["QVAL"])
+    ae = ae.drop(columns="_ASTCT").assign(STUDYID="S", USUBJID="S-1", AEBODSYS="SOC", AEREL="RELATED")
+    params = StudyParameters(crs_terms=("Cytokine release syndrome",), crs_query_name="CRS",
+                             neurotoxicity_terms=("Encephalopathy",), neurotoxicity_query_name="ICANS",
+                             astct_grade_qnam="AEASTCGR")
+    return create_adae(adsl, ae, suppae, params).set_index("AESEQ")
+
+
+def test_crs_and_icans_carry_onset_duration_resolution_and_both_grades():
+    adae = _crs_icans()
+    first = adae.loc[1]
+    assert (first["CQ01NAM"], first["ATOXGRN"], first["ASTCTGRN"]) == ("CRS", 2, 2)
+    assert (first["ASTDY"], first["ADURN"], first["ADURU"], first["RESOLFL"]) == (2, 5, "DAYS", "Y")
+    ongoing = adae.loc[2]
+    assert pd.isna(ongoing["ADURN"]) and pd.isna(ongoing["ADURU"]) and ongoing["RESOLFL"] == "N"
+    assert adae.loc[3, "ADURN"] == 1 and pd.isna(adae.loc[3, "RESOLFL"])  # one day; no outcome recorded
+    assert adae.loc[5, "RESOLFL"] == "Y"  # resolved with sequelae is resolved
+    assert adae.loc[6, "ASTCTGRN"] is pd.NA and pd.isna(adae.loc[6, "CQ01NAM"])
+
+
+def test_worst_grade_flags_per_group_rank_astct_then_ctcae_among_emergent_events():
+    adae = _crs_icans()
+    # CRS: ASTCT 3 twice (AESEQ 2 and 5); CTCAE 3 beats 2 although AESEQ 5 started earlier
+    assert list(adae.index[adae["AOCC01FL"] == "Y"]) == [2]
+    # ICANS: ASTCT 4 started before lymphodepletion (not treatment-emergent), so the grade-1 event counts
+    assert adae.loc[4, "TRTEMFL"] != "Y"
+    assert list(adae.index[adae["AOCC02FL"] == "Y"]) == [3]
+
+
+def test_an_astct_grade_that_is_no_number_is_named(caplog):
+    adsl = pd.DataFrame({"USUBJID": ["S-1"], "TRTSDT": pd.to_datetime(["2024-03-15"]),
+                         "LDSTDT": pd.to_datetime(["2024-03-10"])})
+    ae = pd.DataFrame({"STUDYID": "S", "USUBJID": "S-1", "AESEQ": [1], "AEDECOD": ["Cytokine release syndrome"],
+                       "AESTDTC": ["2024-03-16"], "ASTCT": ["Grade II"]})
+    with caplog.at_level("WARNING", logger="adam.adae"):
+        adae = create_adae(adsl, ae, params=StudyParameters(astct_grade_qnam="ASTCT"))
+    assert adae["ASTCTGRN"].isna().all()
+    assert "1 ASTCT grade(s) are not numbers ('Grade II')" in caplog.text

@@ -12,10 +12,45 @@ from tests.adam.fixtures import PARAMS
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_derive_all_builds_the_five_datasets(adam):
-    assert list(adam) == list(DATASETS)
+def test_derive_all_builds_every_dataset_its_sdtm_allows(adam):
+    # the fixture study has no LB, CP or PC: ADLB, ADPC and ADPP are left out
+    assert list(adam) == [name for name in DATASETS if name not in ("ADLB", "ADPC", "ADPP")]
     assert {name: len(frame) for name, frame in adam.items()} == {
         "ADSL": 15, "ADAE": 16, "ADRS": 146, "ADTTE": 41, "ADTR": 13}
+
+
+def _labs_and_kinetics(sdtm) -> dict[str, pd.DataFrame]:
+    """One LB and three PC records of the first infused fixture subject (no CP)."""
+    ex = sdtm["EX"]
+    subject = ex["USUBJID"].iloc[0]
+    day = pd.to_datetime(ex.loc[ex["USUBJID"] == subject, "EXSTDTC"].str[:10]).min()
+    dates = [(day + pd.Timedelta(days=d)).strftime("%Y-%m-%d") for d in (-3, 2, 7, 14)]
+    lb = pd.DataFrame({"STUDYID": ex["STUDYID"].iloc[0], "USUBJID": subject, "LBSEQ": [1, 2],
+                       "LBTESTCD": "ALT", "LBTEST": "Alanine Aminotransferase", "LBSTRESN": [20.0, 130.0],
+                       "LBSTRESC": ["20", "130"], "LBSTRESU": "U/L", "LBSTNRLO": 0.0, "LBSTNRHI": 40.0,
+                       "LBDTC": dates[:2]})
+    pc = pd.DataFrame({"STUDYID": ex["STUDYID"].iloc[0], "USUBJID": subject, "PCSEQ": [1, 2, 3],
+                       "PCTESTCD": "AB", "PCTEST": "Antibody", "PCSTRESN": [5.0, 9.0, 3.0],
+                       "PCSTRESC": ["5", "9", "3"], "PCSTRESU": "ug/L", "PCSPEC": "SERUM", "PCDTC": dates[1:]})
+    return {**sdtm, "LB": lb, "PC": pc}
+
+
+def test_labs_and_kinetics_are_derived_when_their_sdtm_is_given(sdtm, caplog):
+    with caplog.at_level(logging.INFO, logger="adam.api"):
+        adam = derive_all(_labs_and_kinetics(sdtm), params=PARAMS)
+    assert list(adam) == list(DATASETS)
+    assert list(adam["ADLB"]["ATOXGRH"]) == ["0", "2"]  # ALT 130 U/L with ULN 40: > 3 x ULN
+    assert len(adam["ADPC"]) == 3 and set(adam["ADPP"]["PARCAT1"]) == {"AB"}
+    cmax = adam["ADPP"].loc[adam["ADPP"]["PARAMCD"] == "CMAX", "AVAL"]
+    assert list(cmax) == [9.0]
+    assert "ADPC from SDTM PC only: CP not given" in caplog.text
+
+
+def test_kinetics_need_cp_or_pc(sdtm):
+    subset = derive_all(_labs_and_kinetics(sdtm), params=PARAMS, only=["ADPP"])
+    assert set(subset) == {"ADSL", "ADPC", "ADPP"}
+    with pytest.raises(DerivationError, match="ADPC needs SDTM dataset CP or PC"):
+        derive_all(sdtm, params=PARAMS, only=["ADPC"])
 
 
 def test_inputs_are_not_modified_and_keys_are_case_insensitive(sdtm, adam):
@@ -23,7 +58,7 @@ def test_inputs_are_not_modified_and_keys_are_case_insensitive(sdtm, adam):
     again = derive_all({name.lower(): frame for name, frame in sdtm.items()}, params=PARAMS)
     for name, frame in sdtm.items():
         pd.testing.assert_frame_equal(frame, copies[name])
-    for name in DATASETS:
+    for name in adam:
         pd.testing.assert_frame_equal(again[name], adam[name])
 
 
@@ -31,7 +66,7 @@ def test_missing_inputs_are_all_named_at_once(sdtm):
     with pytest.raises(DerivationError) as caught:
         derive_all({"DM": sdtm["DM"]}, params=PARAMS, only=DATASETS)
     text = str(caught.value)
-    for domain in ("EX", "AE", "RS", "TR", "TU"):
+    for domain in ("EX", "AE", "RS", "TR", "TU", "LB", "CP or PC"):
         assert f"SDTM dataset {domain}" in text
 
 

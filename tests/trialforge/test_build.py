@@ -28,7 +28,25 @@ def test_every_domain_and_dataset_is_written(package):
     written = {p.stem.upper() for p in (package / SDTM).glob("*.xpt")}
     for domain in "DM AE EX LB TU TR RS CP PC CM DS SV SE TS TA TE TV TI RELREC SUPPAE SUPPDM MH PR IE".split():
         assert domain in written
-    assert {p.stem.upper() for p in (package / ADAM).glob("*.xpt")} == {"ADSL", "ADAE", "ADRS", "ADTTE", "ADTR"}
+    assert {p.stem.upper() for p in (package / ADAM).glob("*.xpt")} == {
+        "ADSL", "ADAE", "ADRS", "ADTTE", "ADTR", "ADLB", "ADPC", "ADPP"}
+
+
+def test_define_describes_labs_and_kinetics_with_value_level_metadata_by_paramcd(package):
+    from lxml import etree
+
+    ns = {"odm": "http://www.cdisc.org/ns/odm/v1.3", "def": "http://www.cdisc.org/ns/def/v2.1"}
+    define = etree.parse(str(package / ADAM / "define.xml"))
+    assert {"ADLB", "ADPC", "ADPP"} <= {g.get("Name") for g in define.iterfind(".//odm:ItemGroupDef", ns)}
+    for dataset in ("ADLB", "ADPC", "ADPP"):
+        values = define.find(f".//def:ValueListDef[@OID='VL.{dataset}.AVAL']", ns)
+        clauses = [ref.find("def:WhereClauseRef", ns).get("WhereClauseOID") for ref in values.iterfind("odm:ItemRef", ns)]
+        frame, _ = read_xpt(package / ADAM / f"{dataset.lower()}.xpt")
+        # one value-level row per PARAMCD in the data, each selected by PARAMCD
+        checks = [define.find(f".//def:WhereClauseDef[@OID='{oid}']/odm:RangeCheck", ns) for oid in clauses]
+        described = {c.findtext("odm:CheckValue", namespaces=ns) for c in checks}
+        assert all(c.get("{%s}ItemOID" % ns["def"]).endswith(".PARAMCD") for c in checks)
+        assert set(frame["PARAMCD"].dropna()) <= described, dataset
 
 
 def test_rows_in_equal_rows_mapped_plus_excluded(package):

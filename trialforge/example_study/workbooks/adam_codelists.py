@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from trialforge.example_study.workbooks.codelist_model import Codelist, codelist_rows, term, terms
 from trialforge.example_study.workbooks.common import ARM, STD_CT_ADAM, STD_CT_SDTM, Row, pipe_table
+from trialforge.example_study.workbooks.lab_tests import LAB_TESTS
 from trialforge.example_study.workbooks.sdtm_codelists import sdtm_codelists
+from trialforge.example_study.workbooks.trial_design import paired_name
 from specs.terminology import Terminology
 
 # Dataset | PARAMCD | PARAM | kind of value (RESP: response category, NY: Y/N, DAYS, MM)
@@ -25,6 +27,15 @@ ADTTE | DOR     | Duration of Confirmed Response by Investigator (days) | DAYS
 ADTTE | TTR     | Time to First Confirmed Response by Investigator (days) | DAYS
 ADTR  | SUMDIAM | Sum of Diameters of Target Lesions (mm)             | MM
 """, ("Dataset", "PARAMCD", "PARAM", "Kind"))
+
+# ADPC: (PARAMCD, the SDTM test's CT name pair or name, sub-markers, specimen, unit); PARAM as adam/adpc.py makes it
+KINETICS = (("TLSTLY", ("CPTESTCD", "CPTEST"), "MSLN-CAR+", "BLOOD", "%"),
+            ("APD1AB", "Secreted Anti-PD-1 Antibody", "", "SERUM", "ug/L"))
+# ADPP: the NCA parameters of adam/adpc.py with the example's partial AUC (nca_partial_auc_end = 28 days)
+NCA_PARAMETERS = (("CMAX", "Max Conc"), ("TMAX", "Time of CMAX"), ("CLST", "Last Nonzero Conc"),
+                  ("TLST", "Time of Last Nonzero Conc"), ("AUCLST", "AUC to Last Nonzero Conc"),
+                  ("AUC28D", "AUC from 0 to 28 d"), ("TALLOQ", "Time Above LLOQ"))
+TOXICITY_GRADES = ("0", "1", "2", "3", "4")
 
 # Response categories in the order of their numeric AVAL (admiralonco's default ordering).
 RESPONSE_ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING")
@@ -50,7 +61,7 @@ NEUROTOXICITY_TERMS = ("Immune effector cell-associated neurotoxicity syndrome",
                        "Confusional state", "Aphasia", "Seizure", "Somnolence", "Tremor", "Cerebral oedema")
 
 _FROM_SDTM = ("AGEU", "SEX", "RACE", "ETHNIC", "NY", "NY_Y", "OUT", "ACN", "AEREL", "ASTCTGR", "EPOCH", "STENRF",
-              "TUMTYPE", "UNIT", "ONCRSCAT")
+              "TUMTYPE", "UNIT", "ONCRSCAT", "LBTESTCD", "LBTEST", "LBCAT", "SPECTYPE", "ND", "NRIND")
 AGE_GROUPS = ("<65", ">=65")  # StudyParameters.age_group_cuts = (65,)
 
 
@@ -61,6 +72,26 @@ def _parameter_codelists(dataset: str) -> list[Codelist]:
                  tuple(term(p["PARAMCD"], p["PARAM"]) for p in params)),
         Codelist(f"PARAM_{dataset}", f"Parameter ({dataset})", None, terms(*(p["PARAM"] for p in params))),
     ]
+
+
+def lab_parameters(sdtm_ct: Terminology) -> list[tuple[str, str]]:
+    """(PARAMCD, PARAM) of ADLB: the LB test's CT name with its standard unit, as adam/adlb.py makes PARAM."""
+    return [(t.testcd, f"{paired_name(sdtm_ct, 'LBTESTCD', 'LBTEST', t.testcd)} ({t.unit})") for t in LAB_TESTS]
+
+
+def kinetic_parameters(sdtm_ct: Terminology) -> list[tuple[str, str, str]]:
+    """(PARAMCD, PARAM, unit) of ADPC."""
+    out = []
+    for code, test, markers, specimen, unit in KINETICS:
+        name = paired_name(sdtm_ct, *test, code) if isinstance(test, tuple) else test
+        out.append((code, " ".join(filter(None, [name, markers, "in", specimen])) + f" ({unit})", unit))
+    return out
+
+
+def _pairs(dataset: str, pairs: list[tuple[str, str]]) -> list[Codelist]:
+    return [Codelist(f"PARAMCD_{dataset}", f"Parameter Code ({dataset})", None,
+                     tuple(term(code, name) for code, name in pairs)),
+            Codelist(f"PARAM_{dataset}", f"Parameter ({dataset})", None, terms(*(name for _, name in pairs)))]
 
 
 def adam_codelists(sdtm_ct: Terminology) -> list[Codelist]:
@@ -89,6 +120,14 @@ def adam_codelists(sdtm_ct: Terminology) -> list[Codelist]:
         Codelist("CQ01NAM", "Customized Query 01 Name", None, terms("CYTOKINE RELEASE SYNDROME")),
         Codelist("CQ02NAM", "Customized Query 02 Name", None, terms("NEUROTOXICITY")),
         *_parameter_codelists("ADRS"), *_parameter_codelists("ADTTE"), *_parameter_codelists("ADTR"),
+        *_pairs("ADLB", lab_parameters(sdtm_ct)),
+        *_pairs("ADPC", [(code, name) for code, name, _ in kinetic_parameters(sdtm_ct)]),
+        *_pairs("ADPP", list(NCA_PARAMETERS)),
+        Codelist("ASTCTGRN", "ASTCT Consensus Grade (N)", None, tuple(term(str(g), f"Grade {g}") for g in range(1, 6)),
+                 data_type="integer"),
+        Codelist("ADURU", "Analysis Duration Units", None, terms("DAYS")),
+        Codelist("TOXGR", "Toxicity Grade", None, tuple(term(g, f"Grade {g}") for g in TOXICITY_GRADES)),
+        Codelist("FRLTU", "Relative Time Unit", None, terms("DAYS")),
         Codelist("AVALC_RESP", "Response Category", None, terms(*RESPONSE_ORDER)),
         Codelist("AVAL_RESP", "Response Category (N)", None, tuple(
             term(str(n), r) for n, r in enumerate(RESPONSE_ORDER, start=1)), data_type="integer"),

@@ -15,6 +15,9 @@ ADAE  | Adverse Events Analysis Dataset       | OCCURRENCE DATA STRUCTURE      |
 ADRS  | Tumor Response Analysis Dataset       | BASIC DATA STRUCTURE           |                | One record per subject per parameter per analysis date | STUDYID, USUBJID, PARAMCD, ADT, ASEQ
 ADTTE | Time-to-Event Analysis Dataset        | BASIC DATA STRUCTURE           | TIME-TO-EVENT  | One record per subject per parameter | STUDYID, USUBJID, PARAMCD
 ADTR  | Tumor Measurement Analysis Dataset    | BASIC DATA STRUCTURE           |                | One record per subject per parameter per analysis visit per analysis date | STUDYID, USUBJID, PARAMCD, AVISITN, ADT
+ADLB  | Laboratory Analysis Dataset           | BASIC DATA STRUCTURE           |                | One record per subject per parameter per LB record | STUDYID, USUBJID, PARAMCD, ADT, LBSEQ
+ADPC  | Kinetics Concentrations Analysis Data | BASIC DATA STRUCTURE           |                | One record per subject per analyte per sample | STUDYID, USUBJID, SRCDOM, PARAMCD, SRCSEQ
+ADPP  | Kinetic Parameters Analysis Dataset   | BASIC DATA STRUCTURE           |                | One record per subject per analyte per NCA parameter | STUDYID, USUBJID, PARCAT1, PARCAT3, PARAMCD
 """, ("Dataset", "Label", "Class", "Subclass", "Structure", "Key Variables"))
 
 _COLUMNS = ("Variable", "Label", "Data Type", "Core", "Codelist", "Origin", "Source", "Comment")
@@ -133,6 +136,12 @@ AOCCSIFL | 1st Max Sev./Int. Occur Within SOC Flag | text     | Perm | NY_Y     
 AOCCPIFL | 1st Max Sev./Int. Occur Within PT Flag  | text     | Perm | NY_Y     | Derived     | MT.ADAE.AOCCPIFL
 CQ01NAM  | Customized Query 01 Name                | text     | Cond | CQ01NAM  | Derived     | MT.ADAE.CQ01NAM
 CQ02NAM  | Customized Query 02 Name                | text     | Cond | CQ02NAM  | Derived     | MT.ADAE.CQ02NAM
+ASTCTGRN | Analysis ASTCT Consensus Grade (N)      | integer  |      | ASTCTGRN | Derived     | MT.ADAE.ASTCTGRN
+ADURN    | Analysis Duration (N)                   | integer  | Perm |          | Derived     | MT.ADAE.ADURN
+ADURU    | Analysis Duration Units                 | text     | Perm | ADURU    | Derived     | MT.ADAE.ADURN
+RESOLFL  | Event Resolved Flag                     | text     |      | NY       | Derived     | MT.ADAE.RESOLFL
+AOCC01FL | 1st Max ASTCT Grade Occurrence in CQ01  | text     | Perm | NY_Y     | Derived     | MT.ADAE.AOCC01FL
+AOCC02FL | 1st Max ASTCT Grade Occurrence in CQ02  | text     | Perm | NY_Y     | Derived     | MT.ADAE.AOCC02FL
 """,
     "ADRS": _SUBJECT + """
 ENRLFL   | Enrolled Population Flag                | text     | Perm | NY       | Predecessor | ADSL.ENRLFL
@@ -198,15 +207,121 @@ SRCVAR   | Source Variable                         | text     | Perm |          
 SRCSEQ   | Source Sequence Number                  | integer  | Perm |          | Derived     | MT.ADTR.SRC
 TRLNKGRP | Link Group                              | text     | Perm |          | Predecessor | TR.TRLNKGRP
 """,
+    "ADLB": _SUBJECT + """
+AGE      | Age                                     | integer  | Perm |          | Predecessor | ADSL.AGE
+SEX      | Sex                                     | text     | Perm | SEX      | Predecessor | ADSL.SEX
+SAFFL    | Safety Population Flag                  | text     | Perm | NY       | Predecessor | ADSL.SAFFL
+""" + _TREATMENT + """
+TRTEDT   | Date of Last Exposure to Treatment      | date     | Perm |          | Predecessor | ADSL.TRTEDT
+ASEQ     | Analysis Sequence Number                | integer  | Perm |          | Derived     | MT.ADLB.ASEQ
+LBSEQ    | Sequence Number                         | integer  | Perm |          | Predecessor | LB.LBSEQ
+PARAMCD  | Parameter Code                          | text     | Req  | PARAMCD_ADLB | Predecessor | LB.LBTESTCD
+PARAM    | Parameter                               | text     | Req  | PARAM_ADLB | Derived    | MT.ADLB.PARAM
+PARCAT1  | Parameter Category 1                    | text     | Perm | LBCAT    | Predecessor | LB.LBCAT
+AVAL     | Analysis Value                          | float    | Cond |          | Predecessor | LB.LBSTRESN
+AVALC    | Analysis Value (C)                      | text     | Cond |          | Predecessor | LB.LBSTRESC | COM.ADLB.AVALC
+ADT      | Analysis Date                           | date     | Cond |          | Derived     | MT.ADLB.ADT
+ADY      | Analysis Relative Day                   | integer  | Cond |          | Derived     | MT.ADY
+AVISIT   | Analysis Visit                          | text     | Cond |          | Predecessor | LB.VISIT
+AVISITN  | Analysis Visit (N)                      | float    | Perm |          | Predecessor | LB.VISITNUM
+ABLFL    | Baseline Record Flag                    | text     | Cond | NY_Y     | Derived     | MT.ADLB.ABLFL
+BASE     | Baseline Value                          | float    | Cond |          | Derived     | MT.BASE
+CHG      | Change from Baseline                    | float    | Perm |          | Derived     | MT.CHG
+PCHG     | Percent Change from Baseline            | float    | Perm |          | Derived     | MT.PCHG
+ANRLO    | Analysis Normal Range Lower Limit       | float    | Perm |          | Predecessor | LB.LBSTNRLO
+ANRHI    | Analysis Normal Range Upper Limit       | float    | Perm |          | Predecessor | LB.LBSTNRHI
+ANRIND   | Analysis Reference Range Indicator      | text     | Perm | NRIND    | Derived     | MT.ADLB.ANRIND
+BNRIND   | Baseline Reference Range Indicator      | text     | Perm | NRIND    | Derived     | MT.ADLB.BNRIND
+ATOXDSCL | Analysis Toxicity Description Low       | text     | Perm |          | Derived     | MT.ADLB.ATOXGR
+ATOXGRL  | Analysis Toxicity Grade Low             | text     | Perm | TOXGR    | Derived     | MT.ADLB.ATOXGR
+BTOXGRL  | Baseline Toxicity Grade Low             | text     | Perm | TOXGR    | Derived     | MT.ADLB.BTOXGR
+ATOXDSCH | Analysis Toxicity Description High      | text     | Perm |          | Derived     | MT.ADLB.ATOXGR
+ATOXGRH  | Analysis Toxicity Grade High            | text     | Perm | TOXGR    | Derived     | MT.ADLB.ATOXGR
+BTOXGRH  | Baseline Toxicity Grade High            | text     | Perm | TOXGR    | Derived     | MT.ADLB.BTOXGR
+SHIFT1   | Shift 1                                 | text     | Perm |          | Derived     | MT.ADLB.SHIFT
+SHIFT2   | Shift 2                                 | text     | Perm |          | Derived     | MT.ADLB.SHIFT
+SHIFT3   | Shift 3                                 | text     | Perm |          | Derived     | MT.ADLB.SHIFT
+ONTRTFL  | On Treatment Record Flag                | text     | Cond | NY_Y     | Derived     | MT.ADLB.ONTRTFL
+ANL01FL  | Analysis Flag 01                        | text     | Cond | NY_Y     | Derived     | MT.ADLB.ANL01FL
+WGRLOFL  | Worst Low Grade Flag                    | text     |      | NY_Y     | Derived     | MT.ADLB.WGRFL
+WGRHIFL  | Worst High Grade Flag                   | text     |      | NY_Y     | Derived     | MT.ADLB.WGRFL
+LBTESTCD | Lab Test or Examination Short Name      | text     | Perm | LBTESTCD | Predecessor | LB.LBTESTCD
+LBTEST   | Lab Test or Examination Name            | text     | Perm | LBTEST   | Predecessor | LB.LBTEST
+LBCAT    | Category for Lab Test                   | text     | Perm | LBCAT    | Predecessor | LB.LBCAT
+LBORRES  | Result or Finding in Original Units     | text     | Perm |          | Predecessor | LB.LBORRES
+LBORRESU | Original Units                          | text     | Perm | UNIT     | Predecessor | LB.LBORRESU
+LBORNRLO | Normal Range Lower Limit-Original Units | text     | Perm |          | Predecessor | LB.LBORNRLO
+LBORNRHI | Normal Range Upper Limit-Original Units | text     | Perm |          | Predecessor | LB.LBORNRHI
+LBSTRESC | Character Result/Finding in Std Format  | text     | Perm |          | Predecessor | LB.LBSTRESC
+LBSTRESN | Numeric Result/Finding in Standard Units | float   | Perm |          | Predecessor | LB.LBSTRESN
+LBSTRESU | Standard Units                          | text     | Perm | UNIT     | Predecessor | LB.LBSTRESU
+LBSTNRLO | Normal Range Lower Limit-Std Units      | float    | Perm |          | Predecessor | LB.LBSTNRLO
+LBSTNRHI | Normal Range Upper Limit-Std Units      | float    | Perm |          | Predecessor | LB.LBSTNRHI
+LBNRIND  | Reference Range Indicator               | text     | Perm | NRIND    | Predecessor | LB.LBNRIND
+LBSTAT   | Completion Status                       | text     | Perm | ND       | Predecessor | LB.LBSTAT
+LBREASND | Reason Test Not Done                    | text     | Perm |          | Predecessor | LB.LBREASND
+LBSPEC   | Specimen Type                           | text     | Perm | SPECTYPE | Predecessor | LB.LBSPEC
+LBLOBXFL | Last Observation Before Exposure Flag   | text     | Perm | NY_Y     | Predecessor | LB.LBLOBXFL
+VISITNUM | Visit Number                            | float    | Perm |          | Predecessor | LB.VISITNUM
+VISIT    | Visit Name                              | text     | Perm |          | Predecessor | LB.VISIT
+VISITDY  | Planned Study Day of Visit              | integer  | Perm |          | Predecessor | LB.VISITDY
+EPOCH    | Epoch                                   | text     | Perm | EPOCH    | Predecessor | LB.EPOCH
+LBDTC    | Date/Time of Specimen Collection        | text     | Perm |          | Predecessor | LB.LBDTC
+""",
+    "ADPC": _SUBJECT + """
+AGE      | Age                                     | integer  | Perm |          | Predecessor | ADSL.AGE
+SEX      | Sex                                     | text     | Perm | SEX      | Predecessor | ADSL.SEX
+SAFFL    | Safety Population Flag                  | text     | Perm | NY       | Predecessor | ADSL.SAFFL
+""" + _TREATMENT + """
+TRTSDTM  | Datetime of First Exposure to Treatment | datetime | Perm |          | Predecessor | ADSL.TRTSDTM
+ASEQ     | Analysis Sequence Number                | integer  | Perm |          | Derived     | MT.ADPC.ASEQ
+SRCDOM   | Source Data                             | text     | Perm |          | Derived     | MT.SRC
+SRCVAR   | Source Variable                         | text     | Perm |          | Derived     | MT.SRC
+SRCSEQ   | Source Sequence Number                  | integer  | Perm |          | Derived     | MT.SRC
+PARAMCD  | Parameter Code                          | text     | Req  | PARAMCD_ADPC | Derived | MT.ADPC.PARAM
+PARAM    | Parameter                               | text     | Req  | PARAM_ADPC | Derived   | MT.ADPC.PARAM
+PARCAT1  | Parameter Category 1                    | text     | Perm | SPECTYPE | Derived     | MT.ADPC.PARAM
+AVAL     | Analysis Value                          | float    | Cond |          | Derived     | MT.ADPC.AVAL
+AVALU    | Analysis Value Unit                     | text     | Perm | UNIT     | Derived     | MT.ADPC.PARAM
+ALLOQ    | Analysis Lower Limit of Quantitation    | float    | Perm |          | Derived     | MT.ADPC.ALLOQ
+BLQFL    | Below Lower Limit of Quantitation Flag  | text     |      | NY_Y     | Derived     | MT.ADPC.BLQFL
+ADTM     | Analysis Datetime                       | datetime | Cond |          | Derived     | MT.ADPC.ADTM
+ADT      | Analysis Date                           | date     | Cond |          | Derived     | MT.ADPC.ADTM
+ADY      | Analysis Relative Day                   | integer  | Cond |          | Derived     | MT.ADY
+AVISIT   | Analysis Visit                          | text     | Cond |          | Derived     | MT.ADPC.AVISIT
+AVISITN  | Analysis Visit (N)                      | float    | Perm |          | Derived     | MT.ADPC.AVISIT
+NFRLT    | Nominal Rel Time from First Dose        | float    |      |          | Derived     | MT.ADPC.NFRLT
+AFRLT    | Actual Rel Time from First Dose         | float    |      |          | Derived     | MT.ADPC.AFRLT
+FRLTU    | Rel Time from First Dose Unit           | text     |      | FRLTU    | Derived     | MT.ADPC.AFRLT
+ANL01FL  | Analysis Flag 01                        | text     | Cond | NY_Y     | Derived     | MT.ADPC.ANL01FL
+""",
+    "ADPP": _SUBJECT + """
+AGE      | Age                                     | integer  | Perm |          | Predecessor | ADPC.AGE
+SEX      | Sex                                     | text     | Perm | SEX      | Predecessor | ADPC.SEX
+SAFFL    | Safety Population Flag                  | text     | Perm | NY       | Predecessor | ADPC.SAFFL
+TRTA     | Actual Treatment                        | text     | Cond | TRT      | Predecessor | ADPC.TRTA
+TRTSDT   | Date of First Exposure to Treatment     | date     | Perm |          | Predecessor | ADPC.TRTSDT
+TRTSDTM  | Datetime of First Exposure to Treatment | datetime | Perm |          | Predecessor | ADPC.TRTSDTM
+ASEQ     | Analysis Sequence Number                | integer  | Perm |          | Derived     | MT.ADPP.ASEQ
+SRCDOM   | Source Data                             | text     | Perm |          | Predecessor | ADPC.SRCDOM
+PARCAT1  | Parameter Category 1                    | text     | Perm | PARAMCD_ADPC | Predecessor | ADPC.PARAMCD
+PARCAT2  | Parameter Category 2                    | text     | Perm | SPECTYPE | Predecessor | ADPC.PARCAT1
+PARCAT3  | Parameter Category 3                    | text     | Perm | PARAM_ADPC | Predecessor | ADPC.PARAM
+PARAMCD  | Parameter Code                          | text     | Req  | PARAMCD_ADPP | Derived | MT.ADPP.PARAMCD
+PARAM    | Parameter                               | text     | Req  | PARAM_ADPP | Derived   | MT.PARAM
+AVAL     | Analysis Value                          | float    | Cond |          | Derived     | MT.ADPP.AVAL
+AVALU    | Analysis Value Unit                     | text     | Perm |          | Derived     | MT.ADPP.AVALU
+""",
 }
 
 _FORMATS = {"date": ("integer", "DATE9."), "datetime": ("integer", "DATETIME20.")}
 SIGNIFICANT_DIGITS = {"DOSE01A": "1", "AVISITN": "2", "AVAL": "1", "BASE": "1", "CHG": "1", "PCHG": "1",
-                      "NADIR": "1"}
+                      "NADIR": "1", "ANRLO": "2", "ANRHI": "2", "LBSTRESN": "2", "LBSTNRLO": "2", "LBSTNRHI": "2",
+                      "VISITNUM": "2", "ALLOQ": "2", "NFRLT": "2", "AFRLT": "4"}
 
 
 def dataset_rows() -> list[Row]:
-    comments = {"ADTTE": "COM.ADTTE", "ADRS": "COM.ADRS"}
+    comments = {"ADTTE": "COM.ADTTE", "ADRS": "COM.ADRS", "ADPP": "COM.ADPP"}
     return [{**d, "Standard": STD_ADAMIG, "Repeating": "No" if d["Dataset"] == "ADSL" else "Yes",
              "Reference Data": "No", "Comment": comments.get(d["Dataset"], "")} for d in DATASETS]
 

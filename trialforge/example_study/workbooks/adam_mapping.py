@@ -117,6 +117,12 @@ ADAE | AOCCSIFL | ADAE  |          | derive_var_extreme_flag | by=USUBJID, AEBOD
 ADAE | AOCCPIFL | ADAE  |          | derive_var_extreme_flag | by=USUBJID, AEBODSYS, AEDECOD; order=-ATOXGRN, ASTDT, AESEQ; filter=TRTEMFL EQ Y
 ADAE | CQ01NAM  | ADAE  | AEDECOD  | derive_var_cq      | name=CYTOKINE RELEASE SYNDROME; condition=AEDECOD IN ({", ".join(CRS_TERMS)})
 ADAE | CQ02NAM  | ADAE  | AEDECOD  | derive_var_cq      | name=NEUROTOXICITY; condition=AEDECOD IN ({", ".join(NEUROTOXICITY_TERMS)})
+ADAE | ASTCTGRN | ADAE  | ASTCTGR  | derive_var_numeric
+ADAE | ADURN    | ADAE  |          | derive_var_duration | start=ASTDT; end=AENDT
+ADAE | ADURU    | ADAE  |          | derive_var_constant | value=DAYS | ADURN NE null
+ADAE | RESOLFL  | AE    | AEOUT    | derive_var_resolved_flag | outcomes=RECOVERED/RESOLVED, RECOVERED/RESOLVED WITH SEQUELAE
+ADAE | AOCC01FL | ADAE  |          | derive_var_extreme_flag | by=USUBJID; order=-ASTCTGRN, -ATOXGRN, ASTDT, AESEQ; filter=TRTEMFL EQ Y and CQ01NAM NE null
+ADAE | AOCC02FL | ADAE  |          | derive_var_extreme_flag | by=USUBJID; order=-ASTCTGRN, -ATOXGRN, ASTDT, AESEQ; filter=TRTEMFL EQ Y and CQ02NAM NE null
 @ADSL ADRS SUBJID SITEID ENRLFL SAFFL EFFFL TRTSDT
 ADRS | TRTA     | ADSL  | TRT01A   | derive_vars_merged
 ADRS | PARAMCD  | RS    | RSTESTCD | derive_var_constant | value=OVR          | PARAMCD EQ OVR | RSTESTCD == 'OVRLRESP' and RSEVAL == 'INVESTIGATOR' and RSSTAT != 'NOT DONE'
@@ -192,7 +198,125 @@ ADTR | SRCVAR   | TR    |          | derive_var_constant | value=TRSTRESN     | 
 ADTR | SRCSEQ   | TR    | TRSEQ    | derive_param_sum    |                    | PARAMCD EQ SUMDIAM | | null unless one TR record is summed
 ADTR | TRLNKGRP | TR    | TRLNKGRP | derive_param_sum    |                    | PARAMCD EQ SUMDIAM | | null unless the summed TR records share one link group
 ADTR | ASEQ     | ADTR  |          | derive_var_obs_number | order=ADT, AVISITN
+@ADSL ADLB SUBJID SITEID AGE SEX SAFFL TRTSDT TRTEDT
+ADLB | TRTA     | ADSL  | TRT01A   | derive_vars_merged
+ADLB | STUDYID  | LB    | STUDYID  | create_from_source
+ADLB | USUBJID  | LB    | USUBJID  | create_from_source
+ADLB | LBSEQ    | LB    | LBSEQ    | create_from_source
+ADLB | LBTESTCD | LB    | LBTESTCD | create_from_source
+ADLB | LBTEST   | LB    | LBTEST   | create_from_source
+ADLB | LBCAT    | LB    | LBCAT    | create_from_source
+ADLB | LBORRES  | LB    | LBORRES  | create_from_source
+ADLB | LBORRESU | LB    | LBORRESU | create_from_source
+ADLB | LBORNRLO | LB    | LBORNRLO | create_from_source
+ADLB | LBORNRHI | LB    | LBORNRHI | create_from_source
+ADLB | LBSTRESC | LB    | LBSTRESC | create_from_source
+ADLB | LBSTRESN | LB    | LBSTRESN | create_from_source
+ADLB | LBSTRESU | LB    | LBSTRESU | create_from_source
+ADLB | LBSTNRLO | LB    | LBSTNRLO | create_from_source
+ADLB | LBSTNRHI | LB    | LBSTNRHI | create_from_source
+ADLB | LBNRIND  | LB    | LBNRIND  | create_from_source
+ADLB | LBSTAT   | LB    | LBSTAT   | create_from_source
+ADLB | LBREASND | LB    | LBREASND | create_from_source
+ADLB | LBSPEC   | LB    | LBSPEC   | create_from_source
+ADLB | LBLOBXFL | LB    | LBLOBXFL | create_from_source
+ADLB | VISITNUM | LB    | VISITNUM | create_from_source
+ADLB | VISIT    | LB    | VISIT    | create_from_source
+ADLB | VISITDY  | LB    | VISITDY  | create_from_source
+ADLB | EPOCH    | LB    | EPOCH    | create_from_source
+ADLB | LBDTC    | LB    | LBDTC    | create_from_source
+ADLB | PARAMCD  | LB    | LBTESTCD | create_from_source
+ADLB | PARAM    | LB    | LBTEST   | derive_var_param_unit | with=LBSTRESU
+ADLB | PARCAT1  | LB    | LBCAT    | create_from_source
+ADLB | AVAL     | LB    | LBSTRESN | create_from_source
+ADLB | AVALC    | LB    | LBSTRESC | create_from_source | | | | only where AVAL is null
+ADLB | ADT      | LB    | LBDTC    | derive_vars_dt     | imputation=none
+ADLB | ADY      | ADLB  | ADT      | derive_var_dy      | reference=TRTSDT; date=ADT
+ADLB | AVISIT   | LB    | VISIT    | create_from_source
+ADLB | AVISITN  | LB    | VISITNUM | create_from_source
+ADLB | ANRLO    | LB    | LBSTNRLO | create_from_source
+ADLB | ANRHI    | LB    | LBSTNRHI | create_from_source
+ADLB | ANRIND   | ADLB  | AVAL     | derive_var_anrind
+ADLB | ABLFL    | ADLB  |          | derive_var_ablfl   | reference=TRTSDT
+ADLB | BASE     | ADLB  | AVAL     | derive_var_base
+ADLB | BNRIND   | ADLB  | ANRIND   | derive_var_base
+ADLB | CHG      | ADLB  | AVAL     | derive_var_chg
+ADLB | PCHG     | ADLB  | AVAL     | derive_var_pchg
+ADLB | ATOXDSCL | ADLB  | PARAMCD  | derive_var_atoxgr  | version=4.0; direction=L
+ADLB | ATOXGRL  | ADLB  | AVAL     | derive_var_atoxgr  | version=4.0; direction=L
+ADLB | BTOXGRL  | ADLB  | ATOXGRL  | derive_var_base
+ADLB | ATOXDSCH | ADLB  | PARAMCD  | derive_var_atoxgr  | version=4.0; direction=H
+ADLB | ATOXGRH  | ADLB  | AVAL     | derive_var_atoxgr  | version=4.0; direction=H
+ADLB | BTOXGRH  | ADLB  | ATOXGRH  | derive_var_base
+ADLB | SHIFT1   | ADLB  | ANRIND   | derive_var_shift   | from=BNRIND; to=ANRIND
+ADLB | SHIFT2   | ADLB  | ATOXGRL  | derive_var_shift   | from=BTOXGRL; to=ATOXGRL
+ADLB | SHIFT3   | ADLB  | ATOXGRH  | derive_var_shift   | from=BTOXGRH; to=ATOXGRH
+ADLB | ONTRTFL  | ADLB  | ADT      | derive_var_ontrtfl | start=TRTSDT
+ADLB | ANL01FL  | ADLB  |          | derive_var_analysis_visit_flag | by=USUBJID, PARAMCD, AVISIT; order=ADT, LBSEQ; filter=ONTRTFL EQ Y; mode=last
+ADLB | WGRLOFL  | ADLB  |          | derive_var_extreme_flag | by=USUBJID, PARAMCD; order=-ATOXGRL, ADT, LBSEQ; filter=ONTRTFL EQ Y
+ADLB | WGRHIFL  | ADLB  |          | derive_var_extreme_flag | by=USUBJID, PARAMCD; order=-ATOXGRH, ADT, LBSEQ; filter=ONTRTFL EQ Y
+ADLB | ASEQ     | ADLB  |          | derive_var_obs_number | order=PARAMCD, ADT, LBSEQ
+@ADSL ADPC SUBJID SITEID AGE SEX SAFFL TRTSDT TRTSDTM
+ADPC | TRTA     | ADSL  | TRT01A   | derive_vars_merged
+ADPC | STUDYID  | CP    | STUDYID  | create_from_source |  | SRCDOM EQ CP
+ADPC | USUBJID  | CP    | USUBJID  | create_from_source |  | SRCDOM EQ CP
+ADPC | SRCDOM   | CP    |          | derive_var_constant | value=CP | SRCDOM EQ CP
+ADPC | SRCVAR   | CP    |          | derive_var_constant | value=CPSTRESN | SRCDOM EQ CP
+ADPC | SRCSEQ   | CP    | CPSEQ    | create_from_source |  | SRCDOM EQ CP
+ADPC | PARAMCD  | CP    | CPTESTCD | create_from_source |  | SRCDOM EQ CP
+ADPC | PARAM    | CP    | CPTEST   | derive_var_param_unit | with=CPSBMRKS, CPCELSTA, CPSPEC, CPSTRESU | SRCDOM EQ CP
+ADPC | PARCAT1  | CP    | CPSPEC   | create_from_source |  | SRCDOM EQ CP
+ADPC | AVALU    | CP    | CPSTRESU | create_from_source |  | SRCDOM EQ CP
+ADPC | ALLOQ    | CP    |  | derive_var_alloq | lloq=TLSTLY=0.01 | SRCDOM EQ CP
+ADPC | ADTM     | CP    | CPDTC    | derive_vars_dtm   | imputation=none | SRCDOM EQ CP
+ADPC | ADT      | CP    | CPDTC    | derive_vars_dt    | imputation=none | SRCDOM EQ CP
+ADPC | AVISIT   | CP    | VISIT    | create_from_source |  | SRCDOM EQ CP
+ADPC | AVISITN  | CP    | VISITNUM | create_from_source |  | SRCDOM EQ CP
+ADPC | STUDYID  | PC    | STUDYID  | create_from_source |  | SRCDOM EQ PC
+ADPC | USUBJID  | PC    | USUBJID  | create_from_source |  | SRCDOM EQ PC
+ADPC | SRCDOM   | PC    |          | derive_var_constant | value=PC | SRCDOM EQ PC
+ADPC | SRCVAR   | PC    |          | derive_var_constant | value=PCSTRESN | SRCDOM EQ PC
+ADPC | SRCSEQ   | PC    | PCSEQ    | create_from_source |  | SRCDOM EQ PC
+ADPC | PARAMCD  | PC    | PCTESTCD | create_from_source |  | SRCDOM EQ PC
+ADPC | PARAM    | PC    | PCTEST   | derive_var_param_unit | with=PCSPEC, PCSTRESU | SRCDOM EQ PC
+ADPC | PARCAT1  | PC    | PCSPEC   | create_from_source |  | SRCDOM EQ PC
+ADPC | AVALU    | PC    | PCSTRESU | create_from_source |  | SRCDOM EQ PC
+ADPC | ALLOQ    | PC    | PCLLOQ | derive_var_alloq | lloq=TLSTLY=0.01 | SRCDOM EQ PC
+ADPC | ADTM     | PC    | PCDTC    | derive_vars_dtm   | imputation=none | SRCDOM EQ PC
+ADPC | ADT      | PC    | PCDTC    | derive_vars_dt    | imputation=none | SRCDOM EQ PC
+ADPC | AVISIT   | PC    | VISIT    | create_from_source |  | SRCDOM EQ PC
+ADPC | AVISITN  | PC    | VISITNUM | create_from_source |  | SRCDOM EQ PC
+ADPC | BLQFL    | ADPC  | AVAL     | derive_var_blqfl   | results=BLQ, BQL, BLOQ, LLOQ, NQ, BELOW LLOQ
+ADPC | AVAL     | ADPC  |          | derive_var_aval_blq | before_first=ZERO; between=MISSING; after_last=ZERO
+ADPC | ADY      | ADPC  | ADT      | derive_var_dy      | reference=TRTSDT; date=ADT
+ADPC | NFRLT    | ADPC  | AVISITN  | derive_var_frlt    | reference=TRTSDTM; unit=DAYS
+ADPC | AFRLT    | ADPC  | ADTM     | derive_var_frlt    | reference=TRTSDTM; unit=DAYS
+ADPC | FRLTU    | ADPC  |          | derive_var_frlt    | unit=DAYS
+ADPC | ANL01FL  | ADPC  |          | derive_var_nca_flag | time=ACTUAL
+ADPC | ASEQ     | ADPC  |          | derive_var_obs_number | order=PARAMCD, PARCAT1, AFRLT, SRCDOM, SRCSEQ
+ADPP | STUDYID  | ADPC  | STUDYID  | derive_vars_merged
+ADPP | USUBJID  | ADPC  | USUBJID  | derive_vars_merged
+ADPP | SUBJID   | ADPC  | SUBJID   | derive_vars_merged
+ADPP | SITEID   | ADPC  | SITEID   | derive_vars_merged
+ADPP | AGE      | ADPC  | AGE      | derive_vars_merged
+ADPP | SEX      | ADPC  | SEX      | derive_vars_merged
+ADPP | SAFFL    | ADPC  | SAFFL    | derive_vars_merged
+ADPP | TRTA     | ADPC  | TRTA     | derive_vars_merged
+ADPP | TRTSDT   | ADPC  | TRTSDT   | derive_vars_merged
+ADPP | TRTSDTM  | ADPC  | TRTSDTM  | derive_vars_merged
+ADPP | PARAMCD  | ADPC  | AVAL     | derive_param_nca   | method=LINUP_LOGDOWN; time=ACTUAL; time_zero=ZERO; partial_end=28 | | ANL01FL == 'Y'
+ADPP | AVAL     | ADPC  | AVAL     | derive_param_nca
+ADPP | AVALU    | ADPC  | AVALU    | derive_param_nca
+ADPP | SRCDOM   | ADPC  | SRCDOM   | derive_param_nca
+ADPP | PARCAT1  | ADPC  | PARAMCD  | derive_param_nca
+ADPP | PARCAT2  | ADPC  | PARCAT1  | derive_param_nca
+ADPP | PARCAT3  | ADPC  | PARAM    | derive_param_nca
+ADPP | PARAM    | ADPP  | PARAMCD  | derive_vars_param  | codelist=PARAMCD_ADPP
+ADPP | ASEQ     | ADPP  |          | derive_var_obs_number | order=SRCDOM, PARCAT1, PARCAT2, PARCAT3
 """
+
+
+_FROM_SDTM_RECORDS = ("ADAE", "ADLB", "ADPC")  # their records, STUDYID and USUBJID come from SDTM
 
 
 def _from_adsl(line: str) -> list[Row]:
@@ -200,7 +324,7 @@ def _from_adsl(line: str) -> list[Row]:
     _, dataset, *variables = line.split()
     return [{"Dataset": dataset, "Variable": v, "Source Form": "ADSL", "Source Field": v,
              "Algorithm": "derive_vars_merged"} for v in ("STUDYID", "USUBJID", *variables)
-            if not (dataset == "ADAE" and v in ("STUDYID", "USUBJID"))]
+            if not (dataset in _FROM_SDTM_RECORDS and v in ("STUDYID", "USUBJID"))]
 
 
 def mapping_rows() -> list[Row]:

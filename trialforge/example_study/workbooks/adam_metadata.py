@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
-from trialforge.example_study.workbooks.adam_codelists import PARAMETERS
+from trialforge.example_study.workbooks.adam_codelists import (
+    NCA_PARAMETERS, PARAMETERS, kinetic_parameters, lab_parameters,
+)
 from trialforge.example_study.workbooks.common import Row, pipe_table
+from trialforge.example_study.workbooks.lab_tests import LAB_TESTS
+from specs.terminology import Terminology
 
 _RESP = "PARAMCD IN (OVR, BOR, CBOR, LSTA)"
 _NY = "PARAMCD IN (RSP, CRSP, PD, DEATH, MDIS, ORR)"
 
 
-def valuelevel_rows() -> list[Row]:
+_NCA_UNITS = {"CMAX": "concentration unit", "CLST": "concentration unit", "TMAX": "days", "TLST": "days",
+              "TALLOQ": "days", "AUCLST": "days x concentration unit", "AUC28D": "days x concentration unit"}
+
+
+def _bds_value_rows(sdtm_ct: Terminology) -> list[Row]:
+    """AVAL of ADLB, ADPC and ADPP by PARAMCD: each parameter's own label, unit and precision."""
+    digits = {t.testcd: str(t.digits) for t in LAB_TESTS}
+    rows: list[Row] = []
+    for code, name in lab_parameters(sdtm_ct):
+        rows.append({"Dataset": "ADLB", "Variable": "AVAL", "Where Clause": f"PARAMCD EQ {code}",
+                     "Label": name[:40], "Data Type": "float", "Length": "8", "Significant Digits": digits[code],
+                     "Origin": "Predecessor", "Predecessor": "LB.LBSTRESN"})
+    for code, name, _ in kinetic_parameters(sdtm_ct):
+        rows.append({"Dataset": "ADPC", "Variable": "AVAL", "Where Clause": f"PARAMCD EQ {code}",
+                     "Label": name[:40], "Data Type": "float", "Length": "8", "Significant Digits": "2",
+                     "Origin": "Derived", "Method": "MT.ADPC.AVAL"})
+    for code, name in NCA_PARAMETERS:
+        rows.append({"Dataset": "ADPP", "Variable": "AVAL", "Where Clause": f"PARAMCD EQ {code}",
+                     "Label": f"{name} ({_NCA_UNITS[code]})"[:40], "Data Type": "float", "Length": "8",
+                     "Significant Digits": "4", "Origin": "Derived", "Method": "MT.ADPP.AVAL"})
+    return rows
+
+
+def valuelevel_rows(sdtm_ct: Terminology) -> list[Row]:
     rows: list[Row] = [
         {"Dataset": "ADRS", "Variable": "AVALC", "Where Clause": _RESP, "Label": "Response Category",
          "Data Type": "text", "Codelist": "AVALC_RESP", "Method": "MT.ADRS.AVALC"},
@@ -30,11 +57,12 @@ def valuelevel_rows() -> list[Row]:
                          "Label": f"{p['PARAMCD']} Analysis Value (mm)", "Data Type": "float", "Length": "8",
                          "Significant Digits": "1",
                          "Method": "MT.ADTR.AVAL"})
+    rows += _bds_value_rows(sdtm_ct)
     order: dict[tuple[str, str], int] = {}
     for row in rows:
         key = (row["Dataset"], row["Variable"])
         order[key] = order.get(key, 0) + 1
-        row.update({"Order": str(order[key]), "Mandatory": "No", "Origin": "Derived"})
+        row.update({"Order": str(order[key]), "Mandatory": "No", "Origin": row.get("Origin", "Derived")})
     return rows
 
 
@@ -76,6 +104,11 @@ MT.ADAE.AOCCPIFL | AOCCPIFL | As AOCCIFL, within each preferred term.
 MT.ADAE.ASTCTGR  | ASTCTGR | ASTCT consensus grade of the event (cytokine release syndrome, ICANS): SUPPAE.QVAL where QNAM = AEASTCGR, as in AEASTCGR.
 MT.ADAE.CQ01NAM  | CQ01NAM | CYTOKINE RELEASE SYNDROME when AEDECOD is Cytokine release syndrome.
 MT.ADAE.CQ02NAM  | CQ02NAM | NEUROTOXICITY when AEDECOD is one of the immune effector cell-associated neurotoxicity terms (ICANS, encephalopathy, confusional state, aphasia, seizure, somnolence, tremor, cerebral oedema).
+MT.ADAE.ASTCTGRN | ASTCTGRN | Numeric value of ASTCTGR (ASTCT consensus grade 1 to 5 of cytokine release syndrome and ICANS).
+MT.ADAE.ADURN    | ADURN and ADURU | AENDT - ASTDT + 1 in days (ADURU = DAYS); null while the event is ongoing (no AENDT) or its start is unknown. With ASTDY (onset day from the CAR-T infusion) it gives the onset and duration of CRS (CQ01NAM) and ICANS (CQ02NAM) events.
+MT.ADAE.RESOLFL  | RESOLFL | Y when AE.AEOUT is one of {resolved_aeout}; N for another outcome; null when the outcome is missing.
+MT.ADAE.AOCC01FL | AOCC01FL | Y on the subject's first treatment-emergent event of CQ01 (cytokine release syndrome) with the highest ASTCT grade, then the highest CTCAE grade (ATOXGRN), by ASTDT and AESEQ.
+MT.ADAE.AOCC02FL | AOCC02FL | As AOCC01FL, for CQ02 (neurotoxicity, ICANS).
 MT.ADRS.PARAMCD  | ADRS parameters | OVR: one record per investigator overall response in RS (RSTESTCD = OVRLRESP). PD: first OVR = PD. RSP / CRSP: any / confirmed CR or PR. BOR / CBOR: best / best confirmed overall response. DEATH: death. LSTA: last OVR assessment. MDIS: measurable disease at baseline. ORR: CBOR is CR or PR, efficacy evaluable subjects. Only OVR records with ANL01FL = Y are used for the derived parameters.
 MT.ADRS.AVALC    | AVALC  | OVR: RS.RSSTRESC. BOR and CBOR per RECIST 1.1 with the reference date TRTSDT: CR and PR need confirmation by an assessment at least {confirm_days} days later with at most {max_nr_ne} NE between (CBOR); SD needs an assessment at least {sd_min_days} days after TRTSDT, else NE; no assessment gives MISSING. Y/N parameters: Y when the condition holds.
 MT.ADRS.AVAL     | AVAL   | Response categories: CR = 1, PR = 2, SD = 3, NON-CR/NON-PD = 4, PD = 5, NE = 6, MISSING = 7. Y/N parameters: Y = 1, N = 0.
@@ -94,6 +127,32 @@ MT.PCHG          | PCHG   | 100 * (AVAL - BASE) / BASE on post-baseline records;
 MT.ADTR.NADIR    | NADIR  | Smallest AVAL among the baseline and the earlier post-baseline records of the subject (the RECIST 1.1 reference for progression).
 MT.ADTR.SRC      | SRCDOM, SRCVAR, SRCSEQ | SRCDOM = TR and SRCVAR = TRSTRESN; SRCSEQ = TR.TRSEQ when the sum comes from a single TR record, null otherwise (TRLNKGRP then names the TR link group of the summed records).
 MT.ADTR.ANL01FL  | ANL01FL | Y on records dated on or after baseline and before NACTDT (first new anti-cancer therapy).
+MT.ADLB.ASEQ     | ASEQ   | 1..n per subject after sorting by PARAMCD, ADT and LBSEQ.
+MT.ADLB.PARAM    | PARAM  | LB.LBTEST followed by the standard unit LB.LBSTRESU in brackets, e.g. Creatinine (umol/L); records without a result take the unit of their test.
+MT.ADLB.ADT      | ADT    | LB.LBDTC as a numeric date when the date is complete; no imputation.
+MT.ADLB.ABLFL    | ABLFL  | Y on the last record with a non-missing AVAL dated on or before TRTSDT (CAR-T infusion) per subject and parameter, by ADT, AVISITN and LBSEQ.
+MT.ADLB.ANRIND   | ANRIND | LOW when AVAL < ANRLO, HIGH when AVAL > ANRHI, otherwise NORMAL when at least one limit is known; null without AVAL or without both limits.
+MT.ADLB.BNRIND   | BNRIND | ANRIND of the ABLFL = Y record of the subject and parameter.
+MT.ADLB.ATOXGR   | ATOXDSCL, ATOXGRL, ATOXDSCH, ATOXGRH | CTCAE v{ctcae_version} grade (0 to 4) of AVAL for the term graded for low values (ATOXDSCL, e.g. Anemia, Platelet count decreased) and for high values (ATOXDSCH, e.g. Alanine aminotransferase increased, Creatinine increased), by the thresholds CTCAE states relative to ULN (ANRHI), LLN (ANRLO), baseline or in absolute units (converted to the record's unit). A value with a term that cannot be graded (no ULN or LLN, no baseline where the criterion needs one) is null and counted in the build log.
+MT.ADLB.BTOXGR   | BTOXGRL, BTOXGRH | ATOXGRL / ATOXGRH of the ABLFL = Y record of the subject and parameter.
+MT.ADLB.SHIFT    | SHIFT1, SHIFT2, SHIFT3 | On post-baseline records (ADT after TRTSDT) where both ends are known: SHIFT1 = BNRIND to ANRIND, SHIFT2 = BTOXGRL to ATOXGRL, SHIFT3 = BTOXGRH to ATOXGRH (e.g. NORMAL to HIGH, 0 to 3).
+MT.ADLB.ONTRTFL  | ONTRTFL | Y on records dated after TRTSDT (CAR-T infusion).
+MT.ADLB.ANL01FL  | ANL01FL | Y on the baseline record and on the last on-treatment record with a non-missing AVAL per subject, parameter and analysis visit (by ADT and LBSEQ).
+MT.ADLB.WGRFL    | WGRLOFL, WGRHIFL | Y on the on-treatment record (ONTRTFL = Y) with the highest ATOXGRL / ATOXGRH per subject and parameter, the earliest when tied (by ADT, LBSEQ).
+MT.ADPC.ASEQ     | ASEQ   | 1..n per subject after sorting by PARAMCD, PARCAT1, AFRLT, SRCDOM and SRCSEQ.
+MT.ADPC.PARAM    | PARAMCD, PARAM, PARCAT1, AVALU | One analyte per CP test and sub-markers (CAR+ T cells in blood by flow cytometry) and per PC test and specimen (anti-PD-1 antibody in serum by ELISA): PARAMCD = --TESTCD, PARAM = --TEST with the sub-markers, "in" the specimen and the unit in brackets, PARCAT1 = --SPEC, AVALU = --STRESU.
+MT.ADPC.ALLOQ    | ALLOQ  | PC.PCLLOQ; for CP, which has no LLOQ variable, the flow cytometry assay LLOQ of the parameters: {pk_lloq}.
+MT.ADPC.BLQFL    | BLQFL  | Y when the result is below the LLOQ: --STRESC starts with < or is one of {pk_blq_results}, or --STRESN is below ALLOQ.
+MT.ADPC.AVAL     | AVAL   | --STRESN; a BLQ sample is set by its position among the subject's measurable samples from the infusion on: before the first {nca_blq_before_first}, between two {nca_blq_between}, after the last {nca_blq_after_last} (MISSING = null). Not done samples (--STAT) have no AVAL.
+MT.ADPC.ADTM     | ADTM and ADT | --DTC as a numeric datetime and date; no imputation.
+MT.ADPC.AVISIT   | AVISIT and AVISITN | VISIT and VISITNUM of the sample.
+MT.ADPC.NFRLT    | NFRLT  | Nominal time from the CAR-T infusion in {pk_time_unit}: the planned study day of the visit (VISITDY - 1 from day 1 on, VISITDY before; SDTM has no day 0).
+MT.ADPC.AFRLT    | AFRLT and FRLTU | Actual time from the CAR-T infusion (ADTM - TRTSDTM) in {pk_time_unit} (FRLTU).
+MT.ADPC.ANL01FL  | ANL01FL | Y on the records the NCA uses: infused subjects, AFRLT at or after 0 and a non-missing AVAL.
+MT.ADPP.PARAMCD  | ADPP parameters | Non-compartmental analysis of each subject's profile of each analyte (ADPC records with ANL01FL = Y, by AFRLT, {nca_time} times; a zero concentration at the infusion when no sample is at time 0): CMAX and TMAX (first time of the maximum), CLST and TLST (last measurable concentration and its time), AUCLST (AUC from the infusion to TLST) and AUC28D (AUC from 0 to {nca_partial_auc_end} days, interpolated at day {nca_partial_auc_end}, null when the profile ends before it) by the {nca_auc_method} trapezoidal method, TALLOQ (time the concentration is above ALLOQ, with crossings interpolated).
+MT.ADPP.AVAL     | AVAL   | The NCA parameter named by PARAMCD for the analyte of PARCAT1 / PARCAT3; null when the profile does not allow it (counted in the build log).
+MT.ADPP.AVALU    | AVALU  | The unit of the parameter: the analyte's unit for concentrations, d for times, d*unit for AUCs.
+MT.ADPP.ASEQ     | ASEQ   | 1..n per subject after sorting by SRCDOM, PARCAT1, PARCAT2, PARCAT3 and the parameter order of PARAMCD_ADPP.
 """, ("ID", "Name", "Description"))
 
 COMMENTS = pipe_table("""
@@ -101,6 +160,8 @@ COM.ADSL.TRTSDT  | TRTSDT is the CAR-T infusion date; the first lymphodepletion 
 COM.ADSL.DTHCAUS | Primary cause of death as collected (SUPPDM QNAM DTHCAUS).
 COM.ADTR.ABLFL   | The analysis baseline is the last assessment on or before the CAR-T infusion; SDTM TRLOBXFL uses the first lymphodepletion dose instead.
 COM.ADTTE        | Time origin is the CAR-T infusion (TRTSDT), for DOR the first confirmed response; censoring follows the FDA guidance table described in the ADRG.
+COM.ADLB.AVALC   | AVALC holds LB.LBSTRESC only where AVAL is null (a text result such as <0.1).
+COM.ADPP         | Cellular kinetics of the CAR+ T cells (CP) and concentrations of the secreted anti-PD-1 antibody (PC) by non-compartmental analysis; the analyte is PARCAT1 (its ADPC PARAMCD) with PARCAT3 (its ADPC PARAM).
 COM.ADRS         | Investigator RECIST 1.1 responses. Confirmation needs an assessment at least {confirm_days} days later; SD needs an assessment at least {sd_min_days} days after the infusion. Every subject of the safety population (SAFFL = Y) has the per-subject parameters, with or without an assessment (BOR, CBOR and LSTA = MISSING, RSP, CRSP and PD = N), so that counting a parameter's records gives the population's denominator; ORR likewise for EFFFL = Y.
 """, ("ID", "Description"))
 

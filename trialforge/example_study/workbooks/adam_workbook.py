@@ -25,7 +25,7 @@ def build_adam_sheets(sdtm_ct: Terminology, adam_ct: Terminology) -> dict[str, l
             standard_row(STD_CT_DEFINE, "CDISC/NCI", "CT", "DEFINE-XML", CT_VERSION)]),
         "Datasets": sheet_rows("Datasets", dataset_rows()),
         "Variables": sheet_rows("Variables", variable_rows()),
-        "ValueLevel": sheet_rows("ValueLevel", valuelevel_rows()),
+        "ValueLevel": sheet_rows("ValueLevel", valuelevel_rows(sdtm_ct)),
         "Codelists": sheet_rows("Codelists", adam_codelist_rows(sdtm_ct, adam_ct)),
         "Dictionaries": sheet_rows("Dictionaries", DICTIONARIES),
         "Methods": sheet_rows("Methods", method_rows()),
