@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 
 FORMAT = "trialforge-cache/1"
 MARKER = "trialforge-cache.json"
-DEFAULT_NAME = ".trialforge-cache"  # beside --out
 KEEP_DAYS = 14  # an entry no build used for this long is removed (a wall-clock build's keys change daily)
+MAX_BYTES = 10 * 2**30  # beyond this, the entries used longest ago are removed
 ENTRY = "entry.json"
 ARTIFACTS = "artifacts.pickle"
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# a trialforge build cache: see trialforge/cache.py\n"
@@ -87,11 +87,13 @@ class Cache:
         return None
 
     def put(self, key: str, meta: dict[str, Any], files: dict[str, Path] | None = None,
-            artifacts: dict[str, Any] | None = None) -> bool:
+            artifacts: dict[str, Any] | None = None, replace: bool = False) -> bool:
         """Store an entry atomically: built in tmp/, renamed into entries/ when complete. False (with a
-        note in the log) when it cannot be stored; the build goes on without it."""
+        note in the log) when it cannot be stored; the build goes on without it. An entry of the same key
+        is kept (same key, same content), unless `replace`: it is then renamed away first (a kill between
+        the two renames leaves no entry, a miss)."""
         final = self.root / "entries" / key
-        if final.is_dir():
+        if final.is_dir() and not replace:
             return True  # the same key means the same content: another build stored it already
         work = self.root / "tmp" / f"{key}.{os.getpid()}"
         try:
@@ -109,6 +111,10 @@ class Cache:
                 stored["artifacts_sha256"] = sha256_file(work / ARTIFACTS)
             _write_synced(work / ENTRY, json.dumps(stored, indent=1, default=str))  # key order kept: the build log
             final.parent.mkdir(parents=True, exist_ok=True)
+            if replace and final.is_dir():
+                old = self.root / "tmp" / f"{key}.old.{os.getpid()}"
+                os.rename(final, old)
+                _remove_quietly(old)
             os.rename(work, final)
             return True
         except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
@@ -139,6 +145,13 @@ def open_cache(root: Path, explicit: bool, refuse: list[Path | None] = ()) -> Ca
         raise UsageError(f"--cache {root}: {problem}; give another folder, or --no-cache")
     log.warning("the build cache %s is not used: %s (give --cache DIR or --no-cache)", root, problem)
     return None
+
+
+def default_root() -> Path:
+    """$XDG_CACHE_HOME/trialforge, or ~/.cache/trialforge: shared by every build of this user, wherever its
+    --out, and never beside a user's folders."""
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(base) if base else Path.home() / ".cache") / "trialforge"
 
 
 def existing_cache(root: Path) -> Cache | None:
@@ -209,20 +222,30 @@ def _clean_tmp(root: Path) -> None:
             _remove_quietly(leftover)
 
 
-def _prune(root: Path, keep_days: float = KEEP_DAYS) -> None:
-    """Remove the entries no build has stored or used for `keep_days`."""
+def _prune(root: Path, keep_days: float = KEEP_DAYS, max_bytes: int = MAX_BYTES) -> None:
+    """Remove the entries no build has stored or used for `keep_days`, then the least recently used ones
+    while all of them take more than `max_bytes`."""
     import time
 
     entries = root / "entries"
     if not entries.is_dir():
         return
-    oldest = time.time() - keep_days * 86400
+    oldest, used = time.time() - keep_days * 86400, []
     for folder in entries.iterdir():
         try:
-            if folder.stat().st_mtime < oldest:
+            when = folder.stat().st_mtime
+            if when < oldest:
                 _remove_quietly(folder)
+            else:
+                used.append((when, sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()), folder))
         except OSError:
             continue
+    total = sum(size for _, size, _ in used)
+    for _, size, folder in sorted(used, key=lambda item: item[0]):
+        if total <= max_bytes:
+            break
+        _remove_quietly(folder)
+        total -= size
 
 
 def _touch(folder: Path) -> None:

@@ -29,8 +29,10 @@ class Stage:
     name: str
     description: str
     run: Callable[["BuildContext"], None]
-    after: Callable[["BuildContext"], None] | None = None  # run next, whether the stage ran or was reused
-    before_reuse: Callable[["BuildContext"], None] | None = None  # run before its cached results are restored
+    # when its results come from the cache: what must happen before they are restored, and after (what the
+    # stage does besides its results, e.g. tell the job beside later stages that SDTM is written)
+    before_reuse: Callable[["BuildContext"], None] | None = None
+    after_reuse: Callable[["BuildContext"], None] | None = None
 
 
 @dataclass
@@ -133,8 +135,6 @@ def run_pipeline(
                     progress(number, len(stages), stage, None, "")
                 started = time.perf_counter()
                 reused = _run_stage(stage, ctx) if cache is not None else stage.run(ctx)
-                if stage.after is not None:
-                    stage.after(ctx)
                 timings[stage.name] = time.perf_counter() - started
                 summary = ctx.summaries.get(stage.name, "")
                 if reused:
@@ -170,6 +170,8 @@ def _run_stage(stage: Stage, ctx: BuildContext) -> bool:
         try:
             restore(entry, ctx, stage.name)
             ctx.reused.append(stage.name)
+            if stage.after_reuse is not None:
+                stage.after_reuse(ctx)
         except Exception as exc:  # noqa: BLE001 - a damaged entry is a miss, never a failed build
             log.warning("cache entry %s of %s cannot be used (%s): recomputing", key[:12], stage.name, exc)
             entry = None

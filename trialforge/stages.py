@@ -56,6 +56,7 @@ def load_specs(ctx: BuildContext) -> None:
     if "adam_spec" in ctx.artifacts:
         ctx.options["adam_datasets"] = adam_datasets_described(ctx.artifacts["adam_spec"],
                                                                ctx.options.get("adam_datasets"))
+    start_job(ctx)
 
 
 def start_job(ctx: BuildContext) -> None:
@@ -253,6 +254,7 @@ def write_sdtm(ctx: BuildContext) -> None:
     ctx.record("not_written_no_records", empty)
     ctx.record("metadata_problems", problems)
     ctx.summarise(_written(written, problems) + (f", {len(empty)} empty domains not written" if empty else ""))
+    sdtm_written(ctx)  # the job beside the next stages (trialforge.overlap) starts on SDTM
 
 
 def study_parameters(options: dict[str, Any]):
@@ -502,11 +504,11 @@ def select_stages(text: str | None) -> list[Stage]:
 
 def default_stages() -> list[Stage]:
     return [
-        Stage("load-specs", "read and cross-check the SDTM and ADaM spec workbooks", load_specs, after=start_job),
+        Stage("load-specs", "read and cross-check the SDTM and ADaM spec workbooks", load_specs,
+              after_reuse=start_job),
         Stage("read-raw", "read the raw EDC extracts the SDTM spec maps from", read_raw),
         Stage("sdtm", "map the raw forms to SDTM domains as the spec says", map_sdtm),
-        # then the job beside the next stages (trialforge.overlap) starts on SDTM
-        Stage("write-sdtm", "write SDTM as XPT v5 with the spec's metadata", write_sdtm, after=sdtm_written),
+        Stage("write-sdtm", "write SDTM as XPT v5 with the spec's metadata", write_sdtm, after_reuse=sdtm_written),
         Stage("adam", "derive ADSL, ADAE, ADRS, ADTTE and ADTR from the SDTM", derive_adam),
         Stage("write-adam", "write ADaM as XPT v5 with the spec's metadata", write_adam),
         Stage("define", "write define.xml and define.html beside the SDTM and ADaM", write_define,

@@ -42,8 +42,9 @@ class StageLog(logging.Handler):
             self.stage = "after" if number == total else self.stage
 
 
-def record_key(key: str) -> str:
-    return digest("package record", key)
+def record_key(key: str, out: Path) -> str:
+    """Where the record of the package at `out` built with `key` is kept (one per output folder)."""
+    return digest("package record", key, str(Path(out).expanduser().resolve()))
 
 
 def remember(cache: Cache, key: str, out: Path, ctx, stage_log: StageLog) -> None:
@@ -59,12 +60,12 @@ def remember(cache: Cache, key: str, out: Path, ctx, stage_log: StageLog) -> Non
             "before": [r[1:] for r in stage_log.records if r[0] is None],
             "after": [r[1:] for r in stage_log.records if r[0] == "after"],
             "gate_failed": bool(ctx.artifacts.get("gate_failed"))}
-    cache.put(record_key(key), meta)
+    cache.put(record_key(key, out), meta, replace=True)  # a rebuilt --out (e.g. its files had changed)
 
 
 def up_to_date(cache: Cache, key: str, out: Path) -> dict[str, Any] | None:
     """The record of `key` when the package at `out` is exactly the one it describes, else None."""
-    entry = cache.get(record_key(key))
+    entry = cache.get(record_key(key, out))
     if entry is None:
         return None
     meta = entry.meta

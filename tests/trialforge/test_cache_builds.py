@@ -151,12 +151,25 @@ def test_without_source_date_epoch_the_build_log_says_what_was_reused(raw, tmp_p
     assert [s["cache"]["key"] for s in logs[0]["stages"]] == [s["cache"]["key"] for s in logs[1]["stages"]]
 
 
-def test_no_cache_writes_no_cache_and_changes_no_console_line(raw, tmp_path, capsys):
+def test_no_cache_writes_no_cache_and_the_default_is_the_users_cache_folder(raw, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert main(_build(raw, tmp_path / "pkg", "--no-cache", "--stages", "sdtm")) == 0
-    assert not (tmp_path / ".trialforge-cache").exists()
+    assert not (tmp_path / "xdg").exists()
     assert "reused" not in capsys.readouterr().err
-    assert main(_build(raw, tmp_path / "pkg2", "--stages", "sdtm")) == 0  # the default: beside --out
-    assert (tmp_path / ".trialforge-cache" / "trialforge-cache.json").is_file()
+    assert main(_build(raw, tmp_path / "pkg2", "--stages", "sdtm")) == 0
+    assert (tmp_path / "xdg" / "trialforge" / "trialforge-cache.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg", "pkg2", "xdg"]  # nothing beside --out
+
+
+def test_a_rebuilt_output_folder_is_up_to_date_again(raw, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")  # each build's files differ: the record follows the latest
+    out, args = tmp_path / "pkg", ("--cache", str(tmp_path / "cache"), "--stages", "sdtm")
+    assert main(_build(raw, out, *args)) == 0
+    (out / "audit" / "sdtm" / "reconciliation.csv").write_text("edited\n")
+    assert main(_build(raw, out, *args)) == 0  # rebuilt from the cache: new timestamps, a new manifest
+    capsys.readouterr()
+    assert main(_build(raw, out, *args)) == 0
+    assert "nothing recomputed" in capsys.readouterr().err
 
 
 def test_cache_and_no_cache_together_is_a_usage_error(raw, tmp_path):
