@@ -133,7 +133,8 @@ def waterfall_svg(data: dict, salt: str) -> str:
         fig, ax = _figure(7.5, 3.8, ytick_chars=len(f"{highest:.0f}") + 1,  # a tick's sign and digits
                           below=-FONT * LINE - TICK + 4)  # no x tick labels
         colours = [BOR_COLOURS.get(s["bor"], OTHER) for s in subjects]
-        ax.bar(range(len(subjects)), [s["best_pchg"] for s in subjects], color=colours, width=0.8)
+        ax.add_collection(_bars([(x - 0.4, 0.0, x + 0.4, s["best_pchg"]) for x, s in enumerate(subjects)],
+                                colours, sticky_y=0.0), autolim=True)
         ax.axhline(20, color="#d9534f", linewidth=0.7, linestyle="--")
         ax.axhline(-30, color="#1a7f37", linewidth=0.7, linestyle="--")
         ax.axhline(0, color="#333", linewidth=0.6)
@@ -160,7 +161,8 @@ def swimmer_svg(data: dict, salt: str) -> str:
         labels = [s["usubjid"].rsplit("-", 1)[-1] for s in subjects]
         fig, ax = _figure(7.5, 1.4 + 0.16 * len(subjects), ytick_chars=_tick_chars(labels), ytick_size=6)
         ys = range(len(subjects))
-        ax.barh(list(ys), [s["days"] for s in subjects], color="#c9d6e8", height=0.7)
+        ax.add_collection(_bars([(0.0, y - 0.35, s["days"], y + 0.35) for y, s in zip(ys, subjects)], "#c9d6e8",
+                                sticky_x=0.0), autolim=True)
         handles = []
         for code, (marker, colour) in markers.items():
             points = [(d, y) for y, s in zip(ys, subjects) for d, v in s["responses"] if v == code]
@@ -182,13 +184,49 @@ def swimmer_svg(data: dict, salt: str) -> str:
             ax.plot([p[0] for p in ongoing], [p[1] for p in ongoing], ">", color="#1f5fa8", markersize=5,
                     linestyle="none")
             handles.append(Line2D([], [], marker=">", color="#1f5fa8", linestyle="none", label="Ongoing"))
-        ax.set_yticks(list(ys), labels, fontsize=6)
+        ax.set_yticks([])  # one row per subject: its tick and label are drawn in one go (_row_labels)
         ax.set_ylim(-0.7, len(subjects) - 0.3)
         ax.set_xlim(0, None)
         ax.set_xlabel("Days on study from treatment start (TRTSDT = day 1)")
         ax.set_title("Time on study, responses and CRS events", loc="left", fontsize=10)
         ax.legend(handles=handles, frameon=False, fontsize=8, loc="lower right")
-        return _svg(fig, salt)
+        return _row_labels(_svg(fig, salt), fig, ax, labels, fontsize=6)
+
+
+def _bars(boxes: list[tuple[float, float, float, float]], colours, sticky_x: float | None = None,
+          sticky_y: float | None = None):
+    """Rectangles (x0, y0, x1, y1) as bar() draws them (no edge; autoscaling stops at the base, as a bar's
+    sticky edge makes it) in one collection: bar() makes a patch per bar and updates the data limits with
+    each, seconds for the thousands of subjects of a large study."""
+    from matplotlib.collections import PolyCollection
+
+    bars = PolyCollection([[(x0, y0), (x1, y0), (x1, y1), (x0, y1)] for x0, y0, x1, y1 in boxes],
+                          facecolors=colours, edgecolors="none", linewidths=0)
+    if sticky_x is not None:
+        bars.sticky_edges.x.append(sticky_x)
+    if sticky_y is not None:
+        bars.sticky_edges.y.append(sticky_y)
+    return bars
+
+
+def _row_labels(svg: str, fig, ax, labels: list[str], fontsize: float) -> str:
+    """The axes' rows 0, 1, ... ticked and labelled at the left as y tick labels are (right-aligned, the tick
+    and its pad away). Written into the SVG directly: matplotlib makes each tick an object of five artists
+    and measures each label, which took half a minute for the 5,000 rows of a large study."""
+    from xml.sax.saxutils import escape
+
+    height = fig.get_figheight() * fig.dpi  # SVG units: figure pixels from the top (dpi 72: points)
+    left = ax.get_position().x0 * fig.get_figwidth() * fig.dpi
+    tick = 3.5 * fig.dpi / 72
+    rows = ax.transData.transform([(0, y) for y in range(len(labels))])[:, 1]
+    ticks = "".join(f"M {left:.3f} {height - y:.3f} h {-tick:.3f} " for y in rows)
+    texts = "".join(f'<text x="{left - 2 * tick:.3f}" y="{height - y:.3f}">{escape(label)}</text>\n'
+                    for label, y in zip(labels, rows))
+    group = (f'<g id="row-labels">\n<path d="{ticks.strip()}" style="fill: none; stroke: #000000; '
+             f'stroke-width: 0.8"/>\n<g style="font: {fontsize:g}px \'DejaVu Sans\'; text-anchor: end; '
+             f'dominant-baseline: central; fill: #000000">\n{texts}</g>\n</g>\n')
+    end = svg.rindex("</svg>")
+    return svg[:end] + group + svg[end:]
 
 
 def expansion_svg(data: dict, salt: str) -> str:
