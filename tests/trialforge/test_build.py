@@ -106,6 +106,30 @@ def test_reviewer_acceptance_check_passes_for_sdtm_adam_and_define(package):
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_labs_kinetics_and_nca_read_alike_with_readers_we_did_not_write(package):
+    """The acceptance check's ADaM section covers ADSL..ADTR; this is its equivalent for ADLB, ADPC, ADPP."""
+    import pyreadstat
+
+    data = {}
+    for name in ("adlb", "adpc", "adpp"):
+        ours, _ = pyreadstat.read_xport(str(package / ADAM / f"{name}.xpt"), encoding="ascii")
+        theirs = pd.read_sas(package / ADAM / f"{name}.xpt", format="xport", encoding="ascii")
+        assert list(ours.columns) == list(theirs.columns) and len(ours) == len(theirs) > 0, name
+        assert not any((ours[c] == 0).any() for c in ours.columns if c.endswith("DY")), name
+        data[name] = ours
+    adlb, adpc, adpp = data["adlb"], data["adpc"], data["adpp"]
+    for grade in ("ATOXGRL", "ATOXGRH", "BTOXGRL", "BTOXGRH"):
+        assert set(adlb[grade]) - {""} <= set("01234"), grade
+    assert not adlb.loc[adlb["ABLFL"] == "Y"].duplicated(["USUBJID", "PARAMCD"]).any()
+    assert adlb.groupby("PARAMCD")["PARAM"].nunique().eq(1).all()
+    blq = adpc["BLQFL"] == "Y"
+    assert blq.any() and adpc.loc[blq, "ALLOQ"].notna().all()
+    assert set(adpc["SRCDOM"]) == {"CP", "PC"}
+    assert not adpp.duplicated(["USUBJID", "PARCAT1", "PARCAT3", "PARAMCD"]).any()
+    assert set(adpp["PARAMCD"]) == {"CMAX", "TMAX", "CLST", "TLST", "AUCLST", "AUC28D", "TALLOQ"}
+    assert (adpp["AVAL"].dropna() >= 0).all()
+
+
 def test_source_date_epoch_gives_identical_packages(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")  # 2027-01-15: after the example's data cutoff
     first, second = tmp_path / "a", tmp_path / "b"

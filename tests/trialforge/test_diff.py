@@ -70,7 +70,7 @@ def test_identical_builds_report_nothing(builds):
     root = builds[0]
     result = run_cli("diff", root / "base", root / "again")
     assert result.code == 0, result.text
-    assert "0 of 28 datasets differ; findings: 0 new, 0 resolved" in result.out
+    assert "0 of 31 datasets differ; findings: 0 new, 0 resolved" in result.out
     assert not diff_packages(root / "base", root / "again").differs
 
 
