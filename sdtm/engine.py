@@ -34,7 +34,7 @@ import pandas as pd
 from sdtm.controlled_terms import map_values
 from sdtm.dates import (check_failure_share, date_failure_threshold, date_range_problems, declared_date_format,
                         to_iso8601)
-from sdtm.frames import as_text, blank_to_none, value_codes
+from sdtm.frames import as_text, blank_to_none, nulls, value_codes
 from sdtm.numbers import to_numbers
 from specs.errors import MappingError, Problem
 from specs.expressions import UnknownFieldError
@@ -167,7 +167,7 @@ def map_domain(dataset: str, ctx: DomainContext, steps: Mapping[str, Step],
     for row in rows:  # a variable no record received a value for (or no records at all) still exists
         target = f"__supp__{row.variable}" if row.algorithm == "supp" else row.variable
         if row.algorithm not in ("derive", "select", "not_submitted") and target not in frame.columns:
-            frame[target] = pd.Series([None] * len(frame), index=frame.index, dtype="str")
+            frame[target] = nulls(frame.index)
     _report_identical_records(dataset, frame, ctx)
     if _subject_level(ctx.spec, dataset):
         assert_one_record_per_subject(dataset, frame, context_columns(ctx.spec, forms[0]).get("__subject")

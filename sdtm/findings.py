@@ -44,11 +44,14 @@ def format_number(values: np.ndarray | pd.Series, significant: int | None = None
         codes, distinct = pd.factorize(x[ok])
         out[ok] = np.array([rounded_text(v, significant, decimals) for v in distinct], dtype=object)[codes]
         return out.tolist()
-    text = pd.Series(x[ok]).astype(str).str.replace(r"\.0$", "", regex=True)
+    # each distinct value (by its bits: 0.0 and -0.0 print differently) formatted once: results repeat
+    codes, distinct = pd.factorize(x[ok].view(np.int64))
+    numbers = distinct.view(np.float64)
+    text = pd.Series(numbers).astype(str).str.replace(r"\.0$", "", regex=True)
     exponent = text.str.contains("e", regex=False).to_numpy()
     if exponent.any():
-        text[exponent] = [np.format_float_positional(v, trim="-") for v in x[ok][exponent]]
-    out[ok] = text.to_numpy(dtype=object)
+        text[exponent] = [np.format_float_positional(v, trim="-") for v in numbers[exponent]]
+    out[ok] = text.to_numpy(dtype=object)[codes]
     return out.tolist()
 
 

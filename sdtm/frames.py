@@ -8,6 +8,7 @@ at 5,000 subjects). Missing text is NaN: test with `isna()`, never `is None`.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 
@@ -25,7 +26,7 @@ def as_text(series: pd.Series) -> pd.Series:
 
 def nulls(index: pd.Index) -> pd.Series:
     """A `str` Series of missing values."""
-    return pd.Series([None] * len(index), index=index, dtype="str")
+    return pd.Series(np.nan, index=index, dtype="str")  # not a list of None: each would be converted
 
 
 def blank_to_none(series: pd.Series) -> pd.Series:
