@@ -2,9 +2,14 @@
 
 An entry is a folder named by its key (the SHA-256 of everything the work read, see trialforge.cache_keys)
 holding the files the work wrote, pickled in-memory results and `entry.json`, which lists every file with
-its SHA-256. An entry is written into `tmp/` and renamed into `entries/` only when complete, so a build
-killed at any moment (kill -9 included) leaves either no entry or a whole one. Every file is re-hashed
-against `entry.json` before an entry is used; a damaged entry is a miss, said in the log, and removed.
+its SHA-256. Every file is re-hashed against `entry.json` before an entry is used; a damaged entry is a
+miss, said in the log, and removed.
+
+Only a build that succeeded adds to the cache: while it runs, its entries wait in its own staging folder
+(`pending`), each built in a temporary folder and renamed when whole; when every stage has succeeded they
+are renamed into the cache (`commit`), one whole entry at a time. A build that fails, or is killed at any
+moment (kill -9 included), leaves the cache as it was and nothing beside --out but its staging folder,
+which the next run removes.
 
 The folder carries a marker (`trialforge-cache.json`, and a CACHEDIR.TAG so backup tools skip it):
 trialforge writes into, and removes from, only a folder it made. Deleting the whole folder is always safe.
@@ -30,6 +35,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = "trialforge-cache/1"
 MARKER = "trialforge-cache.json"
+DEFAULT_NAME = ".trialforge-cache"  # beside --out
 KEEP_DAYS = 14  # an entry no build used for this long is removed (a wall-clock build's keys change daily)
 MAX_BYTES = 10 * 2**30  # beyond this, the entries used longest ago are removed
 ENTRY = "entry.json"
@@ -68,10 +74,12 @@ class Entry:
 
 
 class Cache:
-    """The cache folder `root`; `open_cache` checks that it is ours before anything is read or written."""
+    """The cache folder `root` (made by the first build that adds to it; `open_cache` checks it is ours).
+    While `pending` is set, new entries wait there until `commit`."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, pending: Path | None = None) -> None:
         self.root = Path(root)
+        self.pending = pending
 
     def get(self, key: str) -> Entry | None:
         """The complete, verified entry of `key`, or None (absent or damaged: then it is removed)."""
@@ -80,7 +88,7 @@ class Cache:
             return None
         problem = _check(folder, key)
         if problem is None:
-            _touch(folder)  # used: kept by prune()
+            _touch(folder)  # used: kept by _prune
             return Entry(key, folder, json.loads((folder / ENTRY).read_text(encoding="utf-8")))
         log.warning("cache entry %s is damaged (%s): not used, recomputing", key[:12], problem)
         _remove_quietly(folder)
@@ -88,15 +96,18 @@ class Cache:
 
     def put(self, key: str, meta: dict[str, Any], files: dict[str, Path] | None = None,
             artifacts: dict[str, Any] | None = None, replace: bool = False) -> bool:
-        """Store an entry atomically: built in tmp/, renamed into entries/ when complete. False (with a
-        note in the log) when it cannot be stored; the build goes on without it. An entry of the same key
-        is kept (same key, same content), unless `replace`: it is then renamed away first (a kill between
-        the two renames leaves no entry, a miss)."""
-        final = self.root / "entries" / key
-        if final.is_dir() and not replace:
-            return True  # the same key means the same content: another build stored it already
-        work = self.root / "tmp" / f"{key}.{os.getpid()}"
+        """Store an entry: built in a temporary folder, renamed into place when whole (into `pending` while
+        a build runs). False (with a note in the debug log) when it cannot be stored: the build goes on. An
+        entry of the same key is kept (same key, same content), unless `replace`: it is then renamed away
+        first (a kill between the two renames leaves no entry: a miss)."""
+        home = self.root if self.pending is None else self.pending
+        final = home / "entries" / key
+        if not replace and (final.is_dir() or (self.root / "entries" / key).is_dir()):
+            return True  # the same key means the same content: stored already
+        work = home / "tmp" / f"{key}.{os.getpid()}"
         try:
+            if self.pending is None:
+                _make_root(self.root)
             _remove_quietly(work)
             (work / "files").mkdir(parents=True)
             listing = {}
@@ -111,10 +122,8 @@ class Cache:
                 stored["artifacts_sha256"] = sha256_file(work / ARTIFACTS)
             _write_synced(work / ENTRY, json.dumps(stored, indent=1, default=str))  # key order kept: the build log
             final.parent.mkdir(parents=True, exist_ok=True)
-            if replace and final.is_dir():
-                old = self.root / "tmp" / f"{key}.old.{os.getpid()}"
-                os.rename(final, old)
-                _remove_quietly(old)
+            if final.is_dir():
+                _remove_quietly(_aside(final, home))
             os.rename(work, final)
             return True
         except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
@@ -122,36 +131,52 @@ class Cache:
             _remove_quietly(work)
             return final.is_dir()
 
+    def commit(self) -> int:
+        """Move the pending entries into the cache, each whole (by rename); the pending folder is removed
+        whatever happens. The number of entries added."""
+        if self.pending is None:
+            return 0
+        pending, self.pending, added = self.pending, None, 0
+        try:
+            ready = sorted((pending / "entries").iterdir()) if (pending / "entries").is_dir() else []
+            if ready:
+                _make_root(self.root)
+            for folder in ready:
+                final = self.root / "entries" / folder.name
+                if final.is_dir():
+                    continue
+                work = self.root / "tmp" / f"{folder.name}.{os.getpid()}"
+                _remove_quietly(work)
+                shutil.move(folder, work)  # a rename on the same file system, else a copy
+                os.rename(work, final)
+                added += 1
+        except OSError as exc:
+            log.debug("cache: pending entries not all added: %s", exc)
+        finally:
+            _remove_quietly(pending)
+        return added
+
 
 def open_cache(root: Path, explicit: bool, refuse: list[Path | None] = ()) -> Cache | None:
-    """The cache at `root`, created when absent. A folder that is not a trialforge cache, or one inside the
-    output or an input (`refuse`), is refused: a UsageError when the user named it (--cache), otherwise a
-    warning and no cache for this build."""
+    """The cache at `root` (nothing is created until a build adds to it). A folder that is not a trialforge
+    cache, or one inside the output or an input (`refuse`), is refused: a UsageError when the user named it
+    (--cache), otherwise a warning and no cache for this build."""
     root = Path(root).expanduser().resolve()
     problem = _refusal(root, refuse)
     if problem is None:
-        try:
-            root.mkdir(mode=0o700, parents=True, exist_ok=True)
-            marker = root / MARKER
-            if not marker.is_file():
-                (root / "CACHEDIR.TAG").write_text(_TAG, encoding="utf-8")
-                marker.write_text(json.dumps({"format": FORMAT}) + "\n", encoding="utf-8")
+        if root.is_dir():
             _clean_tmp(root)
             _prune(root)
-            return Cache(root)
-        except OSError as exc:
-            problem = f"it cannot be written ({exc.strerror or exc})"
+        return Cache(root)
     if explicit:
         raise UsageError(f"--cache {root}: {problem}; give another folder, or --no-cache")
     log.warning("the build cache %s is not used: %s (give --cache DIR or --no-cache)", root, problem)
     return None
 
 
-def default_root() -> Path:
-    """$XDG_CACHE_HOME/trialforge, or ~/.cache/trialforge: shared by every build of this user, wherever its
-    --out, and never beside a user's folders."""
-    base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(base) if base else Path.home() / ".cache") / "trialforge"
+def default_root(out: Path) -> Path:
+    """`.trialforge-cache` beside the output folder: each output's own, on its file system."""
+    return Path(out).expanduser().absolute().parent / DEFAULT_NAME
 
 
 def existing_cache(root: Path) -> Cache | None:
@@ -174,6 +199,23 @@ def _refusal(root: Path, refuse: list[Path | None]) -> str | None:
     if root.is_dir() and any(root.iterdir()) and not _is_ours(root):
         return f"it holds files trialforge did not write (no {MARKER} with format {FORMAT})"
     return None
+
+
+def _make_root(root: Path) -> None:
+    """The cache folder and its marker (in a folder absent or empty, or ours: open_cache checked)."""
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for part in ("entries", "tmp"):
+        (root / part).mkdir(exist_ok=True)
+    if not (root / MARKER).is_file():
+        (root / "CACHEDIR.TAG").write_text(_TAG, encoding="utf-8")
+        (root / MARKER).write_text(json.dumps({"format": FORMAT}) + "\n", encoding="utf-8")
+
+
+def _aside(folder: Path, home: Path) -> Path:
+    aside = home / "tmp" / f"{folder.name}.old.{os.getpid()}"
+    _remove_quietly(aside)
+    os.rename(folder, aside)
+    return aside
 
 
 def _is_ours(root: Path) -> bool:

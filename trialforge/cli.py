@@ -151,8 +151,8 @@ def _parser() -> argparse.ArgumentParser:
                             "diff` does); PREVIOUS may be --out itself (it is copied aside first)")
     build.add_argument("--cache", type=Path, metavar="DIR",
                        help="the build cache: a stage whose inputs (by SHA-256) are unchanged is not recomputed, and "
-                            "a rebuild of unchanged inputs leaves --out as it is (default: $XDG_CACHE_HOME/trialforge "
-                            "or ~/.cache/trialforge; trialforge uses only a folder it made)")
+                            "a rebuild of unchanged inputs leaves --out as it is (default: .trialforge-cache beside "
+                            "--out; only a build that succeeds adds to it; trialforge uses only a folder it made)")
     build.add_argument("--no-cache", action="store_true", help="recompute every stage; read and write no cache")
     _add_adam_datasets(build)
     _add_example_size(build)
@@ -382,7 +382,7 @@ def _cache_key(args: argparse.Namespace, options: dict) -> tuple[Path | None, st
     from trialforge.cache import default_root
     from trialforge.cache_keys import package_key
 
-    root = args.cache if args.cache is not None else default_root()
+    root = args.cache if args.cache is not None else default_root(args.out)
     if args.study is not None and not args.study.is_dir():
         return root, None  # the build says what is wrong with the study folder
     example = (args.subjects, args.seed) if args.example else None

@@ -65,9 +65,11 @@ def restore(entry: Entry, ctx, stage: str) -> None:
 
 
 def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    from trialforge.pipeline import PENDING
+
     stamps = {}
     for path in root.rglob("*"):
-        if path.is_file():
+        if path.is_file() and PENDING not in path.relative_to(root).parts:
             info = path.stat()
             stamps[path.relative_to(root).as_posix()] = (info.st_size, info.st_mtime_ns)
     return stamps

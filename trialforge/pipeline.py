@@ -22,6 +22,7 @@ from trialforge.publish import PACKAGE, staged_output
 log = logging.getLogger(__name__)
 
 AUDIT_DIR = "audit"
+PENDING = ".trialforge-cache-pending"  # in the staging folder: the build cache's new entries (trialforge.cache)
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,8 @@ def run_pipeline(
     manifest: dict[str, Any] = {}  # written when the staging folder is published: the inputs, then every file
     with staged_output(out_dir, PACKAGE, [study_dir, *inputs], manifest=manifest) as staging:
         ctx.staging = staging
+        if cache is not None:  # new entries wait in the staging folder: only a build that succeeds adds them
+            cache.pending = staging / PENDING
         try:
             for number, stage in enumerate(stages, start=1):
                 ctx.current_stage = stage.name
@@ -144,6 +147,8 @@ def run_pipeline(
         finally:  # a forked job never outlives the build, nor writes into a staging folder being removed
             ctx.stop_jobs()
         _write_build_log(ctx, stages, timings)
+        if cache is not None:
+            cache.commit()  # every stage succeeded; leaves nothing of the cache in the package
         if after_log is not None:  # e.g. the build report, which reads the package as written, build log included
             after_log(ctx)
         from trialforge.audit_inputs import describe_inputs
@@ -160,7 +165,9 @@ def _run_stage(stage: Stage, ctx: BuildContext) -> bool:
     from trialforge.incremental import Capture, restore
 
     base = ctx.cache_keys.setdefault("", base_key(list(ctx.stage_names)))
-    if stage.name not in ctx.cache_keys:  # (the keys after load-specs are computed with it: all_keys)
+    if not _our_code(stage):  # code the key's fingerprint does not cover, e.g. a caller's wrapper: always run
+        ctx.cache_keys[stage.name] = None
+    elif stage.name not in ctx.cache_keys:  # (the keys after load-specs are computed with it: all_keys)
         ctx.cache_keys[stage.name] = stage_key(stage.name, ctx, ctx.cache_keys, base)
     key = ctx.cache_keys[stage.name]
     entry = ctx.cache.get(key) if key else None
@@ -188,6 +195,13 @@ def _run_stage(stage: Stage, ctx: BuildContext) -> bool:
     if key:  # the key always (a function of the inputs); whether reused only where durations are written too
         ctx.record("cache", {"key": key} if clock.reproducible() else {"key": key, "reused": entry is not None})
     return entry is not None
+
+
+def _our_code(stage: Stage) -> bool:
+    from trialforge.cache_keys import PACKAGES
+
+    return getattr(stage.run, "__module__", "").split(".")[0] in PACKAGES and "<locals>" not in getattr(
+        stage.run, "__qualname__", "<locals>")
 
 
 def _write_build_log(ctx: BuildContext, stages: Sequence[Stage], timings: dict[str, float]) -> None:

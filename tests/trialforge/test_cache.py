@@ -62,7 +62,7 @@ def test_every_kind_of_damage_is_a_miss(cache, tmp_path, damage):
 
 def test_leftovers_of_a_killed_writer_are_removed_and_never_read(tmp_path):
     root = tmp_path / "cache"
-    open_cache(root, explicit=True)
+    open_cache(root, explicit=True).put(digest("earlier"), {})
     key = digest("killed")
     dead = _dead_pid()
     half = root / "tmp" / f"{key}.{dead}"
@@ -106,9 +106,30 @@ def test_entries_nobody_used_for_two_weeks_are_pruned(tmp_path):
 
 
 def test_the_marker_says_what_the_folder_is(cache):
+    assert not cache.root.exists(), "nothing is made before something is stored"
+    cache.put(digest("first"), {})
     assert json.loads((cache.root / "trialforge-cache.json").read_text())["format"] == "trialforge-cache/1"
     assert (cache.root / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
     assert isinstance(existing_cache(cache.root), Cache)
+
+
+def test_pending_entries_are_added_only_by_commit(cache, tmp_path):
+    cache.pending = tmp_path / "staging" / ".pending"
+    key = digest("pending")
+    assert cache.put(key, {"n": 1}, {"dm.xpt": _source(tmp_path)})
+    assert cache.get(key) is None and not cache.root.exists(), "a build that stops here adds nothing"
+    assert cache.commit() == 1
+    assert cache.get(key).meta["n"] == 1
+    assert not (tmp_path / "staging" / ".pending").exists() and cache.pending is None
+
+
+def test_an_entry_is_replaced_whole_when_asked(cache):
+    key = digest("record")
+    cache.put(key, {"n": 1})
+    cache.put(key, {"n": 2})
+    assert cache.get(key).meta["n"] == 1  # the same key means the same content
+    cache.put(key, {"n": 2}, replace=True)
+    assert cache.get(key).meta["n"] == 2
 
 
 def _dead_pid() -> int:

@@ -151,14 +151,21 @@ def test_without_source_date_epoch_the_build_log_says_what_was_reused(raw, tmp_p
     assert [s["cache"]["key"] for s in logs[0]["stages"]] == [s["cache"]["key"] for s in logs[1]["stages"]]
 
 
-def test_no_cache_writes_no_cache_and_the_default_is_the_users_cache_folder(raw, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+def test_no_cache_writes_no_cache_and_the_default_is_beside_the_output(raw, tmp_path, capsys):
     assert main(_build(raw, tmp_path / "pkg", "--no-cache", "--stages", "sdtm")) == 0
-    assert not (tmp_path / "xdg").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg"]
     assert "reused" not in capsys.readouterr().err
     assert main(_build(raw, tmp_path / "pkg2", "--stages", "sdtm")) == 0
-    assert (tmp_path / "xdg" / "trialforge" / "trialforge-cache.json").is_file()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg", "pkg2", "xdg"]  # nothing beside --out
+    assert (tmp_path / ".trialforge-cache" / "trialforge-cache.json").is_file()
+    assert not list((tmp_path / "pkg2").rglob("*pending*")), "nothing of the cache is in the package"
+
+
+def test_a_failed_build_adds_nothing_to_the_cache(raw, tmp_path):
+    broken = tmp_path / "broken" / "raw"
+    shutil.copytree(raw, broken)
+    (broken / "dm.csv").unlink()
+    assert main(_build(broken, tmp_path / "pkg", "--stages", "sdtm")) == 3
+    assert sorted(p.name for p in (tmp_path).iterdir()) == ["broken"]
 
 
 def test_a_rebuilt_output_folder_is_up_to_date_again(raw, tmp_path, capsys, monkeypatch):
@@ -196,20 +203,23 @@ def _env():
     return dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
 
 
-@pytest.mark.parametrize("marker", ["[2/8] read-raw", "[4/8] write-sdtm", "[6/8] write-adam"])
+@pytest.mark.parametrize("marker", ["[2/8] read-raw", "[5/8] adam", "[8/8] validate"])
 def test_a_build_killed_with_kill_9_never_poisons_the_cache(raw, tmp_path, marker):
     cache = tmp_path / "cache"
     args = _build(raw, tmp_path / "pkg", "--cache", str(cache))
     seen = _run_until(args, marker, tmp_path)
     assert any(marker in line for line in seen), "".join(seen)
     assert not (tmp_path / "pkg").exists()
-    for folder in (cache / "entries").iterdir():  # only whole entries were renamed into place
-        assert Cache(cache).get(folder.name) is not None, folder.name
+    if marker != "[8/8] validate":  # the killed build had not succeeded: it added nothing
+        assert not cache.exists()
+    else:  # killed while adding its entries, or after: each one there is whole
+        for folder in (cache / "entries").iterdir() if cache.exists() else ():
+            assert Cache(cache).get(folder.name) is not None, folder.name
     done = subprocess.run([sys.executable, "-m", "trialforge", *args], capture_output=True, text=True, cwd=tmp_path,
                           env=_env())
     assert done.returncode == 0, done.stderr
-    assert "reused from the cache" in done.stderr  # what the killed build had finished is used
     assert not any((cache / "tmp").iterdir())
+    assert not list(tmp_path.glob(".pkg.staging-*")), "the next run removed the killed one's staging folder"
     clean = subprocess.run([sys.executable, "-m", "trialforge",
                             *_build(raw, tmp_path / "clean" / "pkg", "--cache", str(tmp_path / "clean" / "cache"))],
                            capture_output=True, text=True, cwd=tmp_path, env=_env())
