@@ -76,8 +76,8 @@ def rounded_text(value: float, significant: int | None = None, decimals: int | N
 def _normalised(series: pd.Series) -> pd.Series:
     """`normalise` over the distinct values only."""
     text = series.fillna("").astype(str)
-    distinct = text.unique()
-    return text.map(dict(zip(distinct, (normalise(v) for v in distinct))))
+    codes, distinct = pd.factorize(text)  # no missing left: every code is a distinct value's
+    return pd.Series(pd.array([normalise(v) for v in distinct], dtype=text.dtype).take(codes), index=text.index)
 
 
 @dataclass(frozen=True)

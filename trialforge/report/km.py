@@ -20,6 +20,7 @@ Pure functions of numbers; no pandas, no plotting.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -66,12 +67,12 @@ def kaplan_meier(times: Iterable[float], events: Iterable[bool | int], z: float 
     if any(math.isnan(t) for t, _ in pairs):
         raise ValueError("a time is missing (NaN)")
     distinct = sorted({t for t, _ in pairs})
+    counted = Counter(pairs)  # (time, event) -> subjects: one pass, not one per distinct time
     n = len(pairs)
     at_risk, deaths, censored, survival, greenwood, lower, upper = [], [], [], [], [], [], []
     s, g, remaining = 1.0, 0.0, n
     for t in distinct:
-        d = sum(1 for time, e in pairs if time == t and e)
-        c = sum(1 for time, e in pairs if time == t and not e)
+        d, c = counted[(t, True)], counted[(t, False)]
         if d:
             s *= 1.0 - d / remaining
             g = g + d / (remaining * (remaining - d)) if remaining > d else math.inf
