@@ -128,7 +128,8 @@ def measure(subjects: int) -> dict:
 
     run_pipeline, generate_study = pipeline.run_pipeline, generator.generate_study
 
-    def measured_pipeline(stages, study_dir, out_dir, options=None, progress=None, inputs=(), after_log=None):
+    def measured_pipeline(stages, study_dir, out_dir, options=None, progress=None, inputs=(), after_log=None,
+                          **more):  # e.g. the build cache: passed on as the CLI gives it
         def both(number, total, stage, seconds, summary=""):
             if seconds is None:
                 begin(stage.name)
@@ -146,7 +147,7 @@ def measure(subjects: int) -> dict:
 
         try:
             return run_pipeline(stages, study_dir, out_dir, options, progress=both, inputs=inputs,
-                                after_log=report)
+                                after_log=report, **more)
         finally:
             publish = times.get("publish", 0.0)
             end("publish")
