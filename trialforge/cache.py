@@ -70,7 +70,10 @@ class Entry:
 
     def artifacts(self) -> dict[str, Any]:
         path = self.folder / ARTIFACTS
-        return pickle.loads(path.read_bytes()) if path.is_file() else {}
+        if not path.is_file():
+            return {}
+        with path.open("rb") as handle:
+            return pickle.load(handle)
 
 
 class Cache:
@@ -118,7 +121,8 @@ class Cache:
                 listing[rel] = {"bytes": target.stat().st_size, "sha256": sha256_file(target)}
             stored = dict(meta, key=key, files=listing)
             if artifacts:
-                (work / ARTIFACTS).write_bytes(pickle.dumps(artifacts, protocol=pickle.HIGHEST_PROTOCOL))
+                with (work / ARTIFACTS).open("wb") as handle:  # streamed: no second copy of the frames in memory
+                    pickle.dump(artifacts, handle, protocol=pickle.HIGHEST_PROTOCOL)
                 stored["artifacts_sha256"] = sha256_file(work / ARTIFACTS)
             _write_synced(work / ENTRY, json.dumps(stored, indent=1, default=str))  # key order kept: the build log
             final.parent.mkdir(parents=True, exist_ok=True)

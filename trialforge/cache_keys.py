@@ -4,7 +4,8 @@ Conservative on purpose (a stale output is the worst defect a cache can have; a 
 every key holds the tool's own code and data by content (every file of its packages, so an edited checkout
 with an unchanged version number still misses), the Python and library versions, the build clock
 (SOURCE_DATE_EPOCH, or without it the UTC date: the SDTM stage flags dates after the build date, and files
-carry the day they were written), and the stages of the run. Then per stage:
+carry the day they were written), the stages of the run, and every option (with the content of a file it
+names) but those only some stages read, which the keys of those stages hold. Then per stage:
 
   load-specs   the SDTM spec workbook; the ADaM spec, parameter files, --param and --adam-datasets
   read-raw     the SDTM spec, every file of the study folder by path and content, the raw-data suite
@@ -32,6 +33,10 @@ from trialforge.cache import digest, sha256_file
 
 PACKAGES = ("specs", "formats", "sdtm", "adam", "define_xml", "validation", "trialforge")
 _ADAM_FILES = ("adam_spec", "base_param_file", "param_file")
+# Options only some stages read (their keys name them); every other option, one added later included,
+# is in every key: an option the cache does not know of can only cost a miss, never a stale output.
+_SCOPED = {*_ADAM_FILES, "params", "adam_datasets", "formats", "stylesheet", "schema", "arm_in_define", "fail_on",
+           "command_line"}  # the command line: only the manifest has it, written after every stage
 
 
 @lru_cache(maxsize=1)
@@ -55,19 +60,29 @@ def clock_token() -> str:
     return f"epoch:{epoch}" if epoch else f"wall-clock day:{datetime.now(timezone.utc).date().isoformat()}"
 
 
-def base_key(stages: list[str]) -> str:
+def base_key(stages: list[str], options: dict[str, Any]) -> str:
     from trialforge.audit_inputs import software_versions
 
+    unscoped = {k: _value_key(v) for k, v in sorted(options.items()) if k not in _SCOPED}
     return digest("trialforge build cache 1", code_fingerprint(), software_versions(), platform.python_version(),
-                  clock_token(), list(stages))
+                  clock_token(), list(stages), unscoped)
+
+
+def _value_key(value: Any) -> Any:
+    """An option's value; one that names a file, with the file's content."""
+    if isinstance(value, (str, Path)) and str(value) and Path(value).is_file():
+        return file_key(value)
+    return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
 
 
 def file_key(path: str | Path | None) -> Any:
-    """A named input file by name and content (None when not given)."""
+    """A named input file by its path as given, where it is, and its content (None when not given): the
+    build log quotes a parameter file as given, and a spec's problems and the files beside it (its raw-data
+    suite) by its folder."""
     if not path:
         return None
-    path = Path(path)
-    return [path.name, sha256_file(path)] if path.is_file() else [path.name, "not a file"]
+    resolved = Path(path).expanduser().resolve()
+    return [str(path), str(resolved), sha256_file(resolved) if resolved.is_file() else "not a file"]
 
 
 def folder_key(folder: Path) -> list:
@@ -119,14 +134,15 @@ def package_key(options: dict[str, Any], study: Path | None, example: tuple | No
     named = {k: file_key(options.get(k)) for k in ("sdtm_spec", "stylesheet", "schema")}
     study_part = ["example", *example] if example else [Path(study).name, folder_key(Path(study))]
     plain = {k: v for k, v in sorted(options.items()) if k not in {"sdtm_spec", "stylesheet", "schema", *_ADAM_FILES}}
-    return digest(base_key(list(options.get("stages") or [])), "package", named, adam_side(options), plain,
+    return digest(base_key(list(options.get("stages") or []), options), "package", named, adam_side(options),
+                  {k: _value_key(v) if not isinstance(v, (list, tuple)) else list(v) for k, v in plain.items()},
                   study_part)
 
 
 def all_keys(ctx) -> dict[str, str | None]:
     """Every stage's key, once the specs are loaded (each depends on inputs only, never on another stage's
     output), into `ctx.cache_keys`."""
-    base = ctx.cache_keys.setdefault("", base_key(list(ctx.stage_names)))
+    base = ctx.cache_keys.setdefault("", base_key(list(ctx.stage_names), ctx.options))
     for name in ctx.stage_names:
         if name not in ctx.cache_keys:
             ctx.cache_keys[name] = stage_key(name, ctx, ctx.cache_keys, base)

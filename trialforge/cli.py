@@ -386,7 +386,10 @@ def _cache_key(args: argparse.Namespace, options: dict) -> tuple[Path | None, st
     if args.study is not None and not args.study.is_dir():
         return root, None  # the build says what is wrong with the study folder
     example = (args.subjects, args.seed) if args.example else None
-    return root, package_key(options, args.study, example)
+    try:
+        return root, package_key(options, args.study, example)
+    except OSError:  # an input that cannot be read: the build says so, as it would without a cache
+        return root, None
 
 
 def _up_to_date(root: Path, key: str, args: argparse.Namespace) -> int | None:

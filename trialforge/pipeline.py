@@ -164,7 +164,7 @@ def _run_stage(stage: Stage, ctx: BuildContext) -> bool:
     from trialforge.cache_keys import base_key, stage_key
     from trialforge.incremental import Capture, restore
 
-    base = ctx.cache_keys.setdefault("", base_key(list(ctx.stage_names)))
+    base = ctx.cache_keys.setdefault("", base_key(list(ctx.stage_names), ctx.options))
     if not _our_code(stage):  # code the key's fingerprint does not cover, e.g. a caller's wrapper: always run
         ctx.cache_keys[stage.name] = None
     elif stage.name not in ctx.cache_keys:  # (the keys after load-specs are computed with it: all_keys)
