@@ -215,6 +215,17 @@ def test_swimmer_is_time_on_study_with_responses_and_crs(package, html, adam):
     assert sum(len(s["responses"]) for s in data["subjects"]) == len(ovr)
 
 
+def test_swimmer_labels_each_row_with_its_subject_top_down_by_time_on_study(html):
+    data = plotted(html, "swimmer")
+    labels = re.search(r'<g id="row-labels">(.*?)</g>\s*</g>', figure_block(html, "swimmer"), flags=re.DOTALL)
+    assert labels, "no subject labels"
+    rows = re.findall(r'<text x="([\d.]+)" y="([\d.]+)">([^<]*)</text>', labels.group(1))
+    assert [r[2] for r in rows] == [s["usubjid"].rsplit("-", 1)[-1] for s in reversed(data["subjects"])]
+    ys = [float(r[1]) for r in rows]
+    assert ys == sorted(ys, reverse=True) and len({r[0] for r in rows}) == 1  # bottom row first, one column
+    assert labels.group(1).count(" h -") == len(rows)  # a tick per row
+
+
 def test_expansion_is_drawn_from_sdtm_cp_and_says_so(package, html):
     data = plotted(html, "expansion")
     cp = load_folder(package / SDTM, null_text=True)["CP"].frame
