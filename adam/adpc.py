@@ -352,15 +352,26 @@ def create_adpp(adpc: pd.DataFrame, params: StudyParameters | None = None) -> pd
                                for code in too_long])
     rows, unset, multi_lloq = [], Counter(), 0
     group_keys = ["STUDYID", "USUBJID", "SRCDOM", "PARAMCD", "PARCAT1", "PARAM"]
-    for key, profile in used.groupby(group_keys, dropna=False, sort=True):
-        limits = profile["ALLOQ"].dropna().unique()
+    # one pass over arrays sorted by profile (a groupby yields a sub-frame per profile: 20 times slower)
+    ordered = used.sort_values(group_keys, kind="stable", na_position="last")
+    profile_ids = ordered.groupby(group_keys, dropna=False, sort=False).ngroup().to_numpy()
+    starts = np.flatnonzero(np.r_[True, profile_ids[1:] != profile_ids[:-1]]) if len(ordered) else np.array([], int)
+    bounds = np.r_[starts, len(ordered)]
+    key_columns = [[None if pd.isna(v) else v for v in ordered[c].to_numpy(object)[starts]] for c in group_keys]
+    times = pd.to_numeric(ordered[time_var], errors="coerce").to_numpy(float)
+    values = ordered["AVAL"].to_numpy(float)
+    flags = (ordered["BLQFL"] == "Y").to_numpy(bool)
+    limits_all = pd.to_numeric(ordered["ALLOQ"], errors="coerce").to_numpy(float)
+    units_all = ordered["AVALU"].to_numpy(object)
+    for number, (first, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
+        key = [column[number] for column in key_columns]
+        limits = np.unique(limits_all[first:stop][~np.isnan(limits_all[first:stop])])
         if len(limits) > 1:
             multi_lloq += 1
         lloq = float(limits.max()) if len(limits) else None
-        result = nca(pd.to_numeric(profile[time_var]).to_numpy(float), profile["AVAL"].to_numpy(float),
-                     lloq=lloq, blq=(profile["BLQFL"] == "Y").to_numpy(bool), rules=rules,
+        result = nca(times[first:stop], values[first:stop], lloq=lloq, blq=flags[first:stop], rules=rules,
                      method=params.nca_auc_method, partial_end=end, time_zero=params.nca_time_zero)
-        unit = next((u for u in profile["AVALU"] if isinstance(u, str) and u), None)
+        unit = next((u for u in units_all[first:stop] if isinstance(u, str) and u), None)
         units = {"conc": unit, "time": symbol, "auc": f"{symbol}*{unit}" if unit else None}
         for code, name, attribute, kind in parameters:
             value = getattr(result, attribute)

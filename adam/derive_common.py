@@ -94,7 +94,9 @@ def derive_var_extreme_flag(
     where: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Add `new_var` = "Y" on the first/last record of each `by` group (among rows where `where`)."""
-    eligible = frame if where is None else frame[where.fillna(False).astype(bool)]
+    # only the key and sort columns are sorted (the whole record would be copied for the row numbers it gives)
+    slim = frame[list(dict.fromkeys([*by, *(c for c, _ in order)]))]
+    eligible = slim if where is None else slim[where.fillna(False).astype(bool)]
     chosen = filter_extreme(eligible, by, order, mode).index
     out = frame.copy()
     out[new_var] = compute_y_or_null(pd.Series(frame.index.isin(chosen), index=frame.index))
