@@ -51,6 +51,7 @@ AE_OPTIONAL = {
     "AEREL": "AREL from missing_relationship_is_related for every AE",
     "AETOXGR": "ATOXGR, ATOXGRN left null (AOCC*IFL by date)",
     "AEBODSYS": "AOCCSFL, AOCCSIFL left null",
+    "AEOUT": "RESOLFL left null",
 }
 ADSL_REQUIRED = ("USUBJID", "TRTSDT", "LDSTDT")
 ADSL_MERGED = ("SUBJID", "SITEID", "AGE", "SEX", "SAFFL", "TRTA", "TRTSDT", "LDSTDT")
