@@ -350,6 +350,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         finally:
             progress.close()
             logging.getLogger().removeHandler(stage_log)
+        if ctx.reused:  # builds with no stage from the cache print what they always printed
+            computed = [s.name for s in stages if s.name not in ctx.reused]
+            log.info("build cache %s: reused %s; recomputed %s", cache.root, ", ".join(ctx.reused),
+                     ", ".join(computed) or "nothing")
         log.info("package written to %s", ctx.staging)
         if cache is not None and key is not None:
             from trialforge.uptodate import remember

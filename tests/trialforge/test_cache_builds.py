@@ -125,6 +125,7 @@ def test_one_changed_raw_form_recomputes_what_reads_it_and_nothing_else(raw, col
     # the SDTM spec did not change: its stage is reused; every SDTM domain may read AE's subjects' dates
     # (and ADaM, define.xml and validation read SDTM), so everything from read-raw on is recomputed
     assert _stage_lines(err) == {s: s == "load-specs" for s in STAGES}, err
+    assert "reused load-specs; recomputed read-raw, sdtm, write-sdtm, adam, write-adam, define, validate" in err
     assert main(_build(changed, tmp_path / "plain", "--no-cache")) == 0
     _same_but_cache_record(tmp_path / "pkg", tmp_path / "plain")
     assert _files(tmp_path / "pkg") != _files(package)
