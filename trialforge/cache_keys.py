@@ -36,7 +36,9 @@ _ADAM_FILES = ("adam_spec", "base_param_file", "param_file")
 # Options only some stages read (their keys name them); every other option, one added later included,
 # is in every key: an option the cache does not know of can only cost a miss, never a stale output.
 _SCOPED = {*_ADAM_FILES, "params", "adam_datasets", "formats", "stylesheet", "schema", "arm_in_define", "fail_on",
-           "command_line"}  # the command line: only the manifest has it, written after every stage
+           # read by no stage: the build log and manifest record them, written after every stage (the study
+           # folder --example generates is keyed by its files)
+           "command_line", "example_subjects", "example_seed"}
 
 
 @lru_cache(maxsize=1)
