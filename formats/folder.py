@@ -211,15 +211,7 @@ def normalize_series(series: pd.Series) -> pd.Series:
 def blank_text_as_null(frame: pd.DataFrame) -> pd.DataFrame:
     """Missing and all-blank text as null (XPT and CSV cannot tell "" from missing; derivations expect null)."""
     text = frame.select_dtypes(exclude="number").columns
-    return frame.assign(**{c: frame[c].mask(_blank(frame[c])) for c in text})
-
-
-def _blank(values: pd.Series) -> np.ndarray:
-    """Where the value is text of nothing but white space; each distinct value is tested once (a column
-    holds few), missing values are not blank."""
-    codes, uniques = pd.factorize(values)
-    blank = np.fromiter((not str(v).strip() for v in uniques), dtype=bool, count=len(uniques))
-    return np.append(blank, False)[codes]  # code -1 (missing) takes the appended False
+    return frame.assign(**{c: frame[c].mask(frame[c].astype("str").str.strip() == "") for c in text})
 
 
 def numeric_if_all_parse(values: pd.Series) -> pd.Series:
