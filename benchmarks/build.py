@@ -157,8 +157,9 @@ def measure(subjects: int) -> dict:
     generator.generate_study = timed("generate", generate_study)
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    with tempfile.TemporaryDirectory() as scratch:
-        code = cli.main(["build", "--example", "--subjects", str(subjects), "--out", str(Path(scratch) / "pkg")])
+    with tempfile.TemporaryDirectory() as scratch:  # a new --out and an empty build cache: a first build
+        code = cli.main(["build", "--example", "--subjects", str(subjects), "--out", str(Path(scratch) / "pkg"),
+                         "--cache", str(Path(scratch) / "cache")])
     stop.set()
     sampler.join()
     if code:
