@@ -226,13 +226,18 @@ def test_swimmer_labels_each_row_with_its_subject_top_down_by_time_on_study(html
     assert labels.group(1).count(" h -") == len(rows)  # a tick per row
 
 
-def test_expansion_is_drawn_from_sdtm_cp_and_says_so(package, html):
+def test_expansion_is_drawn_from_adpc_the_package_s_own_adam(package, html):
     data = plotted(html, "expansion")
-    cp = load_folder(package / SDTM, null_text=True)["CP"].frame
-    measured = cp[cp["CPSTRESN"].notna() & cp["CPDY"].notna()]
-    assert len(data["points"]) == len(measured) and data["subjects"] == measured["USUBJID"].nunique()
-    assert sorted(v for _, _, v in data["points"]) == sorted(measured["CPSTRESN"].tolist())
-    assert "SDTM CP" in figure_block(html, "expansion") and "no ADaM of cellular kinetics" in html
+    adpc = load_folder(package / ADAM, null_text=True)["ADPC"].frame
+    cells = adpc[(adpc["SRCDOM"] == "CP") & adpc["AVAL"].notna() & adpc["AFRLT"].notna()]
+    assert data["test"] == cells["PARAMCD"].mode()[0] == "TLSTLY"
+    assert len(data["points"]) == len(cells) and data["subjects"] == cells["USUBJID"].nunique()
+    assert sorted(v for _, _, v in data["points"]) == sorted(cells["AVAL"].tolist())
+    assert sorted(t for _, t, _ in data["points"]) == sorted(cells["AFRLT"].tolist())
+    assert data["unit"] == "%" and "AFRLT, days" in data["xlabel"]
+    medians = cells.groupby("AVISITN")["AVAL"].median().sort_values().tolist()
+    assert sorted(m[1] for m in data["median"]) == medians
+    assert "ADPC records from SDTM CP" in figure_block(html, "expansion")
 
 
 # -- what goes wrong never stops a build ------------------------------------------------------------------------
@@ -241,12 +246,12 @@ def test_a_figure_without_its_data_says_so_in_its_place(package, tmp_path):
     copy = tmp_path / "pkg"
     shutil.copytree(package, copy)
     (copy / ADAM / "adtte.xpt").unlink()
-    (copy / SDTM / "cp.xpt").unlink()
+    (copy / ADAM / "adpc.xpt").unlink()
     path, report = write_report(copy)
     text = path.read_text(encoding="utf-8")
     for figure in ("km-pfs", "km-os"):
         assert "Not drawn: the package has no ADTTE" in figure_block(text, figure)
-    assert "Not drawn: the package has no SDTM CP" in figure_block(text, "expansion")
+    assert "Not drawn: the package has no ADPC" in figure_block(text, "expansion")
     assert "<svg" in figure_block(text, "waterfall") and "<svg" in figure_block(text, "swimmer")
     assert report.problems == []  # missing data is said in place, not a problem of the report
 

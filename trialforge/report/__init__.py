@@ -1,7 +1,7 @@
 """The build report, audit/report.html: one self-contained page (inline CSS and SVG, no scripts, no network)
 that a study team opens first. It is drawn from the package's own files only: the counts per domain and the
 reconciliation from audit/build-log.json, the findings by severity from audit/validation/validation-report.json,
-and the figures from the package's ADaM (and SDTM CP for cellular kinetics, until an ADaM of them exists).
+and the figures from the package's ADaM.
 
 Each figure's numbers are embedded beside its SVG as JSON (`<script type="application/json" id="...">`), so
 what is drawn can be checked against the datasets. A report problem never fails a build: the part that cannot
@@ -207,16 +207,14 @@ def _figures(report: Figures, package: Path) -> None:
     from trialforge.report import figures as fx
     from trialforge.report import plots
 
-    adam_folders, sdtm_folders = _folders(package)
+    adam_folders, _ = _folders(package)
     if not adam_folders:
         ran = ", ".join(report.stages) or "unknown"
         report.missing = (f"The package holds no ADaM datasets (stages run: {ran}), so no figures are "
                           "drawn: each is drawn from the package's own ADaM.")
         return
     settings = fx.FigureSettings(crs_query_name=report.crs_query_name)
-    adam, sdtm = (
-        {n: d.frame for n, d in load_folder(folders[0], null_text=True, names=names).items()} if folders else {}
-        for folders, names in ((adam_folders, fx.ADAM_DATASETS), (sdtm_folders, (settings.cell_domain,))))
+    adam = {n: d.frame for n, d in load_folder(adam_folders[0], null_text=True, names=fx.ADAM_DATASETS).items()}
 
     def figure(fid: str, title: str, caption: str, compute, draw) -> None:
         item = Figure(fid, title, caption)
@@ -259,9 +257,10 @@ def _figures(report: Figures, package: Path) -> None:
                                    settings),
            lambda d: plots.swimmer_svg(d, "swimmer"))
     figure("expansion", "Cellular kinetics: expansion over time (e.g. CAR+ T cells)",
-           f"From SDTM {settings.cell_domain} ({settings.cell_domain}STRESN over {settings.cell_domain}DY): the "
-           "package has no ADaM of cellular kinetics yet. Thin lines: subjects; bold: median per visit.",
-           lambda: fx.expansion_data(sdtm.get(settings.cell_domain), settings.cell_domain),
+           f"ADPC records from SDTM {settings.cell_source} (SRCDOM), the most frequent PARAMCD: AVAL over AFRLT, the "
+           "actual time from the dose (FRLTU), BLQ samples as the ADPC rules set them. Thin lines: subjects; bold: "
+           "median per analysis visit (AVISITN).",
+           lambda: fx.expansion_data(adam.get("ADPC"), settings.cell_source),
            lambda d: plots.expansion_svg(d, "expansion"))
 
 

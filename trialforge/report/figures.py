@@ -36,7 +36,7 @@ class FigureSettings:
     responses: tuple[str, ...] = ("CR", "PR")
     progression: tuple[str, ...] = ("PD",)
     crs_query_name: str | None = None  # ADAE CQnnNAM value of the CRS query (the study's parameter)
-    cell_domain: str = "CP"  # SDTM domain of the cellular kinetics (until an ADaM of them exists)
+    cell_source: str = "CP"  # ADPC SRCDOM of the cellular kinetics (CAR+ T cells; SDTM CP)
 
 
 def km_data(adtte: pd.DataFrame, paramcd: str, step_months: int = 3) -> dict:
@@ -123,35 +123,27 @@ def swimmer_data(adsl: pd.DataFrame, adrs: pd.DataFrame | None, adae: pd.DataFra
             "crs_query": settings.crs_query_name, "crs_note": crs_note}
 
 
-def expansion_data(domain: pd.DataFrame | None, name: str) -> dict:
-    """Each subject's SDTM cellular-kinetics results (--STRESN over --DY) of the domain's most frequent test,
-    with the median per visit."""
-    if domain is None or domain.empty:
-        raise MissingData(f"the package has no SDTM {name}")
-    prefix = name
-    test, result, day = f"{prefix}TESTCD", f"{prefix}STRESN", f"{prefix}DY"
-    _need(domain, name, ("USUBJID", test, result, day))
-    rows = domain[domain[result].notna() & domain[day].notna()]
+def expansion_data(adpc: pd.DataFrame | None, source: str) -> dict:
+    """Each subject's ADPC analysis values over the actual time from the dose (AFRLT) of the most frequent
+    analyte (PARAMCD) among the records from SDTM `source` (SRCDOM), with the median per analysis visit."""
+    _need(adpc, "ADPC", ("USUBJID", "PARAMCD", "AVAL", "AFRLT"))
+    rows = adpc if "SRCDOM" not in adpc.columns else adpc[adpc["SRCDOM"] == source]
+    rows = rows[rows["AVAL"].notna() & rows["AFRLT"].notna()]
     if rows.empty:
-        raise MissingData(f"SDTM {name} has no numeric results ({result}) with a study day ({day})")
-    group = [c for c in (test, f"{prefix}SBMRKS") if c in rows.columns]
-    keys = rows[group].fillna("").astype(str).agg(" / ".join, axis=1)
-    counts = keys.value_counts()
+        raise MissingData(f"ADPC has no analysis values (AVAL) with a time from the dose (AFRLT) from {source}")
+    counts = rows["PARAMCD"].value_counts()
     chosen = sorted(counts.index, key=lambda k: (-counts[k], k))[0]
-    rows = rows[keys == chosen]
-    label = " / ".join(v for v in (_first(rows, f"{prefix}TEST") or _first(rows, test),
-                                   _first(rows, f"{prefix}SBMRKS")) if v)
-    unit = _first(rows, f"{prefix}STRESU")
-    points = [[u, float(d), float(v)] for u, d, v in
-              rows.sort_values(["USUBJID", day])[["USUBJID", day, result]].itertuples(index=False)]
-    visit = "VISITNUM" if "VISITNUM" in rows.columns else day
-    median = []
-    for _, at in rows.groupby(visit, sort=True):
-        median.append([float(at[day].median()), float(at[result].median()), int(len(at))])
-    median.sort()
-    return {"domain": name, "test": _first(rows, test), "label": label, "unit": unit or "",
+    rows = rows[rows["PARAMCD"] == chosen]
+    unit = (_first(rows, "FRLTU") or "").lower()
+    points = [[u, float(t), float(v)] for u, t, v in
+              rows.sort_values(["USUBJID", "AFRLT"], kind="stable")[["USUBJID", "AFRLT", "AVAL"]].itertuples(index=False)]
+    visit = "AVISITN" if "AVISITN" in rows.columns and rows["AVISITN"].notna().any() else "AFRLT"
+    median = sorted([float(at["AFRLT"].median()), float(at["AVAL"].median()), int(len(at))]
+                    for _, at in rows.groupby(visit, sort=True))
+    return {"source": source, "test": chosen, "label": _first(rows, "PARAM") or chosen, "unit": _first(rows, "AVALU") or "",
+            "xlabel": f"Time from the dose (ADPC AFRLT{', ' + unit if unit else ''})",
             "subjects": int(rows["USUBJID"].nunique()), "points": points, "median": median,
-            "others": sorted(set(keys) - {chosen})}
+            "others": sorted(set(counts.index) - {chosen})}
 
 
 # -- helpers --------------------------------------------------------------------------------------------------

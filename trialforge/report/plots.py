@@ -230,7 +230,7 @@ def _row_labels(svg: str, fig, ax, labels: list[str], fontsize: float) -> str:
 
 
 def expansion_svg(data: dict, salt: str) -> str:
-    """Each subject's result over study day (thin lines) and the median per visit (bold), symlog y axis."""
+    """Each subject's value over time from the dose (thin lines) and the median per visit (bold), symlog y axis."""
     import matplotlib
 
     with matplotlib.rc_context(_style()):
@@ -245,7 +245,7 @@ def expansion_svg(data: dict, salt: str) -> str:
                 marker="o", markersize=3.5, label="median per visit")
         positive = [p[2] for p in data["points"] if p[2] > 0]
         ax.set_yscale("symlog", linthresh=min(positive) if positive else 1.0)
-        ax.set_xlabel(f"Study day ({data['domain']}DY)")
+        ax.set_xlabel(data["xlabel"])
         ax.set_ylabel(f"{data['label']}" + (f" ({data['unit']})" if data["unit"] else ""))
         ax.set_title(f"Expansion over time: {data['label']}, {data['subjects']} subjects", loc="left",
                      fontsize=10)
