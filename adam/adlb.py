@@ -41,7 +41,7 @@ from adam.ctcae import Criteria, compute_toxgr, load_criteria, resolve_terms
 from adam.dates import complete_dates
 from adam.derive_common import (
     assert_inputs, column, compute_chg, compute_pchg, compute_y_or_null, derive_var_extreme_flag,
-    derive_var_obs_number, merge_adsl, order_columns, upper_text, warn_absent,
+    derive_var_obs_number, lookup_join, merge_adsl, order_columns, upper_text, warn_absent,
 )
 from adam.parameters import StudyParameters
 from formats.isodates import study_day
@@ -152,8 +152,7 @@ def derive_baseline(adlb: pd.DataFrame, params: StudyParameters) -> pd.DataFrame
                                       mode="last", where=eligible)
     base = out.loc[out["ABLFL"] == "Y", KEY + ["AVAL", "ANRIND"]].rename(columns={"AVAL": "BASE",
                                                                                   "ANRIND": "BNRIND"})
-    out = out.drop(columns=["BASE", "BNRIND"], errors="ignore").merge(base, on=KEY, how="left")
-    out.index = adlb.index
+    out = lookup_join(out, base, KEY, ["BASE", "BNRIND"])[0]
     out["BNRIND"] = out["BNRIND"].astype("str")
     post = _post_baseline(out)
     out["CHG"] = compute_chg(out["AVAL"], out["BASE"]).where(post)

@@ -126,15 +126,28 @@ def derive_vars_merged(
         raise DerivationError(f"cannot merge {', '.join(new_vars)}: more than one record per {', '.join(by)}",
                               [Problem("merge", f"duplicate key {tuple(row)}") for row in dupes.head(10).values])
     keep = [v for v in new_vars if v not in by]
-    right = additional[list(by) + keep]
-    clash = [v for v in keep if v in frame.columns]
-    merged = frame.drop(columns=clash).merge(right, on=list(by), how="left", indicator=True, validate="many_to_one")
-    unmatched = int((merged["_merge"] == "left_only").sum())
+    merged, unmatched = lookup_join(frame, additional, by, keep)
     if unmatched:
         log.warning("%d %s have no matching %s record; merged variables are null for them",
                     unmatched, what, "/".join(by))
-    merged.index = frame.index
-    return merged.drop(columns="_merge")
+    return merged
+
+
+def lookup_join(frame: pd.DataFrame, right: pd.DataFrame, by: Sequence[str],
+                columns: Sequence[str]) -> tuple[pd.DataFrame, int]:
+    """`frame` with `columns` of the one `right` record of each `by` key (replacing same-named columns; null
+    where no key matches), and the number of unmatched records. A left join that leaves `frame`'s own
+    columns alone: `DataFrame.merge` rebuilds every one of them (ADLB: 64 columns of a million records)."""
+    by = list(by)
+    if len(by) == 1:
+        position = pd.Index(right[by[0]]).get_indexer(frame[by[0]])
+    else:
+        position = pd.MultiIndex.from_frame(right[by]).get_indexer(pd.MultiIndex.from_frame(frame[by]))
+    taken = right[list(columns)].reset_index(drop=True).reindex(position)
+    out = frame.drop(columns=[c for c in columns if c in frame.columns])
+    for column in columns:
+        out[column] = taken[column].array
+    return out, int((position == -1).sum())
 
 
 def merge_adsl(frame: pd.DataFrame, adsl: pd.DataFrame, variables: Sequence[str],
@@ -160,10 +173,7 @@ def derive_var_base(frame: pd.DataFrame, by: Sequence[str], source: str = "AVAL"
     base = frame.loc[frame[flag] == "Y", list(by) + [source]]
     if base.duplicated(list(by)).any():
         raise DerivationError(f"more than one {flag} record per {', '.join(by)}")
-    base = base.rename(columns={source: new_var})
-    out = frame.drop(columns=[new_var], errors="ignore").merge(base, on=list(by), how="left")
-    out.index = frame.index
-    return out
+    return lookup_join(frame, base.rename(columns={source: new_var}), by, [new_var])[0]
 
 
 def compute_chg(value: pd.Series, base: pd.Series) -> pd.Series:

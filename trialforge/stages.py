@@ -200,8 +200,9 @@ def map_sdtm(ctx: BuildContext) -> None:
     from sdtm.study import build_sdtm
 
     spec = ctx.artifacts["sdtm_spec"]
-    raw = {oid: form.frame for oid, form in ctx.artifacts["raw"].items()}
+    raw = {oid: form.frame for oid, form in ctx.artifacts.pop("raw").items()}  # no later stage reads them
     build = build_sdtm(spec, raw, today=clock.build_timestamp().date())  # dates after the build date are flagged
+    del raw
     ctx.artifacts["sdtm"] = build
     _write_csv(build.reconciliation, ctx.path(AUDIT_DIR, "sdtm", "reconciliation.csv"))
     _write_csv(build.exclusions.rename(columns={"__file": "file", "__row": "row"}),
@@ -291,7 +292,8 @@ def _parameter_overrides(options: dict[str, Any]) -> list[tuple[str, Any]]:
     overrides: list[tuple[str, Any]] = []
     for key in ("base_param_file", "param_file"):
         if options.get(key):
-            overrides.append((str(options[key]), read_parameter_file(Path(options[key]))))
+            # by name, as the build log names every input file (the manifest has its path and SHA-256)
+            overrides.append((Path(options[key]).name, read_parameter_file(Path(options[key]))))
     if options.get("params"):
         overrides.append(("--param", list(options["params"])))
     return overrides
@@ -320,6 +322,21 @@ def write_adam(ctx: BuildContext) -> None:
     ctx.record("written", written)
     ctx.record("metadata_problems", problems)
     ctx.summarise(_written(written, problems))
+    release_written_frames(ctx)
+
+
+def release_written_frames(ctx: BuildContext) -> None:
+    """Once SDTM and ADaM are written, later stages read the files; the frames are cut to the columns that trace
+    a finding to its raw record, so their memory is free for the validation."""
+    import dataclasses
+
+    from trialforge.attribution import attribution_columns
+
+    if ctx.artifacts.get("sdtm") is not None:
+        build = ctx.artifacts["sdtm"]
+        ctx.artifacts["sdtm"] = dataclasses.replace(build, domains=attribution_columns(build.domains))
+    if ctx.artifacts.get("adam") is not None:
+        ctx.artifacts["adam"] = attribution_columns(ctx.artifacts["adam"])
 
 
 def _written(written: dict[str, int], problems: list) -> str:
