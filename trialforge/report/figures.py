@@ -140,7 +140,10 @@ def expansion_data(adpc: pd.DataFrame | None, source: str) -> dict:
     visit = "AVISITN" if "AVISITN" in rows.columns and rows["AVISITN"].notna().any() else "AFRLT"
     median = sorted([float(at["AFRLT"].median()), float(at["AVAL"].median()), int(len(at))]
                     for _, at in rows.groupby(visit, sort=True))
-    return {"source": source, "test": chosen, "label": _first(rows, "PARAM") or chosen, "unit": _first(rows, "AVALU") or "",
+    value_unit = _first(rows, "AVALU") or ""
+    label = _first(rows, "PARAM") or chosen
+    label = label.removesuffix(f" ({value_unit})") if value_unit else label  # the axis adds the unit
+    return {"source": source, "test": chosen, "label": label, "unit": value_unit,
             "xlabel": f"Time from the dose (ADPC AFRLT{', ' + unit if unit else ''})",
             "subjects": int(rows["USUBJID"].nunique()), "points": points, "median": median,
             "others": sorted(set(counts.index) - {chosen})}
