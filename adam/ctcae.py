@@ -136,11 +136,16 @@ def resolve_terms(criteria: Criteria, overrides: Sequence[str] = ()) -> dict[tup
 
 def _unit_table(criteria: Criteria, units: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Canonical unit and factor (to it) of each unit text; an unknown unit is its own canonical unit."""
-    text = units.astype("str").str.strip().str.upper()
+    codes, distinct = pd.factorize(units, use_na_sentinel=True)  # each distinct unit text looked up once
+    text = pd.Series(distinct, dtype=object).astype("str").str.strip().str.upper()
     table = criteria.units.set_index("unit")
-    canonical = text.map(table["canonical"].str.upper()).fillna(text)
-    factor = text.map(table["factor"]).fillna(1.0).astype(float)
-    return canonical.where(units.notna()), factor.where(units.notna())
+    canonical = text.map(table["canonical"].str.upper()).fillna(text).to_numpy(dtype=object)
+    factor = text.map(table["factor"]).fillna(1.0).to_numpy(dtype=float)
+    known = codes >= 0
+    return (pd.Series(np.where(known, canonical[np.where(known, codes, 0)] if len(distinct) else None, None),
+                      index=units.index, dtype=object),
+            pd.Series(np.where(known, factor[np.where(known, codes, 0)] if len(distinct) else np.nan, np.nan),
+                      index=units.index, dtype=float))
 
 
 def _signif(values: pd.Series) -> np.ndarray:
@@ -179,11 +184,81 @@ def compute_toxgr(
 
     Records without a term get a null grade and no reason (nothing to grade). See the module doc.
     """
-    grade = pd.Series(None, index=frame.index, dtype=object)
-    reason = pd.Series(None, index=frame.index, dtype=object)
+    n = len(frame)
+    grade = np.full(n, None, dtype=object)
+    reason = np.full(n, None, dtype=object)
     terms = term.where(term.notna() & (term.astype("str").str.strip() != ""))
     if not terms.notna().any():
-        return grade.astype("str"), reason.astype("str")
+        return pd.Series(grade, index=frame.index, dtype="str"), pd.Series(reason, index=frame.index, dtype="str")
+    # positional arrays, read once: a criteria row works on the positions of its term
+    term_codes = terms.to_numpy(dtype=object)
+    units = frame[unit] if unit in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    rec_canonical, rec_factor = (a.to_numpy(dtype=object) for a in _unit_table(criteria, units))
+    rec_factor = rec_factor.astype(float)
+    numeric = (pd.to_numeric(frame[value], errors="coerce").to_numpy(float) if value in frame.columns
+               else np.full(n, np.nan))
+    refs = {name: (pd.to_numeric(frame[column], errors="coerce").to_numpy(float) if column in frame.columns
+                   else np.full(n, np.nan)) for name, column in (("ULN", uln), ("LLN", lln), ("BASE", base))}
+    unit_text = units.astype("str").fillna("(none)").to_numpy(dtype=object)
+    for name, rows in criteria.rows[criteria.rows["direction"] == direction].groupby("term", sort=False):
+        pos = np.flatnonzero(term_codes == name)
+        if not len(pos):
+            continue
+        val = _signif(numeric[pos])
+        canonical, factor = rec_canonical[pos], rec_factor[pos]
+        best = np.zeros(len(pos), dtype=int)  # highest grade met (0: none)
+        all_evaluable = np.ones(len(pos), dtype=bool)
+        missing: dict[str, np.ndarray] = {}
+        unit_rows = rows[rows["unit"] != ""]
+        unit_ok = np.ones(len(pos), dtype=bool) if unit_rows.empty else np.zeros(len(pos), dtype=bool)
+        for row in rows.itertuples():
+            applicable = np.ones(len(pos), dtype=bool)
+            if row.condition:
+                variable, _, wanted = row.condition.partition("=")
+                if variable.strip() in frame.columns:
+                    applicable &= (frame[variable.strip()].iloc[pos].astype("str").str.strip().str.upper()
+                                   == wanted.strip().upper()).to_numpy(dtype=bool, na_value=False)
+                else:
+                    applicable[:] = False
+            threshold = np.zeros(len(pos), dtype=float)
+            if row.unit:
+                (row_canonical, row_factor) = _unit_table(criteria, pd.Series([row.unit]))
+                convertible = canonical == row_canonical.iloc[0]
+                unit_ok |= convertible
+                applicable &= convertible
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    threshold = threshold + row.offset * row_factor.iloc[0] / factor
+            elif not np.isnan(row.offset):
+                threshold = threshold + row.offset
+            if row.reference:
+                if row.reference == "ULN_OR_HIGHER_BASE":
+                    u, b = refs["ULN"][pos], refs["BASE"][pos]
+                    with np.errstate(invalid="ignore"):
+                        reference = np.where(~np.isnan(b) & (b > u), b, u)
+                else:
+                    reference = refs[row.reference][pos]
+                threshold = threshold + row.factor * reference
+                lacking = applicable & np.isnan(reference)
+                key = REFERENCE_NAMES[row.reference]
+                missing[key] = missing.get(key, np.zeros(len(pos), dtype=bool)) | lacking
+            threshold = _signif(threshold)
+            evaluable = applicable & ~np.isnan(val) & ~np.isnan(threshold)
+            met = evaluable & _compare(val, row.operator, threshold)
+            best = np.where(met & (row.grade > best), row.grade, best)
+            all_evaluable &= evaluable | ~applicable
+        has_value = ~np.isnan(val)
+        graded = has_value & unit_ok & ((best > 0) | all_evaluable)
+        grade[pos] = np.where(graded, best.astype(str), None)
+        why = np.full(len(pos), None, dtype=object)
+        for key, lacking in missing.items():
+            add = ~graded & has_value & unit_ok & lacking
+            why = np.where(add & (why == None), key, np.where(add, why.astype(str) + ", " + key, why))  # noqa: E711
+        units_text = ", ".join(sorted(set(unit_rows["unit"])))
+        why = np.where(has_value & ~unit_ok,
+                       "unit " + unit_text[pos] + f" not convertible to the criteria's units ({units_text})", why)
+        why = np.where(~has_value, "no numeric result", why)
+        reason[pos] = why
+    return pd.Series(grade, index=frame.index, dtype="str"), pd.Series(reason, index=frame.index, dtype="str")
     rec_canonical, rec_factor = _unit_table(criteria, frame[unit] if unit in frame.columns
                                             else pd.Series(None, index=frame.index, dtype=object))
     numeric = pd.to_numeric(frame[value], errors="coerce") if value in frame.columns else \
