@@ -1,6 +1,6 @@
 """Incremental rebuilds of the example study (issue 15): a cold build, the unchanged nightly rebuild, and a
 rebuild after one raw form changed, each `trialforge build` as a user runs it (a fresh process: start-up
-and imports included), with the build cache beside --out, in one run.
+and imports included), with a build cache of its own (XDG_CACHE_HOME in its scratch folder), in one run.
 
 Usage: python benchmarks/build.py --incremental [--subjects 50]
 
@@ -22,7 +22,7 @@ TARGET_SECONDS = 1.0
 def _build(*args: str, cwd: Path) -> tuple[float, str]:
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "trialforge", "build", *args], capture_output=True, text=True,
-                          cwd=cwd, env=dict(os.environ, CI="true"))
+                          cwd=cwd, env=dict(os.environ, CI="true", XDG_CACHE_HOME=str(cwd / "xdg-cache")))
     seconds = time.perf_counter() - started
     if done.returncode not in (0, 1):
         sys.exit(f"trialforge build {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")

@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 
 FORMAT = "trialforge-cache/1"
 MARKER = "trialforge-cache.json"
-DEFAULT_NAME = ".trialforge-cache"  # beside --out
 KEEP_DAYS = 14  # an entry no build used for this long is removed (a wall-clock build's keys change daily)
 MAX_BYTES = 10 * 2**30  # beyond this, the entries used longest ago are removed
 ENTRY = "entry.json"
@@ -179,8 +178,12 @@ def open_cache(root: Path, explicit: bool, refuse: list[Path | None] = ()) -> Ca
 
 
 def default_root(out: Path) -> Path:
-    """`.trialforge-cache` beside the output folder: each output's own, on its file system."""
-    return Path(out).expanduser().absolute().parent / DEFAULT_NAME
+    """The user's cache folder, `$XDG_CACHE_HOME/trialforge` (else `~/.cache/trialforge`): never beside
+    --out, where a submission folder would gain a hidden folder of up to 10 GB that a zip of it takes along.
+    (`out` is kept for callers that may want a per-output default.)"""
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    root = Path(base).expanduser() if base and Path(base).expanduser().is_absolute() else Path.home() / ".cache"
+    return root / "trialforge"
 
 
 def existing_cache(root: Path) -> Cache | None:

@@ -151,8 +151,9 @@ def _parser() -> argparse.ArgumentParser:
                             "diff` does); PREVIOUS may be --out itself (it is copied aside first)")
     build.add_argument("--cache", type=Path, metavar="DIR",
                        help="the build cache: a stage whose inputs (by SHA-256) are unchanged is not recomputed, and "
-                            "a rebuild of unchanged inputs leaves --out as it is (default: .trialforge-cache beside "
-                            "--out; only a build that succeeds adds to it; trialforge uses only a folder it made)")
+                            "a rebuild of unchanged inputs leaves --out as it is (default: $XDG_CACHE_HOME/trialforge, "
+                            "else ~/.cache/trialforge; only a build that succeeds adds to it; trialforge uses only a "
+                            "folder it made)")
     build.add_argument("--no-cache", action="store_true", help="recompute every stage; read and write no cache")
     _add_adam_datasets(build)
     _add_example_size(build)

@@ -152,12 +152,14 @@ def test_without_source_date_epoch_the_build_log_says_what_was_reused(raw, tmp_p
     assert [s["cache"]["key"] for s in logs[0]["stages"]] == [s["cache"]["key"] for s in logs[1]["stages"]]
 
 
-def test_no_cache_writes_no_cache_and_the_default_is_beside_the_output(raw, tmp_path, capsys):
+def test_no_cache_writes_no_cache_and_the_default_is_the_users_cache_folder(raw, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert main(_build(raw, tmp_path / "pkg", "--no-cache", "--stages", "sdtm")) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg"]
     assert "reused" not in capsys.readouterr().err
     assert main(_build(raw, tmp_path / "pkg2", "--stages", "sdtm")) == 0
-    assert (tmp_path / ".trialforge-cache" / "trialforge-cache.json").is_file()
+    assert (tmp_path / "xdg" / "trialforge" / "trialforge-cache.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg", "pkg2", "xdg"], "nothing beside --out"
     assert not list((tmp_path / "pkg2").rglob("*pending*")), "nothing of the cache is in the package"
 
 
