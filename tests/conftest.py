@@ -1,4 +1,6 @@
-"""Every test's builds use a build cache of this test session (XDG_CACHE_HOME), never the user's own."""
+"""Builds in tests never use the user's build cache (XDG_CACHE_HOME): module and session fixtures share one of
+this session, and each test gets an empty one of its own, so a test that injects a fault into a stage (a
+monkeypatched writer the cache key cannot see) runs that stage instead of reusing another test's result."""
 
 import os
 
@@ -14,3 +16,8 @@ def session_build_cache(tmp_path_factory):
         os.environ.pop("XDG_CACHE_HOME", None)
     else:
         os.environ["XDG_CACHE_HOME"] = before
+
+
+@pytest.fixture(autouse=True)
+def test_build_cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
