@@ -195,8 +195,8 @@ def _parser() -> argparse.ArgumentParser:
 
     adam = commands.add_parser("adam", help="derive the ADaM datasets from a folder of SDTM",
                                description="Read a folder of SDTM datasets (XPT v5, CSV or Dataset-JSON; any tool "
-                                           "may have made them), derive ADSL, ADAE, ADRS, ADTTE and ADTR with the "
-                                           "ADaM spec and the study parameters, and write them as XPT v5.")
+                                           "may have made them), derive ADSL, ADAE, ADRS, ADTTE, ADTR, ADLB, ADPC and "
+                                           "ADPP with the ADaM spec and the study parameters, and write them as XPT v5.")
     adam.add_argument("--sdtm", required=True, type=Path, help="folder of SDTM datasets (dm.xpt, ae.xpt, ...)")
     adam.add_argument("--out", required=True, type=Path, help="folder to write the ADaM XPT files into")
     adam.add_argument("--adam-spec", type=Path, help="ADaM spec workbook (required)")

@@ -300,7 +300,7 @@ def _parameter_overrides(options: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 def derive_adam(ctx: BuildContext) -> None:
-    """SDTM -> ADSL, ADAE, ADRS, ADTTE, ADTR with the study parameters (overridable with --param)."""
+    """SDTM -> every ADaM dataset its SDTM allows (or those asked for), with the study parameters."""
     from adam.api import derive_all
 
     params = ctx.artifacts["adam_params"]
@@ -526,7 +526,7 @@ def default_stages() -> list[Stage]:
         Stage("read-raw", "read the raw EDC extracts the SDTM spec maps from", read_raw),
         Stage("sdtm", "map the raw forms to SDTM domains as the spec says", map_sdtm),
         Stage("write-sdtm", "write SDTM as XPT v5 with the spec's metadata", write_sdtm, after_reuse=sdtm_written),
-        Stage("adam", "derive ADSL, ADAE, ADRS, ADTTE and ADTR from the SDTM", derive_adam),
+        Stage("adam", "derive ADSL, ADAE, ADRS, ADTTE, ADTR, ADLB, ADPC and ADPP from the SDTM", derive_adam),
         Stage("write-adam", "write ADaM as XPT v5 with the spec's metadata", write_adam),
         Stage("define", "write define.xml and define.html beside the SDTM and ADaM", write_define,
               before_reuse=stop_job),
