@@ -106,7 +106,8 @@ def derive_var_extreme_flag(
 def derive_var_obs_number(frame: pd.DataFrame, by: Sequence[str], order: Order,
                           new_var: str = "ASEQ") -> pd.DataFrame:
     """Number the records 1, 2, ... within each `by` group in `order` (e.g. ASEQ); keeps row order."""
-    ordered = sort_records(frame, by, order)
+    slim = frame[list(dict.fromkeys([*by, *(c for c, _ in order)]))]  # the record is not needed to number it
+    ordered = sort_records(slim, by, order)
     numbers = ordered.groupby(list(by), sort=False, dropna=False).cumcount() + 1
     out = frame.copy()
     out[new_var] = numbers.reindex(frame.index).astype("Int64")
