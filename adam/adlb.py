@@ -41,7 +41,7 @@ from adam.ctcae import Criteria, compute_toxgr, load_criteria, resolve_terms
 from adam.dates import complete_dates
 from adam.derive_common import (
     assert_inputs, column, compute_chg, compute_pchg, compute_y_or_null, derive_var_extreme_flag,
-    derive_var_obs_number, lookup_join, merge_adsl, order_columns, upper_text, warn_absent,
+    derive_var_base, derive_var_obs_number, lookup_join, merge_adsl, order_columns, upper_text, warn_absent,
 )
 from adam.parameters import StudyParameters
 from formats.isodates import study_day
@@ -176,9 +176,8 @@ def derive_toxicity_grades(adlb: pd.DataFrame, terms: dict[tuple[str, str], str]
         out[dsc] = pd.Series(table.reindex(testcd.to_numpy()).to_numpy(), index=adlb.index, dtype="str")
         out[grade], reason = compute_toxgr(graded, out[dsc], direction, criteria)
         _log_ungraded(out, reason, direction)
-        baseline = out.loc[out["ABLFL"] == "Y", KEY + [grade]].rename(columns={grade: base})
-        merged = out[KEY].merge(baseline, on=KEY, how="left")
-        out[base] = pd.Series(merged[base].to_numpy(), index=out.index, dtype="str")
+        out = derive_var_base(out, KEY, grade, new_var=base)
+        out[base] = out[base].astype("str")
     return out
 
 
