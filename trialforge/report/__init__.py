@@ -170,17 +170,15 @@ def _validation(report: Report, package: Path) -> None:
                                           str(i.get("dataset")), str(i.get("rule_id"))))
 
 
-def _folders(package: Path) -> tuple[list[Path], list[Path]]:
-    return (sorted(package.glob("m5/datasets/*/analysis/adam/datasets")),
-            sorted(package.glob("m5/datasets/*/tabulations/sdtm")))
+def _adam_folders(package: Path) -> list[Path]:
+    return sorted(package.glob("m5/datasets/*/analysis/adam/datasets"))
 
 
 def _stamp(package: Path) -> tuple:
-    """Names, sizes and modification times of the data files in the folders the figures read."""
+    """Names, sizes and modification times of the data files in the folders the figures read (ADaM only)."""
     from formats.folder import DATA_SUFFIXES
 
-    adam_folders, sdtm_folders = _folders(package)
-    paths = sorted(p for folder in adam_folders + sdtm_folders for p in folder.iterdir()
+    paths = sorted(p for folder in _adam_folders(package) for p in folder.iterdir()
                    if p.suffix.lower() in DATA_SUFFIXES)
     return tuple((str(path), path.stat().st_size, path.stat().st_mtime_ns) for path in paths)
 
@@ -207,7 +205,7 @@ def _figures(report: Figures, package: Path) -> None:
     from trialforge.report import figures as fx
     from trialforge.report import plots
 
-    adam_folders, _ = _folders(package)
+    adam_folders = _adam_folders(package)
     if not adam_folders:
         ran = ", ".join(report.stages) or "unknown"
         report.missing = (f"The package holds no ADaM datasets (stages run: {ran}), so no figures are "
