@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import logging
 import re
-import warnings
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from specs import workbook
+from specs import sheetxml, workbook
 from specs.checks import is_analysis_spec, run_checks
 from specs.errors import Problem, SpecError
 from specs.model import (
@@ -235,45 +235,29 @@ def _load_sheets(path: Path, problems: list[Problem]) -> dict[str, _Sheet] | Non
         if _SHEET_NAMES.get(_normalise(title)) is not None:
             fail(f"the workbook lists sheet {title!r}, but its part {member} is missing from the file: the "
                  "workbook is damaged; open and repair it in Excel, or restore a copy", title)
-    try:
-        import openpyxl
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about features it drops (validation, extensions)
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many types on damaged files; all mean the same here
-        return fail(f"cannot be opened as an xlsx workbook; the file is corrupt or not a workbook "
-                    f"({type(error).__name__}: {error})")
     sheets: dict[str, _Sheet] = {}
     cells = workbook.Cells()
     current = None
     try:
-        for worksheet in book.worksheets:
-            name = _SHEET_NAMES.get(_normalise(worksheet.title))
-            if name is None:
-                logger.debug("%s: sheet %r is not part of the spec; ignored", file, worksheet.title)
-                continue
-            if name in sheets:
-                problems.append(Problem(file, f"two sheets are the {name!r} sheet: {sheets[name].title!r} and "
-                                              f"{worksheet.title!r}; keep one", worksheet.title))
-                continue
-            current = worksheet.title
-            worksheet.reset_dimensions()  # some writers store a wrong size; read what is there
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # e.g. a date outside Excel's range: openpyxl gives #VALUE!
-                rows = workbook.read_rows(worksheet, worksheet.title, cells)
-            sheet = _Sheet(name, worksheet.title, rows)
-            member = package.sheet_parts.get(worksheet.title)
-            if member is not None:
-                scan = workbook.scan_sheet(path, member)
-                sheet.uncached, sheet.merged = tuple(scan.uncached), tuple(scan.merged)
-            sheets[name] = sheet
+        with zipfile.ZipFile(path) as archive:
+            book = sheetxml.Workbook(archive, package.workbook_part)
+            for title, member in package.sheet_parts.items():
+                name = _SHEET_NAMES.get(_normalise(title))
+                if name is None:
+                    logger.debug("%s: sheet %r is not part of the spec; ignored", file, title)
+                    continue
+                if name in sheets:
+                    problems.append(Problem(file, f"two sheets are the {name!r} sheet: {sheets[name].title!r} and "
+                                                  f"{title!r}; keep one", title))
+                    continue
+                current = title
+                scan = workbook.SheetScan()
+                rows = workbook.read_rows(book.sheet(member, scan), title, cells)
+                sheets[name] = _Sheet(name, title, rows, tuple(scan.uncached), tuple(scan.merged))
     except workbook.WorkbookRefused as refused:
-        return fail(refused.message, refused.sheet)
-    except Exception as error:  # damaged sheet XML surfaces only while iterating
+        return fail(refused.message, refused.sheet or current)
+    except Exception as error:  # a damaged part surfaces as many types; all mean the same here
         return fail(f"cannot be read; the workbook is corrupt ({type(error).__name__}: {error})", current)
-    finally:
-        book.close()
     return sheets
 
 

@@ -21,6 +21,7 @@ import struct
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from collections.abc import Iterable
 from typing import IO, Any
 from xml.etree import ElementTree
 
@@ -54,6 +55,7 @@ class Package:
 
     sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet title -> zip member
     missing_parts: dict[str, str] = field(default_factory=dict)  # sheet title -> zip member not in the zip
+    workbook_part: str = "xl/workbook.xml"  # the zip member holding the workbook
 
 
 @dataclass
@@ -186,7 +188,7 @@ def _sheets(archive: zipfile.ZipFile, names: set[str], workbook: str) -> Package
         for rel in _read_part(archive, rels_name):
             if rel.get("Id") is not None and rel.get("TargetMode") != "External":
                 targets[rel.get("Id")] = _resolve(base, rel.get("Target", ""))
-    package = Package()
+    package = Package(workbook_part=workbook)
     for element in _read_part(archive, workbook).iter():
         if _local(element.tag) != "sheet":
             continue
@@ -212,10 +214,10 @@ class Cells:
         self.count = 0
 
 
-def read_rows(worksheet: Any, title: str, cells: Cells) -> list[tuple[Any, ...]]:
-    """A read-only openpyxl sheet's rows as value tuples (row 1 first), under the row and cell limits."""
+def read_rows(sheet_rows: Iterable[tuple[Any, ...]], title: str, cells: Cells) -> list[tuple[Any, ...]]:
+    """A sheet's rows as value tuples (row 1 first), under the row and cell limits."""
     rows: list[tuple[Any, ...]] = []
-    for values in worksheet.iter_rows(max_row=MAX_SHEET_ROWS + 1, values_only=True):
+    for values in sheet_rows:
         if len(rows) == MAX_SHEET_ROWS:
             raise WorkbookRefused(f"the sheet has rows beyond row {MAX_SHEET_ROWS:,}; a spec sheet may have at most "
                                   f"{MAX_SHEET_ROWS:,} rows (specs.workbook.MAX_SHEET_ROWS): delete the rows below "

@@ -1,5 +1,3 @@
-import sys
+from trialforge.cli import run
 
-from trialforge.cli import main
-
-sys.exit(main())
+run()

@@ -9,8 +9,10 @@ AESEQ) names the raw record of that SDTM record. An auditor then goes from the f
 from __future__ import annotations
 
 import dataclasses
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from sdtm.engine import PROVENANCE
@@ -19,18 +21,24 @@ from specs.findings import Finding
 
 def attribute_to_raw(findings: Iterable[Finding], sdtm: Mapping[str, pd.DataFrame],
                      adam: Mapping[str, pd.DataFrame] | None = None) -> list[Finding]:
-    """`findings` with `file`/`raw_row` filled where a record's raw origin is known (others unchanged)."""
-    traced = {name: _origins(frame) for name, frame in sdtm.items() if _has_provenance(frame)}
-    through_seq = {name: _origins_through_seq(frame, sdtm) for name, frame in (adam or {}).items()}
-    out = []
-    for finding in findings:
-        origins = traced.get(finding.dataset) or through_seq.get(finding.dataset)
-        if finding.file is None and finding.row is not None and origins is not None \
-                and 1 <= finding.row <= len(origins):
-            file, raw_row = origins[finding.row - 1]
+    """`findings` with `file`/`raw_row` filled where a record's raw origin is known (others unchanged).
+    Only the records findings name are looked up (5,000 subjects: a few thousand of 2.5 million)."""
+    out = list(findings)
+    wanted: dict[str, list[int]] = defaultdict(list)  # dataset -> the findings on one of its records
+    for at, finding in enumerate(out):
+        if finding.file is None and finding.row is not None and finding.dataset is not None:
+            wanted[finding.dataset].append(at)
+    for name, ats in wanted.items():
+        positions = np.array([out[at].row - 1 for at in ats], dtype=np.int64)
+        if name in sdtm and _has_provenance(sdtm[name]):
+            files, rows = _origins(sdtm[name], positions)
+        elif adam is not None and name in adam:
+            files, rows = _origins_through_seq(adam[name], positions, sdtm)
+        else:
+            continue
+        for at, file, raw_row in zip(ats, files, rows):
             if file is not None:
-                finding = dataclasses.replace(finding, file=file, raw_row=raw_row)
-        out.append(finding)
+                out[at] = dataclasses.replace(out[at], file=file, raw_row=raw_row)
     return out
 
 
@@ -46,20 +54,35 @@ def _has_provenance(frame: pd.DataFrame) -> bool:
     return not frame.empty and all(c in frame.columns for c in PROVENANCE)
 
 
-def _origins(frame: pd.DataFrame) -> list[tuple[str | None, int | None]]:
-    return [(str(f) if pd.notna(f) else None, int(r) if pd.notna(r) else None)
-            for f, r in zip(frame["__file"], frame["__row"])]
+def _origins(frame: pd.DataFrame, positions: np.ndarray) -> tuple[list, list]:
+    """(raw file, raw line) of the records at `positions` (0-based; None for a position outside the frame or
+    a record without a raw origin)."""
+    inside = (positions >= 0) & (positions < len(frame))
+    at = np.where(inside, positions, 0)
+    files = frame["__file"].to_numpy(dtype=object, na_value=None)[at] if len(frame) else np.full(len(at), None)
+    rows = pd.to_numeric(frame["__row"]).to_numpy(dtype=float, na_value=np.nan)[at] if len(frame) else at * np.nan
+    return ([str(f) if ok and f is not None else None for f, ok in zip(files, inside)],
+            [int(r) if ok and not np.isnan(r) else None for r, ok in zip(rows, inside)])
 
 
-def _origins_through_seq(frame: pd.DataFrame, sdtm: Mapping[str, pd.DataFrame]):
-    """Per record, the raw origin of the SDTM record its USUBJID and <DOMAIN>SEQ name (None when it has none)."""
+def _origins_through_seq(frame: pd.DataFrame, positions: np.ndarray, sdtm: Mapping[str, pd.DataFrame]):
+    """The raw origin of the SDTM record that the records at `positions` name by USUBJID and <DOMAIN>SEQ
+    (the first SDTM domain whose --SEQ the frame has); None where there is none."""
+    nothing = [None] * len(positions), [None] * len(positions)
     if "USUBJID" not in frame.columns:
-        return None
+        return nothing
     for domain, source in sdtm.items():
         seq = f"{domain}SEQ"
         if seq in frame.columns and seq in source.columns and _has_provenance(source):
-            keys = pd.MultiIndex.from_arrays([source["USUBJID"].astype(str), pd.to_numeric(source[seq])])
-            by_key = dict(zip(keys, _origins(source)))
-            return [by_key.get((str(u), s), (None, None)) if pd.notna(s) else (None, None)
-                    for u, s in zip(frame["USUBJID"], pd.to_numeric(frame[seq], errors="coerce"))]
-    return None
+            inside = (positions >= 0) & (positions < len(frame))
+            at = positions[inside]
+            keys = pd.DataFrame({"USUBJID": frame["USUBJID"].iloc[at].astype(str).to_numpy(),
+                                 "SEQ": pd.to_numeric(frame[seq].iloc[at], errors="coerce").to_numpy(dtype=float)})
+            known = pd.DataFrame({"USUBJID": source["USUBJID"].astype(str).to_numpy(),
+                                  "SEQ": pd.to_numeric(source[seq]).to_numpy(dtype=float),
+                                  "AT": np.arange(len(source))}).drop_duplicates(["USUBJID", "SEQ"], keep="last")
+            found = keys.merge(known.dropna(subset=["SEQ"]), how="left", on=["USUBJID", "SEQ"])["AT"].to_numpy()
+            sources = np.full(len(positions), -1, dtype=np.int64)
+            sources[inside] = np.where(np.isnan(found), -1, np.nan_to_num(found, nan=-1)).astype(np.int64)
+            return _origins(source, sources)
+    return nothing

@@ -30,3 +30,24 @@ def test_findings_without_a_record_or_with_an_origin_already_or_on_other_dataset
     given = [_finding("AE", None), _finding("AE", 1, file="lb.csv", raw_row=3), _finding("TS", 1),
              _finding("AE", 99), _finding(None, None)]
     assert attribute_to_raw(given, {"AE": AE, "TS": TS}) == given
+
+
+def test_ugly_records_missing_origins_missing_seq_duplicate_keys_and_rows_outside_the_frame():
+    sdtm_ae = pd.DataFrame({"USUBJID": ["S-1", "S-1", "S-1"], "AESEQ": [1, 1, 2],
+                            "__file": ["ae.csv", "ae.csv", None], "__row": [3, 4, None]})
+    adae = pd.DataFrame({"USUBJID": ["S-1", "S-1", "S-1", None], "AESEQ": [1, None, 2, 1]})
+    found = attribute_to_raw([_finding("ADAE", n) for n in (1, 2, 3, 4, 0, 5)] + [_finding("AE", 3)],
+                             {"AE": sdtm_ae}, {"ADAE": adae})
+    # a duplicated USUBJID/AESEQ names its last record (as a lookup table keyed by them would); a record
+    # without a --SEQ, one whose SDTM record has no raw origin, a subject that is not there and rows outside
+    # the frame stay untraced
+    assert [(f.file, f.raw_row) for f in found] == [("ae.csv", 4), (None, None), (None, None), (None, None),
+                                                    (None, None), (None, None), (None, None)]
+
+
+def test_only_the_records_findings_name_are_looked_up_in_a_large_frame():
+    rows = 200_000
+    big = pd.DataFrame({"USUBJID": ["S-1"] * rows, "LBSEQ": range(1, rows + 1), "__file": ["lb.csv"] * rows,
+                        "__row": range(2, rows + 2)})
+    (found,) = attribute_to_raw([_finding("LB", rows)], {"LB": big})
+    assert (found.file, found.raw_row) == ("lb.csv", rows + 1)
