@@ -45,9 +45,17 @@ def attribute_to_raw(findings: Iterable[Finding], sdtm: Mapping[str, pd.DataFram
 def attribution_columns(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Each frame cut to what `attribute_to_raw` reads (provenance, USUBJID, --SEQ), rows as they were: once
     the datasets are written, a build keeps these instead of the whole frames (at 5,000 subjects the SDTM and
-    ADaM frames are gigabytes the validation stage would otherwise hold beside its own copies)."""
+    ADaM frames are gigabytes the validation stage would otherwise hold beside its own copies). Text is kept
+    in Arrow buffers, not as a Python string per record, so the memory the frames held can go back to the
+    system (a million USUBJID strings left scattered over the heap would keep most of it)."""
     return {name: frame[[c for c in frame.columns if c in PROVENANCE or c == "USUBJID" or c.endswith("SEQ")]]
-            .copy() for name, frame in frames.items()}
+            .apply(_compact) for name, frame in frames.items()}
+
+
+def _compact(column: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        return column.copy()
+    return column.astype("string[pyarrow]")
 
 
 def _has_provenance(frame: pd.DataFrame) -> bool:
@@ -60,9 +68,13 @@ def _origins(frame: pd.DataFrame, positions: np.ndarray) -> tuple[list, list]:
     inside = (positions >= 0) & (positions < len(frame))
     at = np.where(inside, positions, 0)
     files = frame["__file"].to_numpy(dtype=object, na_value=None)[at] if len(frame) else np.full(len(at), None)
-    rows = pd.to_numeric(frame["__row"]).to_numpy(dtype=float, na_value=np.nan)[at] if len(frame) else at * np.nan
+    rows = _numbers(frame["__row"])[at] if len(frame) else at * np.nan
     return ([str(f) if ok and f is not None else None for f, ok in zip(files, inside)],
             [int(r) if ok and not np.isnan(r) else None for r, ok in zip(rows, inside)])
+
+
+def _numbers(column: pd.Series, errors: str = "raise") -> np.ndarray:
+    return pd.to_numeric(column, errors=errors).to_numpy(dtype=float, na_value=np.nan)
 
 
 def _origins_through_seq(frame: pd.DataFrame, positions: np.ndarray, sdtm: Mapping[str, pd.DataFrame]):
@@ -74,15 +86,15 @@ def _origins_through_seq(frame: pd.DataFrame, positions: np.ndarray, sdtm: Mappi
     for domain, source in sdtm.items():
         seq = f"{domain}SEQ"
         if seq in frame.columns and seq in source.columns and _has_provenance(source):
-            inside = (positions >= 0) & (positions < len(frame))
-            at = positions[inside]
+            if frame.empty:
+                return nothing
+            at = np.where((positions >= 0) & (positions < len(frame)), positions, 0)
+            named = (positions >= 0) & (positions < len(frame)) & frame["USUBJID"].iloc[at].notna().to_numpy()
             keys = pd.DataFrame({"USUBJID": frame["USUBJID"].iloc[at].astype(str).to_numpy(),
-                                 "SEQ": pd.to_numeric(frame[seq].iloc[at], errors="coerce").to_numpy(dtype=float)})
-            known = pd.DataFrame({"USUBJID": source["USUBJID"].astype(str).to_numpy(),
-                                  "SEQ": pd.to_numeric(source[seq]).to_numpy(dtype=float),
-                                  "AT": np.arange(len(source))}).drop_duplicates(["USUBJID", "SEQ"], keep="last")
-            found = keys.merge(known.dropna(subset=["SEQ"]), how="left", on=["USUBJID", "SEQ"])["AT"].to_numpy()
-            sources = np.full(len(positions), -1, dtype=np.int64)
-            sources[inside] = np.where(np.isnan(found), -1, np.nan_to_num(found, nan=-1)).astype(np.int64)
-            return _origins(source, sources)
+                                 "SEQ": _numbers(frame[seq].iloc[at], errors="coerce")})
+            known = pd.DataFrame({"USUBJID": source["USUBJID"].astype(str).to_numpy(), "SEQ": _numbers(source[seq]),
+                                  "AT": np.arange(len(source))})[source["USUBJID"].notna().to_numpy()]
+            known = known.dropna(subset=["SEQ"]).drop_duplicates(["USUBJID", "SEQ"], keep="last")
+            found = keys.merge(known, how="left", on=["USUBJID", "SEQ"])["AT"].to_numpy(dtype=float)
+            return _origins(source, np.where(named & ~np.isnan(found), np.nan_to_num(found, nan=-1), -1).astype(np.int64))
     return nothing

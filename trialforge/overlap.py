@@ -9,7 +9,9 @@ derives and writes ADaM, until the validate stage hands it the folders to check;
 rules (on two cores while SDTM is small, as the validate stage would) and hands back the result. While
 SDTM is small, the job also draws the build report's figures (trialforge.report) beside that validation,
 in a process of its own forked when the validate stage starts (ADaM is written by then), and hands them
-back with the validation: the build's report hook then only renders the page.
+back with the validation: the build's report hook then only renders the page. With large data the figures
+wait until the job has ended (its memory is free again) and are drawn in a process forked off the build,
+beside the rest of the validate stage (tracing findings to raw records, writing the reports).
 
 Every result the job does not deliver is computed by the stage that needs it, as in a build without the
 job: outputs, errors and exit codes are the same either way; only the time differs. Forking before the
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from trialforge.background import MISSING, BackgroundJob, Channel
+from trialforge.heap import give_back
 from trialforge.pipeline import BuildContext
 from trialforge.report import FIGURES_ARTIFACT
 
@@ -61,6 +64,7 @@ def start_checks(ctx: BuildContext, package_define: Callable[[BuildContext, str]
         ctx.artifacts["sdtm_folder"] = folder = channel.receive("sdtm")
         if define:
             channel.send("define:sdtm", package_define(ctx, "sdtm"))
+            give_back()  # the SDTM datasets it read back
         if validate:
             from validation.engine import validate_folder
 
@@ -69,6 +73,7 @@ def start_checks(ctx: BuildContext, package_define: Callable[[BuildContext, str]
             preloaded.read(folder)
             preloaded.run_ahead(folder, stop=channel.waiting)  # until the validate stage asks
             args, kwargs = channel.receive("validate")
+            give_back()  # what the rules run ahead made and dropped, before ADaM is read
             drawing = _draw_figures(ctx) if figures and not large else None
             result = validate_folder(*args, preloaded=preloaded, workers=workers, **kwargs)
             channel.records[:0] = reading
@@ -85,7 +90,13 @@ def start_checks(ctx: BuildContext, package_define: Callable[[BuildContext, str]
 
 def _draw_figures(ctx: BuildContext) -> BackgroundJob:
     """The report's figures, drawn from the package's files in a process forked off the job (beside the
-    validation, which the job runs itself); their settings as the build log will state them."""
+    validation, which the job runs itself)."""
+    return BackgroundJob(FIGURES, _drawing(ctx), offers=[FIGURES])
+
+
+def _drawing(ctx: BuildContext) -> Callable[[Channel], None]:
+    """Work that draws the report's figures and sends them, with their settings as the build log will
+    state them."""
     from trialforge.report import draw_figures
 
     parameters = ctx.stage_logs.get("load-specs", {}).get("adam_parameters", {})
@@ -95,7 +106,16 @@ def _draw_figures(ctx: BuildContext) -> BackgroundJob:
     def draw(channel: Channel) -> None:
         channel.send(FIGURES, draw_figures(ctx.staging, crs, ctx.stage_names))
 
-    return BackgroundJob(FIGURES, draw, offers=[FIGURES])
+    return draw
+
+
+def drawn_figures(ctx: BuildContext) -> None:
+    """The figures drawn beside the end of the validate stage (if they were), for the build report."""
+    if FIGURES in ctx.jobs:
+        figures = ctx.job_result(FIGURES, FIGURES)
+        ctx.jobs.pop(FIGURES).stop()
+        if figures is not MISSING:
+            ctx.artifacts[FIGURES_ARTIFACT] = figures
 
 
 def sdtm_written(ctx: BuildContext) -> None:
@@ -127,6 +147,10 @@ def validator(ctx: BuildContext) -> Callable[..., Any]:
             figures = job.receive(FIGURES)  # the job is stopped before the report hook runs
             if figures is not MISSING:
                 ctx.artifacts[FIGURES_ARTIFACT] = figures
+            elif FIGURES in job.offers:
+                # not drawn beside the job's validation (large data: memory); the job has ended now, so
+                # they are drawn beside what the validate stage does next (tracing findings, the reports)
+                ctx.start_job(FIGURES, _drawing(ctx), offers=[FIGURES])
             if result is not MISSING:
                 return result
             log.debug("the job beside the ADaM stages did not deliver the validation; validating here")

@@ -9,7 +9,8 @@ from typing import Any
 from specs.errors import SpecError, UsageError
 from formats import clock
 from trialforge.background import MISSING
-from trialforge.overlap import sdtm_define, sdtm_written, start_checks, validator
+from trialforge.heap import give_back
+from trialforge.overlap import drawn_figures, sdtm_define, sdtm_written, start_checks, validator
 from trialforge.pipeline import AUDIT_DIR, BuildContext, Stage
 
 log = logging.getLogger(__name__)
@@ -203,6 +204,7 @@ def map_sdtm(ctx: BuildContext) -> None:
     raw = {oid: form.frame for oid, form in ctx.artifacts.pop("raw").items()}  # no later stage reads them
     build = build_sdtm(spec, raw, today=clock.build_timestamp().date())  # dates after the build date are flagged
     del raw
+    give_back()
     ctx.artifacts["sdtm"] = build
     _write_csv(build.reconciliation, ctx.path(AUDIT_DIR, "sdtm", "reconciliation.csv"))
     _write_csv(build.exclusions.rename(columns={"__file": "file", "__row": "row"}),
@@ -337,6 +339,7 @@ def release_written_frames(ctx: BuildContext) -> None:
         ctx.artifacts["sdtm"] = dataclasses.replace(build, domains=attribution_columns(build.domains))
     if ctx.artifacts.get("adam") is not None:
         ctx.artifacts["adam"] = attribution_columns(ctx.artifacts["adam"])
+    give_back()
 
 
 def _written(written: dict[str, int], problems: list) -> str:
@@ -405,6 +408,7 @@ def write_define(ctx: BuildContext) -> None:
                                                     source_system=("trialforge", __version__))
                 summary.setdefault("dataset_json", []).extend(p.name for p in written)
     ctx.record("define", summaries)
+    give_back()  # the ADaM datasets read back for define.xml: free before the validation's peak
     ctx.summarise("; ".join(
         f"{_KIND[kind]} define.xml + define.html: {len(s['datasets'])} datasets"
         + (f", schema: {_count(len(s['schema_problems']), 'problem')}" if s.get("schema_validated") else "")
@@ -447,6 +451,7 @@ def validate_package(ctx: BuildContext) -> None:
     for path in write_reports(result, ctx.folder(AUDIT_DIR, "validation")):
         if path.suffix == ".xlsx":
             pin_zip_times(path, clock.build_timestamp())
+    drawn_figures(ctx)
     counts = result.counts()
     failed = bool(result.fails(ctx.options.get("fail_on")))
     ctx.artifacts["gate_failed"] = failed

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from specs.findings import Finding
-from trialforge.attribution import attribute_to_raw
+from trialforge.attribution import attribute_to_raw, attribution_columns
 
 AE = pd.DataFrame({"USUBJID": ["S-1", "S-1", "S-2"], "AESEQ": [1, 2, 1], "__file": ["ae.csv"] * 3,
                    "__row": [7, 9, 12]})
@@ -51,3 +51,13 @@ def test_only_the_records_findings_name_are_looked_up_in_a_large_frame():
                         "__row": range(2, rows + 2)})
     (found,) = attribute_to_raw([_finding("LB", rows)], {"LB": big})
     assert (found.file, found.raw_row) == ("lb.csv", rows + 1)
+
+
+def test_the_compact_columns_a_build_keeps_trace_as_the_whole_frames_do():
+    sdtm = {"AE": AE.assign(AETERM=["Headache", "Nausea", "Rash"]), "TS": TS}
+    adam = {"ADAE": ADAE.assign(AVAL=[1.0, 2.0, 3.0], AEDECOD=["A", None, "C"])}
+    kept_sdtm, kept_adam = attribution_columns(sdtm), attribution_columns(adam)
+    assert list(kept_sdtm["AE"].columns) == ["USUBJID", "AESEQ", "__file", "__row"]
+    assert kept_sdtm["AE"]["USUBJID"].dtype == "string[pyarrow]"  # no Python string per record
+    given = [_finding("AE", 3), _finding("ADAE", 1), _finding("ADAE", 2), _finding("ADAE", 3), _finding("TS", 1)]
+    assert attribute_to_raw(given, kept_sdtm, kept_adam) == attribute_to_raw(given, sdtm, adam)

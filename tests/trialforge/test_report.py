@@ -362,3 +362,30 @@ def test_chromium_opens_the_report_and_the_diff_page(package, html, tmp_path):
         assert image.size == (1100, 5200) and len(image.convert("L").getcolors(1 << 16) or ()) > 10
     with Image.open(diff_png) as image:
         assert len(image.convert("L").getcolors(1 << 16) or ()) > 2
+
+
+def test_with_large_data_the_figures_are_drawn_beside_the_end_of_the_validate_stage(tmp_path, monkeypatch):
+    """Large SDTM: the checks job draws no figures beside its validation (memory); once it has ended they are
+    drawn in a process of their own while the build traces findings and writes the reports, not after."""
+    import os
+
+    import trialforge.overlap as overlap
+    import trialforge.report as report_module
+    from trialforge.background import can_fork
+
+    if not can_fork():
+        pytest.skip("the figures are drawn in a forked process only where fork exists")
+    monkeypatch.setattr(overlap, "PARALLEL_MAX_SDTM_BYTES", 0)  # every SDTM counts as large
+    drawn_by = tmp_path / "drawn-by"
+    real = report_module.draw_figures
+
+    def draw(*args):
+        drawn_by.write_text(str(os.getpid()))
+        return real(*args)
+
+    monkeypatch.setattr(report_module, "draw_figures", draw)
+    out = tmp_path / "pkg"
+    assert main(["build", "--example", "--subjects", "8", "--out", str(out), "--no-cache"]) == 0
+    assert int(drawn_by.read_text()) != os.getpid()  # not by the build process (the report hook draws none)
+    text = (out / REPORT).read_text(encoding="utf-8")
+    assert text.count("<svg") == len(FIGURES)
