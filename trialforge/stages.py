@@ -233,23 +233,27 @@ def map_sdtm(ctx: BuildContext) -> None:
 def write_sdtm(ctx: BuildContext) -> None:
     """Each SDTM domain with records as XPT v5 in the eCTD folder, and its record-level provenance."""
     from trialforge.package import conform_to_spec, sdtm_dir, write_dataset
+    from trialforge.twocores import in_two
 
     spec = ctx.artifacts["sdtm_spec"]
     folder = sdtm_dir(spec.study.name)
-    written, empty, problems = {}, [], []
-    for name, frame in ctx.artifacts["sdtm"].domains.items():
-        if frame.empty:
-            empty.append(name)  # FDA: do not submit empty datasets
-            continue
+    domains = ctx.artifacts["sdtm"].domains
+    empty = [name for name, frame in domains.items() if frame.empty]  # FDA: do not submit empty datasets
+
+    def write(name: str) -> tuple[int, list[str]]:
+        frame = domains[name]
         conformed = conform_to_spec(frame, spec, name)
-        problems += [str(p) for p in conformed.problems]
         write_dataset(conformed, ctx.path(str(folder), f"{name.lower()}.xpt"), name, root=ctx.staging)
-        written[name] = len(conformed.frame)
         if "__file" in frame.columns:
             keys = [c for c in ("USUBJID", f"{name}SEQ", f"{name[4:]}SEQ" if name.startswith("SUPP") else "")
                     if c and c in frame.columns]
             provenance = frame[keys + ["__file", "__row"]].rename(columns={"__file": "raw_file", "__row": "raw_row"})
             _write_csv(provenance, ctx.path(AUDIT_DIR, "provenance", "sdtm", f"{name.lower()}.csv"))
+        return len(conformed.frame), [str(p) for p in conformed.problems]
+
+    done = in_two([n for n in domains if n not in empty], lambda n: domains[n].size + FILE_COST, write)
+    written = {name: count for name, (count, _) in done.items()}
+    problems = [problem for _, found in done.values() for problem in found]
     for problem in problems:
         log.warning("%s", problem)
     ctx.artifacts["sdtm_folder"] = ctx.staging / folder
@@ -348,6 +352,7 @@ def _written(written: dict[str, int], problems: list) -> str:
 
 
 _KIND = {"sdtm": "SDTM", "adam": "ADaM"}
+FILE_COST = 50_000  # what writing one more file costs, in cells (a small domain's file is mostly overhead)
 
 
 def _count(number: int, noun: str) -> str:
@@ -358,13 +363,16 @@ def _count(number: int, noun: str) -> str:
 def write_adam_datasets(adam: dict, spec, folder: Path) -> tuple[dict[str, int], list[str]]:
     """Conform each derived dataset to the spec and write it (the spec describes each: adam_datasets_described)."""
     from trialforge.package import conform_to_spec, write_dataset
+    from trialforge.twocores import in_two
 
-    written, problems = {}, []
-    for name, frame in adam.items():
-        conformed = conform_to_spec(frame, spec, name, numeric_dates=True)
-        problems += [str(p) for p in conformed.problems]
+    def write(name: str) -> tuple[int, list[str]]:
+        conformed = conform_to_spec(adam[name], spec, name, numeric_dates=True)
         write_dataset(conformed, Path(folder) / f"{name.lower()}.xpt", name)
-        written[name] = len(conformed.frame)
+        return len(conformed.frame), [str(p) for p in conformed.problems]
+
+    done = in_two(list(adam), lambda n: adam[n].size + FILE_COST, write)  # each file on whichever core is free
+    written = {name: count for name, (count, _) in done.items()}
+    problems = [problem for _, found in done.values() for problem in found]
     for problem in problems:
         log.warning("%s", problem)
     return written, problems
