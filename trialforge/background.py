@@ -114,9 +114,16 @@ class Channel:
         records, self.records = self.records, []
         self._connection.send((key, value, [_portable(r) for r in records]))
 
-    def waiting(self) -> bool:
-        """True when a message from the build is waiting to be received (or the build has gone)."""
-        return bool(self._inbox) or self._connection.poll(0)
+    def has(self, key: str) -> bool:
+        """True when the build's message `key` has come (it stays for `receive`), or the build has gone (then
+        `receive` raises EOFError); never waits."""
+        try:
+            while key not in self._inbox and self._connection.poll(0):
+                sent_key, value = self._connection.recv()
+                self._inbox[sent_key] = value
+        except (EOFError, OSError):
+            return True
+        return key in self._inbox
 
     def receive(self, key: str) -> Any:
         """Wait for the build's message `key`; EOFError when the build has gone."""

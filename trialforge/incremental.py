@@ -76,12 +76,11 @@ def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
 
 
 def _job_files(ctx) -> set[str]:
-    """Files the job beside the ADaM stages may write: all but the XPTs in the SDTM folder."""
-    folder = ctx.artifacts.get("sdtm_folder")
-    if folder is None or not Path(folder).is_dir():
-        return set()
-    return {p.relative_to(ctx.staging).as_posix() for p in Path(folder).iterdir()
-            if p.is_file() and p.suffix.lower() != ".xpt"}
+    """Files the job beside the build may write (define.xml, define.html): all but the XPTs in the SDTM and
+    ADaM folders."""
+    folders = [Path(ctx.artifacts[k]) for k in ("sdtm_folder", "adam_folder") if ctx.artifacts.get(k) is not None]
+    return {p.relative_to(ctx.staging).as_posix() for folder in folders if folder.is_dir()
+            for p in folder.iterdir() if p.is_file() and p.suffix.lower() != ".xpt"}
 
 
 def _portable(value: Any, staging: Path) -> Any:

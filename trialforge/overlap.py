@@ -49,6 +49,7 @@ def start_checks(ctx: BuildContext, package_define: Callable[[BuildContext, str]
         return
 
     figures = validate and ctx.runs_later("write-adam")  # a package with ADaM: the report draws figures
+    define_adam = define and ctx.runs_later("write-adam")
 
     def work(channel: Channel) -> None:
         import validation.ahead  # noqa: F401 - imported (and compiled) while the build maps SDTM
@@ -62,16 +63,40 @@ def start_checks(ctx: BuildContext, package_define: Callable[[BuildContext, str]
         preloaded = validation.ahead.Preloaded() if validate else None
         reading, channel.records = channel.records, []  # logged with the validation, where the stage reads rules
         ctx.artifacts["sdtm_folder"] = folder = channel.receive("sdtm")
+        large = _data_bytes(folder) > PARALLEL_MAX_SDTM_BYTES
         if define:
             channel.send("define:sdtm", package_define(ctx, "sdtm"))
             give_back()  # the SDTM datasets it read back
+        answered = not define_adam
+
+        def answer_adam() -> None:
+            """The ADaM define.xml once write-adam has said where ADaM is: written here with large data (the
+            build then never reads ADaM back, which would sit beside this job's copy), else left to the
+            define stage (None: small data, the build is free by then and this job is not)."""
+            nonlocal answered
+            ctx.artifacts["adam_folder"] = channel.receive("adam")
+            summary = package_define(ctx, "adam") if large and ctx.artifacts["adam_folder"] is not None else None
+            channel.send("define:adam", summary)
+            answered = True
+            if summary is not None:
+                give_back()
+
+        def stop_ahead() -> bool:
+            if not answered and channel.has("adam"):
+                if large:
+                    return True  # the ADaM define.xml first; the rules not run ahead run with the validation
+                answer_adam()
+            return channel.has("validate")
+
         if validate:
             from validation.engine import validate_folder
 
-            large = _data_bytes(folder) > PARALLEL_MAX_SDTM_BYTES
             workers = 1 if large and not os.environ.get("TRIALFORGE_WORKERS") else None  # None: it decides
             preloaded.read(folder)
-            preloaded.run_ahead(folder, stop=channel.waiting)  # until the validate stage asks
+            preloaded.run_ahead(folder, stop=stop_ahead)  # until the validate stage asks
+        if not answered:
+            answer_adam()
+        if validate:
             args, kwargs = channel.receive("validate")
             give_back()  # what the rules run ahead made and dropped, before ADaM is read
             drawing = _draw_figures(ctx) if figures and not large else None
@@ -84,7 +109,8 @@ def start_checks(ctx: BuildContext, package_define: Callable[[BuildContext, str]
                 if drawn is not MISSING:
                     channel.send(FIGURES, drawn)
 
-    ctx.start_job(JOB, work, offers=(["define:sdtm"] if define else []) + (["validate"] if validate else [])
+    ctx.start_job(JOB, work, offers=(["define:sdtm"] if define else []) + (["define:adam"] if define_adam else [])
+                  + (["validate"] if validate else [])
                   + ([FIGURES] if figures else []))
 
 
@@ -125,13 +151,22 @@ def sdtm_written(ctx: BuildContext) -> None:
         job.send("sdtm", ctx.artifacts["sdtm_folder"])
 
 
-def sdtm_define(ctx: BuildContext, kind: str) -> Any:
+def adam_written(ctx: BuildContext) -> None:
+    """Tell the job the ADaM datasets are written (in ctx.artifacts["adam_folder"])."""
+    job = ctx.jobs.get(JOB)
+    if job is not None:
+        job.send("adam", ctx.artifacts.get("adam_folder"))
+
+
+def job_define(ctx: BuildContext, kind: str) -> Any:
     """The job's summary of the `kind` define.xml it wrote, or MISSING (then the define stage writes it)."""
-    if kind != "sdtm" or JOB not in ctx.jobs:
+    if JOB not in ctx.jobs:
         return MISSING
-    summary = ctx.job_result(JOB, "define:sdtm")
+    summary = ctx.job_result(JOB, f"define:{kind}")
+    if summary is None:  # the job left it to the define stage (the ADaM define.xml while the data are small)
+        return MISSING
     if summary is MISSING:
-        log.debug("the job beside the ADaM stages did not deliver the SDTM define.xml; writing it here")
+        log.debug("the job beside the ADaM stages did not deliver the %s define.xml; writing it here", kind)
     return summary
 
 

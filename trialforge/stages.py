@@ -10,7 +10,7 @@ from specs.errors import SpecError, UsageError
 from formats import clock
 from trialforge.background import MISSING
 from trialforge.heap import give_back
-from trialforge.overlap import drawn_figures, sdtm_define, sdtm_written, start_checks, validator
+from trialforge.overlap import adam_written, drawn_figures, job_define, sdtm_written, start_checks, validator
 from trialforge.pipeline import AUDIT_DIR, BuildContext, Stage
 
 log = logging.getLogger(__name__)
@@ -329,6 +329,7 @@ def write_adam(ctx: BuildContext) -> None:
     ctx.record("metadata_problems", problems)
     ctx.summarise(_written(written, problems))
     release_written_frames(ctx)
+    adam_written(ctx)  # the job beside the build (trialforge.overlap) may write the ADaM define.xml
 
 
 def release_written_frames(ctx: BuildContext) -> None:
@@ -403,7 +404,7 @@ def write_define(ctx: BuildContext) -> None:
         folder = ctx.artifacts.get(f"{kind}_folder")
         if folder is None:
             continue
-        summary = sdtm_define(ctx, kind)  # written beside the ADaM stages (trialforge.overlap), if it was
+        summary = job_define(ctx, kind)  # written by the job beside the build (trialforge.overlap), if it was
         summary = package_define(ctx, kind) if summary is MISSING else summary
         summaries[kind] = summary  # schema problems are logged where they are found (define_xml.package)
         formats = ctx.options.get("formats") or ("xpt",)
@@ -540,7 +541,7 @@ def default_stages() -> list[Stage]:
         Stage("sdtm", "map the raw forms to SDTM domains as the spec says", map_sdtm),
         Stage("write-sdtm", "write SDTM as XPT v5 with the spec's metadata", write_sdtm, after_reuse=sdtm_written),
         Stage("adam", "derive ADSL, ADAE, ADRS, ADTTE, ADTR, ADLB, ADPC and ADPP from the SDTM", derive_adam),
-        Stage("write-adam", "write ADaM as XPT v5 with the spec's metadata", write_adam),
+        Stage("write-adam", "write ADaM as XPT v5 with the spec's metadata", write_adam, after_reuse=adam_written),
         Stage("define", "write define.xml and define.html beside the SDTM and ADaM", write_define,
               before_reuse=stop_job),
         Stage("validate", "run the conformance rules; reports in audit/validation", validate_package),

@@ -389,3 +389,35 @@ def test_with_large_data_the_figures_are_drawn_beside_the_end_of_the_validate_st
     assert int(drawn_by.read_text()) != os.getpid()  # not by the build process (the report hook draws none)
     text = (out / REPORT).read_text(encoding="utf-8")
     assert text.count("<svg") == len(FIGURES)
+
+
+def test_with_large_data_the_adam_define_is_written_beside_the_build_not_read_back_by_it(tmp_path, monkeypatch):
+    """Large SDTM: the checks job writes the ADaM define.xml (it reads ADaM for the validation anyway), so the
+    build never holds ADaM read back beside the job's copy; small SDTM: the define stage writes it."""
+    import os
+
+    import define_xml.package as define_package
+    import trialforge.overlap as overlap
+    from trialforge.background import can_fork
+
+    if not can_fork():
+        pytest.skip("the checks job runs only where fork exists")
+    written = tmp_path / "written-by"
+    real = define_package.write_package_define
+
+    def write(spec, folder, kind, *args, **kwargs):
+        with written.open("a") as out:
+            out.write(f"{kind} {os.getpid()}\n")
+        return real(spec, folder, kind, *args, **kwargs)
+
+    monkeypatch.setattr(define_package, "write_package_define", write)
+    for large, out in ((False, tmp_path / "small"), (True, tmp_path / "large")):
+        monkeypatch.setattr(overlap, "PARALLEL_MAX_SDTM_BYTES", 0 if large else 2**40)
+        written.write_text("")
+        assert main(["build", "--example", "--subjects", "8", "--out", str(out), "--no-cache"]) == 0
+        by = dict(line.split() for line in written.read_text().splitlines())
+        assert int(by["sdtm"]) != os.getpid()  # the job, either way
+        assert (int(by["adam"]) != os.getpid()) is large
+        assert (out / ADAM / "define.xml").is_file() and (out / ADAM / "define.html").is_file()
+    assert (tmp_path / "small" / ADAM / "define.xml").read_bytes().split(b"CreationDateTime")[0] == \
+        (tmp_path / "large" / ADAM / "define.xml").read_bytes().split(b"CreationDateTime")[0]

@@ -50,6 +50,13 @@ def test_byte_lengths_count_utf8_bytes_and_missing_as_zero():
     assert byte_lengths(pd.Series(["ab", None], dtype=object)).tolist() == [2, 0]
 
 
+def test_byte_lengths_are_kept_in_the_narrowest_integers_that_hold_the_longest():
+    assert byte_lengths(pd.Series(["a" * 200, None], dtype="str")).dtype == np.uint8
+    long = byte_lengths(pd.Series(["é" * 200, "b"], dtype="str"))  # 400 bytes: a Dataset-JSON value may be longer
+    assert long.dtype == np.uint16 and long.tolist() == [400, 1] and (long > 200).tolist() == [True, False]
+    assert byte_lengths(pd.Series([], dtype="str")).tolist() == []
+
+
 def test_outside_looks_up_each_distinct_value_once():
     ctx = _context(pd.DataFrame({"SEV": ["MILD", "mild", "", "SEVERE", "MILD"]}))
     assert ctx.outside("SEV", frozenset({"MILD", "SEVERE"})).tolist() == [False, True, True, False, False]

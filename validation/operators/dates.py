@@ -125,6 +125,8 @@ def group_codes(ctx: RuleContext, variables: list[str], dataset=None) -> pd.Seri
                 combined = codes.astype(np.int64)
             else:
                 combined = pd.factorize(combined * (len(uniques) + 1) + codes)[0]
+        if combined is not None and len(combined) < 2**31:  # codes count records at most: half the memory
+            combined = combined.astype(np.int32)
         return pd.Series(combined, index=dataset.frame.index)
 
     return ctx.cache.get((id(dataset.frame), tuple(variables), "groups"), make)
