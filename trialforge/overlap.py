@@ -94,6 +94,9 @@ def start_checks(ctx: BuildContext, package_define: Callable[[BuildContext, str]
             workers = 1 if large and not os.environ.get("TRIALFORGE_WORKERS") else None  # None: it decides
             preloaded.read(folder)
             preloaded.run_ahead(folder, stop=stop_ahead)  # until the validate stage asks
+            if large:  # SDTM and the views made on it would wait for the run while the build derives and writes
+                preloaded.release()  # ADaM (its peak): the run reads SDTM again, the rules run ahead stay done
+                give_back()
         if not answered:
             answer_adam()
         if validate:
@@ -152,7 +155,9 @@ def sdtm_written(ctx: BuildContext) -> None:
 
 
 def adam_written(ctx: BuildContext) -> None:
-    """Tell the job the ADaM datasets are written (in ctx.artifacts["adam_folder"])."""
+    """Tell the job the ADaM datasets are written (in ctx.artifacts["adam_folder"]). Said when the define stage
+    starts, not when write-adam ends: by then the build has let go of the ADaM frames (Stage.releases), so the
+    job's reading ADaM does not add to them."""
     job = ctx.jobs.get(JOB)
     if job is not None:
         job.send("adam", ctx.artifacts.get("adam_folder"))

@@ -17,6 +17,7 @@ from typing import Any
 
 from formats import clock
 from trialforge.background import MISSING, BackgroundJob, Channel, can_fork
+from trialforge.heap import give_back
 from trialforge.publish import PACKAGE, staged_output
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,9 @@ class Stage:
     # stage does besides its results, e.g. tell the job beside later stages that SDTM is written)
     before_reuse: Callable[["BuildContext"], None] | None = None
     after_reuse: Callable[["BuildContext"], None] | None = None
+    # it lets go of large data (raw forms, written frames): the memory goes back to the system once it ends,
+    # after its cache entry is stored (the entry's record of what the stage started from holds them till then)
+    releases: bool = False
 
 
 @dataclass
@@ -138,6 +142,8 @@ def run_pipeline(
                     progress(number, len(stages), stage, None, "")
                 started = time.perf_counter()
                 reused = _run_stage(stage, ctx) if cache is not None else stage.run(ctx)
+                if stage.releases:
+                    give_back()
                 timings[stage.name] = time.perf_counter() - started
                 summary = ctx.summaries.get(stage.name, "")
                 if reused:

@@ -9,7 +9,6 @@ from typing import Any
 from specs.errors import SpecError, UsageError
 from formats import clock
 from trialforge.background import MISSING
-from trialforge.heap import give_back
 from trialforge.overlap import adam_written, drawn_figures, job_define, sdtm_written, start_checks, validator
 from trialforge.pipeline import AUDIT_DIR, BuildContext, Stage
 
@@ -203,8 +202,7 @@ def map_sdtm(ctx: BuildContext) -> None:
     spec = ctx.artifacts["sdtm_spec"]
     raw = {oid: form.frame for oid, form in ctx.artifacts.pop("raw").items()}  # no later stage reads them
     build = build_sdtm(spec, raw, today=clock.build_timestamp().date())  # dates after the build date are flagged
-    del raw
-    give_back()
+    del raw  # the memory goes back once the stage ends (Stage.releases)
     ctx.artifacts["sdtm"] = build
     _write_csv(build.reconciliation, ctx.path(AUDIT_DIR, "sdtm", "reconciliation.csv"))
     _write_csv(build.exclusions.rename(columns={"__file": "file", "__row": "row"}),
@@ -329,7 +327,6 @@ def write_adam(ctx: BuildContext) -> None:
     ctx.record("metadata_problems", problems)
     ctx.summarise(_written(written, problems))
     release_written_frames(ctx)
-    adam_written(ctx)  # the job beside the build (trialforge.overlap) may write the ADaM define.xml
 
 
 def release_written_frames(ctx: BuildContext) -> None:
@@ -344,7 +341,6 @@ def release_written_frames(ctx: BuildContext) -> None:
         ctx.artifacts["sdtm"] = dataclasses.replace(build, domains=attribution_columns(build.domains))
     if ctx.artifacts.get("adam") is not None:
         ctx.artifacts["adam"] = attribution_columns(ctx.artifacts["adam"])
-    give_back()
 
 
 def _written(written: dict[str, int], problems: list) -> str:
@@ -399,6 +395,7 @@ def derive_adam_from_folder(sdtm_folder: Path, out: Path, adam_spec: str | None,
 def write_define(ctx: BuildContext) -> None:
     """define.xml (Define-XML 2.1) and define.html beside the SDTM and the ADaM XPTs, from spec + data. Whether
     define.xml agrees with the data is checked once, by the validate stage's rules (TF-DF-*)."""
+    adam_written(ctx)  # the job beside the build (trialforge.overlap) may write the ADaM define.xml
     summaries = {}
     for kind in ("sdtm", "adam"):
         folder = ctx.artifacts.get(f"{kind}_folder")
@@ -417,7 +414,6 @@ def write_define(ctx: BuildContext) -> None:
                                                     source_system=("trialforge", __version__))
                 summary.setdefault("dataset_json", []).extend(p.name for p in written)
     ctx.record("define", summaries)
-    give_back()  # the ADaM datasets read back for define.xml: free before the validation's peak
     ctx.summarise("; ".join(
         f"{_KIND[kind]} define.xml + define.html: {len(s['datasets'])} datasets"
         + (f", schema: {_count(len(s['schema_problems']), 'problem')}" if s.get("schema_validated") else "")
@@ -538,11 +534,11 @@ def default_stages() -> list[Stage]:
         Stage("load-specs", "read and cross-check the SDTM and ADaM spec workbooks", load_specs,
               after_reuse=start_job),
         Stage("read-raw", "read the raw EDC extracts the SDTM spec maps from", read_raw),
-        Stage("sdtm", "map the raw forms to SDTM domains as the spec says", map_sdtm),
+        Stage("sdtm", "map the raw forms to SDTM domains as the spec says", map_sdtm, releases=True),
         Stage("write-sdtm", "write SDTM as XPT v5 with the spec's metadata", write_sdtm, after_reuse=sdtm_written),
         Stage("adam", "derive ADSL, ADAE, ADRS, ADTTE, ADTR, ADLB, ADPC and ADPP from the SDTM", derive_adam),
-        Stage("write-adam", "write ADaM as XPT v5 with the spec's metadata", write_adam, after_reuse=adam_written),
+        Stage("write-adam", "write ADaM as XPT v5 with the spec's metadata", write_adam, releases=True),
         Stage("define", "write define.xml and define.html beside the SDTM and ADaM", write_define,
-              before_reuse=stop_job),
+              before_reuse=stop_job, releases=True),
         Stage("validate", "run the conformance rules; reports in audit/validation", validate_package),
     ]

@@ -59,6 +59,14 @@ class Preloaded:
         stamp = data_files_stamp(path)
         self._folders[path] = (stamp, load_folder(path, empty_ok=False))
 
+    def release(self) -> None:
+        """Let go of the datasets read ahead and the column views made on them; the outcomes stay, and the run
+        reads the folders again (with large data, while a build derives ADaM, their memory counts more than
+        reading them once more)."""
+        self._folders.clear()
+        self._datasets = {}
+        self.cache = Cache()
+
     def take(self, folder: str | Path) -> dict[str, Dataset] | None:
         """The datasets read from `folder`, if it was read ahead and has not changed since; else None."""
         path = Path(folder).resolve()
@@ -126,8 +134,17 @@ def data_files_stamp(folder: Path) -> tuple:
                  if e.is_file() and e.name.lower().endswith(DATA_SUFFIXES) and not e.name.lower().startswith("define"))
 
 
-def _identity(dataset: Dataset) -> tuple[str, str, str, str, int]:
-    return (dataset.name, dataset.standard, dataset.dataset_class, dataset.domain, id(dataset.frame))
+def _identity(dataset: Dataset) -> tuple:
+    """The dataset as a rule saw it: its file (path, size, modification time), so that the run may read the
+    file again (`Preloaded.release`); a frame without a file by the frame itself."""
+    seen = (dataset.name, dataset.standard, dataset.dataset_class, dataset.domain)
+    if dataset.file is not None:
+        try:
+            stat = Path(dataset.file).stat()
+            return (*seen, str(Path(dataset.file).resolve()), stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            pass
+    return (*seen, id(dataset.frame))
 
 
 def _agrees(full: Define, part: Define) -> bool:

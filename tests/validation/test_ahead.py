@@ -95,6 +95,36 @@ def test_a_run_with_rules_run_ahead_equals_a_run_without(study, monkeypatch):
     assert len(ran) == len(preloaded.rules) - kept, "the rules run ahead are not run again"
 
 
+def test_released_data_is_read_again_and_the_rules_run_ahead_stay_done(study, monkeypatch):
+    sdtm, adam = study
+    plain = validate_folder([sdtm, adam])
+    preloaded = Preloaded([sdtm])
+    kept = preloaded.run_ahead(sdtm)
+    preloaded.release()
+    assert preloaded.take(sdtm) is None  # the run reads the folder itself
+    ran = _counting_rule_runs(monkeypatch)
+    assert _plain(validate_folder([sdtm, adam], preloaded=preloaded)) == _plain(plain)
+    assert len(ran) == len(preloaded.rules) - kept, "read again from the same files: nothing is run again"
+
+
+def test_a_file_changed_after_release_makes_the_run_do_every_rule(study, monkeypatch):
+    sdtm, adam = study
+    preloaded = _released_again(sdtm)
+    write_xpt(pd.DataFrame({"STUDYID": ["S"], "DOMAIN": ["AE"], "USUBJID": ["S-5"], "AESEQ": [1.0],
+                            "AETERM": ["Cough"], "AESEV": ["MILD"], "AESTDTC": ["2024"]}), sdtm / "ae.xpt", name="AE")
+    plain = validate_folder([sdtm, adam])
+    ran = _counting_rule_runs(monkeypatch)
+    assert _plain(validate_folder([sdtm, adam], preloaded=preloaded)) == _plain(plain)
+    assert len(ran) == len(preloaded.rules)
+
+
+def _released_again(sdtm):
+    preloaded = Preloaded([sdtm])
+    assert preloaded.run_ahead(sdtm) > 0
+    preloaded.release()
+    return preloaded
+
+
 def test_running_ahead_stops_when_asked_and_the_run_does_the_rest(study):
     sdtm, adam = study
     plain = validate_folder([sdtm, adam])
