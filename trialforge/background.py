@@ -38,7 +38,10 @@ class BackgroundJob:
     """`work(channel)` in a forked child; the build talks to it by named messages. `offers`: the results
     the child may send (asking for another is MISSING at once, never a wait for what will not come)."""
 
-    def __init__(self, name: str, work: Callable[["Channel"], None], offers: Iterable[str]) -> None:
+    def __init__(self, name: str, work: Callable[["Channel"], None], offers: Iterable[str],
+                 drain: bool = False) -> None:
+        """`drain`: a thread of the build takes each result as soon as it is sent, so a child with more
+        to do after a large result is not held up (a pipe holds 64 KB) while the build is busy."""
         self.name = name
         self.offers = frozenset(offers)
         self._inbox: dict[str, tuple[Any, list[logging.LogRecord]]] = {}
@@ -52,12 +55,34 @@ class BackgroundJob:
         child_end.close()
         self.pid = pid
         self._connection = parent_end
+        self._drained: threading.Condition | None = None
+        self._drainer: threading.Thread | None = None
+        if drain:
+            self._drained = threading.Condition()
+            self._drainer = threading.Thread(target=self._drain, name=f"trialforge-{name}", daemon=True)
+            self._drainer.start()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                sent_key, value, records = self._connection.recv()
+            except (EOFError, OSError, ValueError, pickle.UnpicklingError):  # ended, died, or stopped
+                with self._drained:
+                    self._ended = True
+                    self._drained.notify_all()
+                return
+            with self._drained:
+                self._inbox[sent_key] = (value, records)
+                self._drained.notify_all()
 
     def receive(self, key: str) -> Any:
         """The child's result `key`, waiting for it; MISSING when the child ended without sending it. The
         log records the child made while producing it are logged now."""
         if key not in self.offers:
             return MISSING
+        if self._drained is not None:
+            with self._drained:
+                self._drained.wait_for(lambda: key in self._inbox or self._ended)
         while key not in self._inbox and not self._ended:
             try:
                 sent_key, value, records = self._connection.recv()
@@ -88,6 +113,8 @@ class BackgroundJob:
                 os.kill(self.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+            if self._drainer is not None:  # the child's end is closed now: the thread reads EOF and ends
+                self._drainer.join(timeout=10)
             self._end()
 
     def _end(self) -> None:

@@ -33,7 +33,7 @@ def in_two(names: Sequence[str], cost: Callable[[str], float], work: Callable[[s
         for name in theirs:
             channel.send(name, work(name))
 
-    job = BackgroundJob("two-cores", worker, offers=theirs)
+    job = BackgroundJob("two-cores", worker, offers=theirs, drain=True)  # its results taken while this one works
     try:
         done: dict[str, tuple[Any, list[logging.LogRecord]]] = {}
         failed: tuple[str, BaseException] | None = None

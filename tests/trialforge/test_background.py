@@ -151,3 +151,26 @@ def test_runs_later_names_only_the_stages_after_the_current_one(tmp_path):
     study.mkdir()
     run_pipeline([Stage("a", "", look), Stage("b", "", look)], study, tmp_path / "out")
     assert seen == {"a": (False, True, False), "b": (False, False, False)}
+
+
+def test_a_drained_job_is_not_held_up_by_a_large_result_the_build_has_not_asked_for_yet():
+    def work(channel):
+        channel.send("large", b"x" * 4_000_000)  # far more than a pipe holds
+        channel.send("sent at", time.monotonic())
+
+    job = BackgroundJob("t", work, offers=["large", "sent at"], drain=True)
+    time.sleep(1.0)  # the build busy with its own work
+    asked = time.monotonic()
+    sent_at = job.receive("sent at")
+    assert sent_at < asked - 0.5, "the child went on while the build was busy"
+    assert len(job.receive("large")) == 4_000_000
+    assert job.receive("never sent") is MISSING
+    job.stop()
+
+
+def test_a_drained_job_that_dies_delivers_missing_and_is_reaped():
+    job = BackgroundJob("t", lambda channel: os._exit(3), offers=["result"], drain=True)
+    assert job.receive("result") is MISSING
+    pid = job.pid
+    job.stop()
+    assert _gone(pid)
