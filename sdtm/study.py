@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,11 +51,15 @@ class SdtmBuild:
     order: list[str] = field(default_factory=list)
 
 
-def build_sdtm(spec, raw: Mapping[str, pd.DataFrame], today: date | None = None) -> SdtmBuild:
+def build_sdtm(spec, raw: Mapping[str, pd.DataFrame], today: date | None = None,
+               beside: Callable[[Callable[[], Any]], Callable[[], Any]] = lambda work: work) -> SdtmBuild:
     """Every domain of the spec from the raw forms (form OID -> frame with `__file`/`__row`).
 
     `today` is the build date: collected dates after it are flagged (warnings); the caller passes the
     build's clock (`formats.clock.build_timestamp().date()`), the default is the system date.
+    `beside(work)` starts `work`, which needs nothing the mapping makes, and returns what gives its result
+    when the build asks for it (the raw records excluded as empty or duplicated, asked for at the end): the
+    default runs it then; the build passes one that runs it in a process of its own meanwhile.
     """
     raw, flattened = flatten_line_breaks(raw)
     ctx = DomainContext(spec=spec, raw=raw, today=today or date.today())
@@ -68,14 +73,14 @@ def build_sdtm(spec, raw: Mapping[str, pd.DataFrame], today: date | None = None)
     ordered = [n for n in FIRST if n in mapped] + [n for n in mapped if n not in FIRST]
     if "SV" in mapped and (visits := visits_from_raw(spec, raw)) is not None:
         ctx.lookups["visits"] = visits
-    exclusions, joined = [raw_exclusions(spec, raw)], []
+    excluded, joined = beside(lambda: raw_exclusions(spec, raw)), []
     first = [n for n in ordered if n in FIRST]
     results = [_map_one(ctx, name) for name in first]
     rest = [n for n in ordered if n not in FIRST]
     if rest and "SE" in names:
         _finish_first_domains(ctx, first)
     results += map_domains(rest, ctx, lambda name: _map_one(ctx, name))  # on two cores, as if on one
-    exclusions += [r.exclusions for r in results]
+    exclusions = [r.exclusions for r in results]
     joined += [r.joined_rows for r in results]
     if "SE" not in ctx.domains:
         _finish_first_domains(ctx, first, with_se="SE" in names)
@@ -89,7 +94,7 @@ def build_sdtm(spec, raw: Mapping[str, pd.DataFrame], today: date | None = None)
     if "TS" in ctx.domains:
         ctx.domains["TS"] = fill_ts_from_data(ctx.domains["TS"], ctx.domains)
     report_subjects_not_in_dm(ctx)
-    exclusions_frame, reconciliation = reconcile(raw, ctx.domains, exclusions, joined)
+    exclusions_frame, reconciliation = reconcile(raw, ctx.domains, [excluded(), *exclusions], joined)
     order = [n for n in names if n in ctx.domains]
     return SdtmBuild({n: ctx.domains[n] for n in order}, ctx.findings, reconciliation, exclusions_frame, order)
 

@@ -198,10 +198,12 @@ def run_declared_expectations(ctx: BuildContext, spec, forms: dict) -> str:
 def map_sdtm(ctx: BuildContext) -> None:
     """Raw forms -> SDTM domains by the spec; reconciliation and mapping findings go to the audit folder."""
     from sdtm.study import build_sdtm
+    from trialforge.twocores import beside_the_build
 
     spec = ctx.artifacts["sdtm_spec"]
     raw = {oid: form.frame for oid, form in ctx.artifacts.pop("raw").items()}  # no later stage reads them
-    build = build_sdtm(spec, raw, today=clock.build_timestamp().date())  # dates after the build date are flagged
+    with beside_the_build() as beside:  # the raw records excluded (empty, duplicated) found on the second core
+        build = build_sdtm(spec, raw, today=clock.build_timestamp().date(), beside=beside)  # later dates flagged
     del raw  # the memory goes back once the stage ends (Stage.releases)
     ctx.artifacts["sdtm"] = build
     _write_csv(build.reconciliation, ctx.path(AUDIT_DIR, "sdtm", "reconciliation.csv"))

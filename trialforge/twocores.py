@@ -1,4 +1,5 @@
-"""Independent pieces of one stage's work on two cores: writing each dataset's file, for one.
+"""Independent pieces of one stage's work on two cores: writing each dataset's file, for one; and work run
+beside a stage until it asks for the result (`beside_the_build`).
 
 `in_two(names, cost, work)` runs `work(name)` for each name, the build process and one forked worker each
 taking a share (the costliest first, each to whichever share is lighter so far). The worker sends each
@@ -13,7 +14,8 @@ in this process.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sdtm.parallel import kept_logs, workers
@@ -63,6 +65,34 @@ def in_two(names: Sequence[str], cost: Callable[[str], float], work: Callable[[s
         return results
     finally:
         job.stop()
+
+
+@contextmanager
+def beside_the_build() -> Iterator[Callable[[Callable[[], R]], Callable[[], R]]]:
+    """`start(work)` forks `work` (a function of nothing) off to run now and returns what gives its result when
+    asked: the child's if it delivered, else `work()` run then, here (so its error surfaces as without the
+    child). Its log records are logged when the result is taken. One process (TRIALFORGE_WORKERS=1, one CPU,
+    no fork): `work` runs when the result is asked for. Every child is stopped when the block ends."""
+    jobs: list[BackgroundJob] = []
+
+    def start(work: Callable[[], R]) -> Callable[[], R]:
+        if workers() < 2 or not can_fork():
+            return work
+        job = BackgroundJob("beside", lambda channel: channel.send("result", work()), offers=["result"], drain=True)
+        jobs.append(job)
+
+        def result() -> R:
+            found = job.receive("result")
+            job.stop()
+            return work() if found is MISSING else found
+
+        return result
+
+    try:
+        yield start
+    finally:
+        for job in jobs:
+            job.stop()
 
 
 def _shares(names: list[str], cost: Callable[[str], float]) -> tuple[list[str], list[str]]:

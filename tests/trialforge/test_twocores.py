@@ -76,3 +76,33 @@ def test_the_first_error_in_order_is_the_one_raised():
 def test_one_worker_setting_runs_everything_here(monkeypatch):
     monkeypatch.setenv("TRIALFORGE_WORKERS", "1")
     assert set(in_two(NAMES, COST.get, lambda name: os.getpid()).values()) == {os.getpid()}
+
+
+def test_work_beside_the_build_is_done_meanwhile_and_taken_when_asked(caplog):
+    from trialforge.twocores import beside_the_build
+
+    def work():
+        log.warning("excluded 2 records")
+        return os.getpid()
+
+    with caplog.at_level(logging.WARNING), beside_the_build() as beside:
+        result = beside(work)
+        assert not [r for r in caplog.records if r.name == log.name], "logged when the result is taken"
+        pid = result()
+    assert pid != os.getpid()
+    assert [r.getMessage() for r in caplog.records if r.name == log.name] == ["excluded 2 records"]
+
+
+def test_work_beside_that_dies_is_done_here_and_one_process_runs_it_when_asked(monkeypatch):
+    from trialforge.twocores import beside_the_build
+
+    main = os.getpid()
+    with beside_the_build() as beside:
+        result = beside(lambda: os._exit(5) if os.getpid() != main else "done here")
+        assert result() == "done here"
+    monkeypatch.setenv("TRIALFORGE_WORKERS", "1")
+    ran = []
+    with beside_the_build() as beside:
+        result = beside(lambda: ran.append(os.getpid()) or "later")
+        assert ran == []  # not yet: one process runs it when the result is asked for
+        assert result() == "later" and ran == [main]
