@@ -7,12 +7,21 @@ the day is a date one can count days with.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 
 def complete_date(iso: pd.Series) -> pd.Series:
     """datetime64 of the date part where the ISO 8601 text is complete to the day (calendar checked), else
-    NaT: "2024-02-30", "2024-03" and "" are all NaT."""
+    NaT: "2024-02-30", "2024-03" and "" are all NaT. Each distinct text is parsed once: a million records
+    hold a few thousand dates."""
+    codes, uniques = _distinct(iso)
+    if not len(uniques):  # nothing but missing values: as the parser makes them
+        return _complete_date(iso)
+    return _spread(_complete_date(uniques), codes, iso)
+
+
+def _complete_date(iso: pd.Series) -> pd.Series:
     text = iso.astype("string").str.slice(0, 10)
     full = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
     return pd.to_datetime(text.where(full), format="%Y-%m-%d", errors="coerce")
@@ -21,8 +30,16 @@ def complete_date(iso: pd.Series) -> pd.Series:
 def period_bounds(iso: pd.Series) -> tuple[pd.Series, pd.Series]:
     """The first and last day (datetime64) of the period an ISO 8601 date names: the day itself when complete,
     the month for `2024-03`, the year for `2024`; NaT for anything else (or an impossible date)."""
+    codes, uniques = _distinct(iso)
+    if not len(uniques):
+        return _period_bounds(iso)
+    first, last = _period_bounds(uniques)
+    return _spread(first, codes, iso), _spread(last, codes, iso)
+
+
+def _period_bounds(iso: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = iso.astype("string").str.slice(0, 10)
-    day = complete_date(iso)
+    day = _complete_date(iso)
     month = text.str.fullmatch(r"\d{4}-\d{2}").fillna(False).astype(bool)
     year = text.str.fullmatch(r"\d{4}").fillna(False).astype(bool)
     month_start = pd.to_datetime(text.where(month) + "-01", format="%Y-%m-%d", errors="coerce")
@@ -30,6 +47,19 @@ def period_bounds(iso: pd.Series) -> tuple[pd.Series, pd.Series]:
     first = day.fillna(month_start).fillna(year_start)
     last = day.fillna(month_start + pd.offsets.MonthEnd(0)).fillna(year_start + pd.offsets.YearEnd(0))
     return first, last
+
+
+def _distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(a code per record, -1 where missing; the distinct values as a Series)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, pd.Series(uniques)
+
+
+def _spread(per_value: pd.Series, codes: np.ndarray, like: pd.Series) -> pd.Series:
+    """The per-value results back on every record of `like` (NaT where its value is missing)."""
+    values = per_value.to_numpy()
+    spread = np.where(codes >= 0, values[np.maximum(codes, 0)], np.datetime64("NaT"))
+    return pd.Series(spread.astype(values.dtype), index=like.index, name=like.name)
 
 
 def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:

@@ -42,3 +42,20 @@ def test_period_bounds_of_complete_and_partial_dates():
     shown = [None if pd.isna(v) else str(v.date()) for v in first], [None if pd.isna(v) else str(v.date()) for v in last]
     assert shown[0] == ["2024-02-10", "2024-02-01", "2023-01-01", None, None, None, None]
     assert shown[1] == ["2024-02-10", "2024-02-29", "2023-12-31", None, None, None, None]
+
+
+def test_repeated_dates_are_parsed_once_and_spread_back_on_every_record_in_place():
+    from formats.isodates import complete_date, period_bounds
+
+    iso = pd.Series(["2024-03", "2024-01-31", None, "2024-03", "2024-01-31", "", "2023-02-29"] * 3,
+                    index=range(100, 121), name="AESTDTC", dtype="str")
+    day = complete_date(iso)
+    first, last = period_bounds(iso)
+    assert list(day.index) == list(iso.index) and day.name == "AESTDTC"
+    assert day.tolist()[:7] == [pd.NaT, pd.Timestamp("2024-01-31"), pd.NaT, pd.NaT, pd.Timestamp("2024-01-31"),
+                                pd.NaT, pd.NaT]
+    assert first.tolist()[:4] == [pd.Timestamp("2024-03-01"), pd.Timestamp("2024-01-31"), pd.NaT,
+                                  pd.Timestamp("2024-03-01")]
+    assert last.tolist()[:4] == [pd.Timestamp("2024-03-31"), pd.Timestamp("2024-01-31"), pd.NaT,
+                                 pd.Timestamp("2024-03-31")]
+    assert day.tolist()[7:14] == day.tolist()[:7]
