@@ -6,12 +6,14 @@ define.html template. When write-sdtm has written the SDTM datasets (`sdtm_writt
 SDTM define.xml and define.html exactly as the define stage would (the same function, `package_define`),
 reads the SDTM datasets and runs the rules that need nothing but SDTM (validation.ahead) while the build
 derives and writes ADaM, until the validate stage hands it the folders to check; it then runs the other
-rules (on two cores while SDTM is small, as the validate stage would) and hands back the result. While
+rules (on two cores, as the validate stage would) and hands back the result. While
 SDTM is small, the job also draws the build report's figures (trialforge.report) beside that validation,
 in a process of its own forked when the validate stage starts (ADaM is written by then), and hands them
 back with the validation: the build's report hook then only renders the page. With large data the figures
 wait until the job has ended (its memory is free again) and are drawn in a process forked off the build,
-beside the rest of the validate stage (tracing findings to raw records, writing the reports).
+beside the rest of the validate stage (tracing findings to raw records, writing the reports); the job also
+writes the ADaM define.xml (told where ADaM is when the define stage starts) and lets go of SDTM while the
+build derives ADaM, reading it again for the validation (PARALLEL_MAX_SDTM_BYTES).
 
 Every result the job does not deliver is computed by the stage that needs it, as in a build without the
 job: outputs, errors and exit codes are the same either way; only the time differs. Forking before the
@@ -21,7 +23,6 @@ data exist also keeps the job's memory its own: it shares no raw or SDTM frames 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,9 +36,10 @@ log = logging.getLogger(__name__)
 
 JOB = "checks"
 FIGURES = "report:figures"
-# The job's validation forks a second rule process (as the validate stage would) only while SDTM is
-# small: with large data the job's copy of the datasets already sits beside the build's own, and a
-# second process's views would be a third (5,000 subjects: 2.8 GB at the peak instead of 2.6).
+# SDTM files larger than this make the data "large": the job then lets go of SDTM after running rules ahead,
+# writes the ADaM define.xml itself and draws no figures beside its validation, so that the build's and the
+# job's memory never add up (5,000 subjects: a 2.7 GB peak instead of 4.4). Its validation takes a second
+# rule process either way (as the validate stage would): by then the build holds little.
 PARALLEL_MAX_SDTM_BYTES = 64 * 2**20
 
 
@@ -91,7 +93,6 @@ def start_checks(ctx: BuildContext, package_define: Callable[[BuildContext, str]
         if validate:
             from validation.engine import validate_folder
 
-            workers = 1 if large and not os.environ.get("TRIALFORGE_WORKERS") else None  # None: it decides
             preloaded.read(folder)
             preloaded.run_ahead(folder, stop=stop_ahead)  # until the validate stage asks
             if large:  # SDTM and the views made on it would wait for the run while the build derives and writes
@@ -103,7 +104,7 @@ def start_checks(ctx: BuildContext, package_define: Callable[[BuildContext, str]
             args, kwargs = channel.receive("validate")
             give_back()  # what the rules run ahead made and dropped, before ADaM is read
             drawing = _draw_figures(ctx) if figures and not large else None
-            result = validate_folder(*args, preloaded=preloaded, workers=workers, **kwargs)
+            result = validate_folder(*args, preloaded=preloaded, **kwargs)
             channel.records[:0] = reading
             channel.send("validate", result)
             if drawing is not None:
