@@ -12,7 +12,8 @@ beside the ADaM stages and its validation worker, the PSS of all of them, so sha
 every 20 ms (less often when a reading takes long: PSS is not free) and when each stage ends, and keeps the
 peak per stage. The project's bytecode is compiled ahead, as `pip install` compiles an installed
 package's. The total is the
-child's whole wall time, interpreter start-up and imports included. CPU time (this process only, not a
+child's whole wall time, interpreter start-up and imports included, ending as the `trialforge` command
+ends (cli.run: no teardown of the heap); removing the package afterwards is not timed. CPU time (this process only, not a
 forked process's) is shown beside wall time: on a busy machine wall time grows with the load, CPU time
 much less (the load average at the start of each run is printed).
 
@@ -157,9 +158,11 @@ def measure(subjects: int) -> dict:
     generator.generate_study = timed("generate", generate_study)
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    with tempfile.TemporaryDirectory() as scratch:  # a new --out and an empty build cache: a first build
-        code = cli.main(["build", "--example", "--subjects", str(subjects), "--out", str(Path(scratch) / "pkg"),
-                         "--cache", str(Path(scratch) / "cache")])
+    # a new --out and an empty build cache (a first build), in a folder the parent removes once the child has
+    # ended: deleting the package is no part of a build
+    scratch = Path(os.environ["TRIALFORGE_BENCH_SCRATCH"])
+    code = cli.main(["build", "--example", "--subjects", str(subjects), "--out", str(scratch / "pkg"),
+                     "--cache", str(scratch / "cache")])
     stop.set()
     sampler.join()
     if code:
@@ -187,11 +190,14 @@ def run_child(size: int) -> dict:
     compile_ahead()
     load = os.getloadavg()[0]
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, __file__, "--child", str(size)], capture_output=True, text=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        out = subprocess.run([sys.executable, __file__, "--child", str(size)], capture_output=True, text=True,
+                             env={**os.environ, "TRIALFORGE_BENCH_SCRATCH": scratch})
+        ended = time.perf_counter()
     if out.returncode:
         sys.exit(f"the {size}-subject build failed:\n{out.stderr}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    result["total"] = time.perf_counter() - started  # the whole process: start-up and imports included
+    result["total"] = ended - started  # the whole process: start-up and imports included
     result["load"] = load
     return result
 
@@ -211,8 +217,9 @@ def main() -> None:
         run(args.sizes[0] if args.sizes != [50, 5000] else 50)
         return
     if args.child:
-        print(json.dumps(measure(args.child)))
-        return
+        print(json.dumps(measure(args.child)), flush=True)
+        sys.stderr.flush()
+        os._exit(0)  # as the trialforge command ends (cli.run): the OS reclaims the heap, no teardown
     verdicts = []
     for size in args.sizes:
         runs = [run_child(size) for _ in range(max(1, args.repeat))]
