@@ -19,13 +19,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from lxml import etree
-from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
-from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
 
 from specs.workbook import SheetScan, WorkbookRefused, _resolve
 
 _SHARED_STRINGS = "/sharedStrings"
 _STYLES = "/styles"
+# The built-in number formats (ECMA-376 Part 1, 18.8.30) that show a date or time, and the one that shows a
+# duration ([h]:mm:ss), as openpyxl classes them (tests/specs/test_sheetxml.py checks): known here, a
+# workbook without custom formats or date cells is read without importing openpyxl (0.15 s of every build).
+BUILTIN_DATES = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 45, 46, 47})
+BUILTIN_DURATIONS = frozenset({46})
 
 
 class Workbook:
@@ -37,7 +40,7 @@ class Workbook:
         parts = _related_parts(archive, names, workbook_part)
         self.strings = _shared_strings(archive, parts.get(_SHARED_STRINGS))
         self.dates, self.durations = _date_styles(archive, parts.get(_STYLES, "xl/styles.xml"), names)
-        self.epoch = _epoch(archive, workbook_part)
+        self.epoch = _epoch(archive, workbook_part)  # True: the 1904 date system
 
     def sheet(self, member: str, scan: SheetScan) -> Iterator[tuple[Any, ...]]:
         """The rows of the sheet part `member`; `scan` gets its uncached formulas and merged ranges."""
@@ -102,19 +105,23 @@ def _date_styles(archive: zipfile.ZipFile, member: str, names: set[str]) -> tupl
     for section in root.iter("{*}cellXfs"):
         for index, xf in enumerate(x for x in section if _local(x.tag) == "xf"):
             number = int(xf.get("numFmtId", 0) or 0)
-            code = custom.get(number, BUILTIN_FORMATS.get(number))
-            if code is not None and is_date_format(code):
+            if number in custom:
+                from openpyxl.styles.numbers import is_date_format, is_timedelta_format
+
+                is_date, is_duration = is_date_format(custom[number]), is_timedelta_format(custom[number])
+            else:
+                is_date, is_duration = number in BUILTIN_DATES, number in BUILTIN_DURATIONS
+            if is_date:
                 dates.add(index)
-            if code is not None and is_timedelta_format(code):
+            if is_duration:
                 durations.add(index)
     return frozenset(dates), frozenset(durations)
 
 
-def _epoch(archive: zipfile.ZipFile, workbook_part: str):
-    for element in _parse(archive, workbook_part).iter("{*}workbookPr"):
-        if element.get("date1904", "").lower() in ("1", "true"):
-            return CALENDAR_MAC_1904
-    return CALENDAR_WINDOWS_1900
+def _epoch(archive: zipfile.ZipFile, workbook_part: str) -> bool:
+    """True for the 1904 date system (old Mac workbooks), False for Excel's 1900 one."""
+    return any(element.get("date1904", "").lower() in ("1", "true")
+               for element in _parse(archive, workbook_part).iter("{*}workbookPr"))
 
 
 def _local(tag: Any) -> str:
@@ -183,8 +190,11 @@ def _value(cell: etree._Element, book: Workbook, tags: _Tags) -> tuple[Any, bool
         number = float(stored) if ("." in stored or "e" in stored or "E" in stored) else int(stored)
         style = int(cell.get("s", 0) or 0)
         if style in book.dates:
+            from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+
             try:
-                return from_excel(number, book.epoch, timedelta=style in book.durations), uncached
+                epoch = CALENDAR_MAC_1904 if book.epoch else CALENDAR_WINDOWS_1900
+                return from_excel(number, epoch, timedelta=style in book.durations), uncached
             except (OverflowError, ValueError):
                 return "#VALUE!", uncached  # as openpyxl: a date serial outside the calendar is an error value
         return number, uncached
@@ -193,6 +203,8 @@ def _value(cell: etree._Element, book: Workbook, tags: _Tags) -> tuple[Any, bool
     if kind == "b":
         return bool(int(stored)), uncached
     if kind == "d":
+        from openpyxl.utils.datetime import from_ISO8601
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return from_ISO8601(stored), uncached

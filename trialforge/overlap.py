@@ -179,11 +179,13 @@ def job_define(ctx: BuildContext, kind: str) -> Any:
 def validator(ctx: BuildContext) -> Callable[..., Any]:
     """A `validate_folder` for run_validation: the job validates when it can, else this process does."""
     from validation.engine import validate_folder
+    from validation.reports import preload as preload_report_writers
 
     def validate(*args: Any, **kwargs: Any):
         job = ctx.jobs.get(JOB)
         if job is not None:
             job.send("validate", (args, kwargs))
+            preload_report_writers()  # while the job runs the rules, this process only waits for them
             result = job.receive("validate")
             figures = job.receive(FIGURES)  # the job is stopped before the report hook runs
             if figures is not MISSING:

@@ -155,3 +155,24 @@ def test_entities_are_not_expanded(tmp_path):
             target.writestr(item, bomb if item.filename == "xl/sharedStrings.xml" else source.read(item.filename))
     rows, _ = _our_rows(patched)
     assert "aaaaaaaaaa" not in str(rows)
+
+
+def test_the_built_in_date_and_duration_formats_are_those_openpyxl_finds():
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+
+    assert sheetxml.BUILTIN_DATES == {n for n, code in BUILTIN_FORMATS.items() if is_date_format(code)}
+    assert sheetxml.BUILTIN_DURATIONS == {n for n, code in BUILTIN_FORMATS.items() if is_timedelta_format(code)}
+
+
+def test_a_spec_workbook_without_dates_is_read_without_importing_openpyxl():
+    import subprocess
+    import sys
+
+    path = sorted(Path(example_workbooks.__file__).parent.glob("*.xlsx"))[0]
+    code = ("import sys, zipfile; from pathlib import Path; from specs import sheetxml, workbook;"
+            "p = workbook.open_package(Path(sys.argv[1]));"
+            "a = zipfile.ZipFile(sys.argv[1]); b = sheetxml.Workbook(a, p.workbook_part);"
+            "[list(b.sheet(m, workbook.SheetScan())) for m in p.sheet_parts.values()];"
+            "print('openpyxl' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
