@@ -3,10 +3,11 @@
 merged ranges (specs.workbook.SheetScan).
 
 Why not openpyxl itself: it builds a dict and a coordinate tuple per cell and reads the styles into
-objects; spec workbooks are read on every build, and this reader takes about half the time, without
-openpyxl's import (`python benchmarks/spec_read.py` prints the ratio). What a cell means is still openpyxl's: its
-number-format tables decide which styles are dates, its calendar functions convert them, and
-tests/specs/test_sheetxml.py checks that both readers give the same rows for every workbook at hand.
+objects; spec workbooks are read on every build, and this reader takes about half the time
+(`python benchmarks/spec_read.py` prints the ratio) and imports openpyxl only for a workbook with custom
+number formats or date cells. What a cell means is still openpyxl's: its tests decide which custom formats
+are dates, the built-in ones are those it finds (checked by a test), its calendar functions convert them,
+and tests/specs/test_sheetxml.py checks that both readers give the same rows for every workbook at hand.
 
 Rows come as openpyxl gives them: row 1 first, a missing row as (), each row as wide as its last cell.
 """
