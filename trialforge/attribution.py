@@ -88,8 +88,9 @@ def _origins_through_seq(frame: pd.DataFrame, positions: np.ndarray, sdtm: Mappi
         if seq in frame.columns and seq in source.columns and _has_provenance(source):
             if frame.empty:
                 return nothing
-            at = np.where((positions >= 0) & (positions < len(frame)), positions, 0)
-            named = (positions >= 0) & (positions < len(frame)) & frame["USUBJID"].iloc[at].notna().to_numpy()
+            inside = (positions >= 0) & (positions < len(frame))
+            at = np.where(inside, positions, 0)
+            named = inside & frame["USUBJID"].iloc[at].notna().to_numpy()
             keys = pd.DataFrame({"USUBJID": frame["USUBJID"].iloc[at].astype(str).to_numpy(),
                                  "SEQ": _numbers(frame[seq].iloc[at], errors="coerce")})
             known = pd.DataFrame({"USUBJID": source["USUBJID"].astype(str).to_numpy(), "SEQ": _numbers(source[seq]),

@@ -93,8 +93,7 @@ class BackgroundJob:
         if key not in self._inbox:
             return MISSING
         value, records = self._inbox.pop(key)
-        for record in records:
-            logging.getLogger(record.name).handle(record)
+        log_records(records)
         return value
 
     def send(self, key: str, value: Any) -> None:
@@ -126,6 +125,12 @@ class BackgroundJob:
             except ChildProcessError:
                 pass
             self.pid = 0
+
+
+def log_records(records: Iterable[logging.LogRecord]) -> None:
+    """Log records made elsewhere (a child, or kept aside) as if they were made here, now."""
+    for record in records:
+        logging.getLogger(record.name).handle(record)
 
 
 class Channel:

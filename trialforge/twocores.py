@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sdtm.parallel import kept_logs, workers
-from trialforge.background import MISSING, BackgroundJob, Channel, can_fork
+from trialforge.background import MISSING, BackgroundJob, Channel, can_fork, log_records
 
 R = TypeVar("R")
 
@@ -38,23 +38,23 @@ def in_two(names: Sequence[str], cost: Callable[[str], float], work: Callable[[s
     job = BackgroundJob("two-cores", worker, offers=theirs, drain=True)  # its results taken while this one works
     try:
         done: dict[str, tuple[Any, list[logging.LogRecord]]] = {}
-        failed: tuple[str, BaseException] | None = None
+        failed: tuple[str, BaseException, list[logging.LogRecord]] | None = None
         for name in mine:
             records: list[logging.LogRecord] = []
             try:
                 with kept_logs(records):
                     done[name] = (work(name), records)
             except Exception as error:  # noqa: BLE001 - raised when its turn comes, after the names before it
-                failed = (name, error)
-                _log(records)  # what it logged before failing, as in order it would have been
+                failed = (name, error, records)
                 break
         results: dict[str, R] = {}
         for name in names:
             if failed is not None and name == failed[0]:
+                log_records(failed[2])  # what it logged before failing, in its place
                 raise failed[1]
             if name in done:
                 result, records = done.pop(name)
-                _log(records)
+                log_records(records)
             elif name in mine:  # after the failure: not reached in order either
                 break
             else:
@@ -105,8 +105,3 @@ def _shares(names: list[str], cost: Callable[[str], float]) -> tuple[list[str], 
         share[name] = side
         load[side] += cost(name)
     return [n for n in names if share[n] == 0], [n for n in names if share[n] == 1]
-
-
-def _log(records: list[logging.LogRecord]) -> None:
-    for record in records:
-        logging.getLogger(record.name).handle(record)

@@ -106,3 +106,15 @@ def test_work_beside_that_dies_is_done_here_and_one_process_runs_it_when_asked(m
         result = beside(lambda: ran.append(os.getpid()) or "later")
         assert ran == []  # not yet: one process runs it when the result is asked for
         assert result() == "later" and ran == [main]
+
+
+def test_a_failing_piece_here_logs_in_its_place_after_the_workers_before_it(caplog):
+    def work(name):
+        log.warning("writing %s", name)
+        if name == "C":
+            raise ValueError("cannot write C")
+        return name
+
+    with caplog.at_level(logging.WARNING), pytest.raises(ValueError, match="cannot write C"):
+        in_two(["A", "B", "C"], {"A": 1, "B": 1, "C": 5}.get, work)  # C here; A and B in the worker
+    assert [r.getMessage() for r in caplog.records if r.name == log.name] == ["writing A", "writing B", "writing C"]
